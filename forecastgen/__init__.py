@@ -1,0 +1,38 @@
+"""forecastgen: learn the distribution of time series with generative models, then
+forecast (probabilistic forecasts) and synthesize.
+
+    >>> import forecastgen
+    >>> data = forecastgen.read_series("examples/data/airline.csv")
+    >>> forecast = forecastgen.create("ets").fit(data).predict(horizon=12, seed=0)
+    >>> forecast.to_frame(quantiles=[0.1, 0.5, 0.9])
+
+Importing forecastgen is light; pandas, statsmodels and torch load on first use.
+"""
+
+from forecastgen.hookspecs import hookimpl
+from forecastgen.registry import ModelSpec, create, list_models
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "read_series": "forecastgen.data",
+    "as_series_set": "forecastgen.data",
+    "SeriesSet": "forecastgen.data",
+    "Forecast": "forecastgen.forecast",
+    "backtest": "forecastgen.evaluate",
+    "check": "forecastgen.diagnostics",
+    "SequenceGenerator": "forecastgen.interfaces",
+    "DensityModel": "forecastgen.interfaces",
+    "LocalForecaster": "forecastgen.local",
+    "InputError": "forecastgen.errors",
+}
+
+__all__ = ["ModelSpec", "create", "hookimpl", "list_models", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'forecastgen' has no attribute {name!r}")

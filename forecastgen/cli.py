@@ -1,0 +1,297 @@
+"""The ``forecastgen`` command: thin over the library (parse, call, format).
+
+Data goes to stdout, notes and errors to stderr. Exit codes: 0 ok, 2 bad input or
+usage, 1 internal error. Heavy libraries load inside the commands, so ``--help``
+and ``models`` answer fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+
+import click
+
+from forecastgen.errors import ForecastgenError
+
+DEBUG_VARIABLE = "FORECASTGEN_DEBUG"
+
+
+class Cli(click.Group):
+    """Turns forecastgen's errors into one line on stderr and the right exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ForecastgenError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get(DEBUG_VARIABLE):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc}; please report it "
+                       f"(set {DEBUG_VARIABLE}=1 to see the traceback)", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="forecastgen")
+def cli():
+    """Probabilistic forecasts and synthetic data from generative models.
+
+    \b
+    Examples:
+      forecastgen predict examples/data/airline.csv
+      forecastgen predict sales.csv --model theta --horizon 12 --plot sales.png -o forecast.csv
+      forecastgen check examples/data/airline.csv
+      forecastgen backtest examples/data/airline.csv --model ets --windows 3
+      forecastgen models
+    """
+
+
+def data_options(command):
+    """The options that say how to read a CSV."""
+    options = [
+        click.option("--time-col", help="Column with the timestamps (detected by default)."),
+        click.option("--value-col", help="Column with the values (detected by default)."),
+        click.option("--id-col", help="Column with series ids, for long files (detected by default)."),
+        click.option("--freq", help="Frequency, e.g. monthly, MS, QE, W-FRI, D, B, h (inferred by default)."),
+        click.option("-q", "--quiet", is_flag=True, help="Do not print notes on stderr."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def read_data(path, options):
+    from forecastgen.data import read_series
+
+    data = read_series(path, time_col=options["time_col"], value_col=options["value_col"],
+                       id_col=options["id_col"], freq=options["freq"])
+    series = f"{len(data)} series" if len(data) > 1 else "1 series"
+    note(options, f"read {series} from {path}: {data.freq.name} ({data.freq.alias}), "
+                  f"{data.shortest()}+ points")
+    for text in data.notes:
+        note(options, text)
+    return data
+
+
+def note(options, text: str) -> None:
+    if not options.get("quiet"):
+        click.echo(f"note: {text}", err=True)
+
+
+def model_registry():
+    """The installed models; each plugin problem is printed once as a warning."""
+    from forecastgen.registry import Registry
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        registry = Registry.build()
+    for warning in caught:
+        click.echo(f"warning: {warning.message}", err=True)
+    return registry
+
+
+def parse_quantiles(text: str) -> list[float]:
+    try:
+        levels = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers") from None
+    if not levels or not all(0 < q < 1 for q in levels):
+        raise click.BadParameter("give quantile levels strictly between 0 and 1, e.g. 0.1,0.5,0.9")
+    return levels
+
+
+def parse_params(pairs: tuple[str, ...]) -> dict:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r}: write model parameters as NAME=VALUE")
+        try:
+            params[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key.strip()] = value
+    return params
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("-m", "--model", default="ets", show_default=True, help="Model name (see `forecastgen models`).")
+@click.option("-H", "--horizon", type=click.IntRange(min=1), help="Steps to forecast [default: by frequency, e.g. 18 for monthly].")
+@click.option("--quantiles", default="0.1,0.5,0.9", show_default=True, help="Quantile levels to write.")
+@click.option("-n", "--samples", default=200, show_default=True, type=click.IntRange(min=1), help="Sample paths to draw.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("-p", "--param", "params", multiple=True, help="Model parameter NAME=VALUE (repeatable).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the forecast CSV here instead of stdout.")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG plot of history and forecast.")
+@data_options
+def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, **options):
+    """Forecast the series in a CSV: mean and quantiles per future step.
+
+    \b
+    The CSV can hold one series (timestamp,value), several side by side (wide),
+    or stacked (long: id,timestamp,value); the layout is detected.
+    Output columns: id, timestamp, mean, q10, q50, q90 (one per --quantiles level).
+
+    \b
+    Examples:
+      forecastgen predict examples/data/airline.csv
+      forecastgen predict examples/data/airline.csv -m theta -H 24 --plot airline.png
+      forecastgen predict stores.csv --id-col store --quantiles 0.05,0.5,0.95 -o out.csv
+    """
+    levels = parse_quantiles(quantiles)
+    model_params = parse_params(params)
+    registry = model_registry()
+    spec = registry.get(model)
+    data = read_data(path, options)
+    if horizon is None:
+        horizon = data.freq.horizon
+        note(options, f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
+    data.check_horizon(horizon)
+    estimator = registry.create(spec.name, **model_params)
+    forecast = estimator.fit(data).predict(horizon, num_samples=samples, seed=seed)
+    for text in forecast.notes:
+        note(options, text)
+    table = forecast.to_frame(levels).to_csv(index=False, float_format="%.8g")
+    if plot:
+        forecast.plot(plot)
+        note(options, f"wrote the plot to {plot}")
+    if output:
+        from forecastgen.output import write_text
+
+        write_text(output, table)
+        note(options, f"wrote {len(forecast.ids)} series x {horizon} steps to {output}")
+    else:
+        click.echo(table, nl=False)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True), help="Significance level.")
+@data_options
+def check(path, as_json, alpha, **options):
+    """Autocorrelation check: can autoregressive models learn from these series?
+
+    \b
+    Reports ACF and PACF, the Ljung-Box test, the seasonal period seen in the
+    data, a unit-root test, and a plain verdict per series.
+
+    \b
+    Examples:
+      forecastgen check examples/data/airline.csv
+      forecastgen check stores.csv --json | jq '.[].has_autocorrelation'
+    """
+    from forecastgen.diagnostics import check as run_check
+
+    reports = run_check(read_data(path, options), alpha=alpha)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in reports], indent=2, default=str))
+        return
+    for report in reports:
+        click.echo(format_report(report))
+
+
+def format_report(report) -> str:
+    lines = [f"{report.id}: {report.length} points, calendar period {report.calendar_period}",
+             f"  {report.verdict}"]
+    if report.acf:
+        lines.append("  ACF  " + " ".join(f"{v:+.2f}" for v in report.acf[:24]))
+    if report.pacf:
+        lines.append("  PACF " + " ".join(f"{v:+.2f}" for v in report.pacf[:24]))
+    if report.acf:
+        lines.append(f"  significance bound +-{report.significance_bound:.3f}; significant lags: "
+                     + (", ".join(map(str, report.significant_lags[:24])) or "none"))
+    return "\n".join(lines) + "\n"
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("-m", "--model", default="ets", show_default=True, help="Model name (see `forecastgen models`).")
+@click.option("-w", "--windows", default=3, show_default=True, type=click.IntRange(min=1), help="Rolling-origin windows.")
+@click.option("-H", "--horizon", type=click.IntRange(min=1), help="Steps per window [default: by frequency].")
+@click.option("-n", "--samples", default=200, show_default=True, type=click.IntRange(min=1), help="Sample paths per forecast.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("-p", "--param", "params", multiple=True, help="Model parameter NAME=VALUE (repeatable).")
+@click.option("--per-series", is_flag=True, help="Print every series and window, not only the means.")
+@data_options
+def backtest(path, model, windows, horizon, samples, seed, params, per_series, **options):
+    """Rolling-origin backtest over the last windows: MASE, sMAPE, CRPS, coverage.
+
+    \b
+    Examples:
+      forecastgen backtest examples/data/airline.csv --model ets --windows 3
+      forecastgen backtest examples/data/airline.csv -m snaive -H 12 --per-series
+    """
+    from forecastgen.evaluate import backtest as run_backtest
+
+    registry = model_registry()
+    spec = registry.get(model)
+    estimator = registry.create(spec.name, **parse_params(params))
+    result = run_backtest(read_data(path, options), estimator, windows=windows, horizon=horizon,
+                          num_samples=samples, seed=seed)
+    table = result.scores if per_series else result.summary()
+    click.echo(f"backtest of '{spec.name}' ({windows} window(s); MASE, sMAPE and scaled CRPS: "
+               "lower is better; coverage: share inside the 80%/95% intervals)")
+    click.echo(table.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def models(as_json):
+    """List the installed models: name, family, kind, capabilities, plugin."""
+    registry = model_registry()
+    rows = [{"name": s.name, "family": s.family, "kind": s.kind,
+             "capabilities": sorted(s.capabilities), "plugin": s.plugin, "version": s.version,
+             "summary": s.summary} for s in (registry.specs[n] for n in registry.names())]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = [[r["name"], r["family"], r["kind"], ",".join(r["capabilities"]),
+              f"{r['plugin']} {r['version']}".strip()] for r in rows]
+    click.echo(format_table(["name", "family", "kind", "capabilities", "plugin"], table))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins(as_json):
+    """List the installed plugins: distribution, version, hooks, and load problems."""
+    registry = model_registry()
+    loaded = registry.loaded
+    rows = [{"name": p.name, "distribution": p.distribution, "version": p.version,
+             "hooks": list(p.hooks)} for p in loaded.plugins]
+    problems = [{"name": p.plugin, "distribution": p.distribution, "error": p.error}
+                for p in registry.problems]
+    if as_json:
+        click.echo(json.dumps({"plugins": rows, "problems": problems}, indent=2))
+        return
+    click.echo(format_table(["plugin", "distribution", "version", "hooks"],
+                            [[r["name"], r["distribution"], r["version"], ",".join(r["hooks"])]
+                             for r in rows]))
+    for problem in problems:
+        click.echo(f"problem: {problem['name']} ({problem['distribution']}): {problem['error']}")
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip()
+             for row in [header, *rows]]
+    return "\n".join(lines)
+
+
+def main():
+    try:
+        cli.main(prog_name="forecastgen")
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""Frequencies: infer them from timestamps, place observations on a regular grid, and
+step into the future.
+
+A ``Frequency`` knows four kinds of grid:
+
+- ``calendar``: whole months (monthly, quarterly, yearly); observations are anchored at
+  the start of the period, its end, or the same day of the month;
+- ``fixed``: a fixed time step (weekly, daily, hourly, every 15 minutes, ...);
+- ``business``: trading days; each observation is one step (weekends and holidays
+  are not gaps) and the future moves by business days;
+- ``steps``: integer timestamps (a row index or a period counter).
+
+Seasonal periods and default horizons follow the M4 protocol used by the benchmarks
+(``../shared/data/README.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from forecastgen.errors import InputError
+
+# name -> (seasonal period, default horizon)
+SEASON_AND_HORIZON = {
+    "yearly": (1, 6),
+    "quarterly": (4, 8),
+    "monthly": (12, 18),
+    "weekly": (52, 13),
+    "daily": (7, 14),
+    "business-daily": (5, 20),
+    "hourly": (24, 48),
+    "steps": (1, 10),
+}
+
+NAME_ALIASES = {
+    "y": "yearly", "a": "yearly", "year": "yearly", "yearly": "yearly", "annual": "yearly",
+    "q": "quarterly", "quarter": "quarterly", "quarterly": "quarterly",
+    "m": "monthly", "month": "monthly", "monthly": "monthly",
+    "w": "weekly", "week": "weekly", "weekly": "weekly",
+    "d": "daily", "day": "daily", "daily": "daily",
+    "b": "business-daily", "bday": "business-daily", "business": "business-daily",
+    "business-daily": "business-daily", "business_daily": "business-daily",
+    "h": "hourly", "hour": "hourly", "hourly": "hourly",
+    "steps": "steps", "integer": "steps", "index": "steps",
+}
+
+CALENDAR_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
+FIXED_STEPS = {"weekly": pd.Timedelta(days=7), "daily": pd.Timedelta(days=1),
+               "hourly": pd.Timedelta(hours=1)}
+WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """How a series' timestamps step: its grid, seasonal period and default horizon."""
+
+    name: str
+    kind: str  # "calendar" | "fixed" | "business" | "steps"
+    season: int
+    horizon: int
+    months: int = 0  # calendar: months per step
+    anchor: str = "start"  # calendar: "start" | "end" | "day"
+    step: pd.Timedelta | int | None = None  # fixed: a Timedelta; steps: an int
+
+    @property
+    def alias(self) -> str:
+        """A pandas-style alias for display (``MS``, ``QE``, ``W-FRI``, ``h``, ``B``...)."""
+        if self.kind == "calendar":
+            letter = {1: "M", 3: "Q", 12: "Y"}.get(self.months, f"{self.months}M")
+            return letter + {"start": "S", "end": "E"}.get(self.anchor, "")
+        if self.kind == "business":
+            return "B"
+        if self.kind == "steps":
+            return f"{self.step} steps" if self.step != 1 else "steps"
+        return _timedelta_alias(self.step)
+
+    def positions(self, timestamps: pd.Index) -> np.ndarray:
+        """Zero-based grid positions of sorted, unique timestamps, relative to the first.
+
+        Raises InputError naming the first timestamp that is off the grid.
+        """
+        if self.kind == "business":
+            return np.arange(len(timestamps))
+        if self.kind == "calendar":
+            months = timestamps.year * 12 + timestamps.month
+            offsets = np.asarray(months - months[0])
+            exact, positions = np.divmod(offsets, self.months)[1] == 0, offsets // self.months
+            anchored = self._anchored(timestamps)
+            exact &= anchored
+        else:
+            deltas = np.asarray(timestamps - timestamps[0])
+            step = self.step.to_timedelta64() if self.kind == "fixed" else self.step
+            positions, remainders = np.divmod(deltas, step)
+            exact = remainders == np.zeros_like(remainders)
+        if not exact.all():
+            bad = timestamps[int(np.argmin(exact))]
+            raise InputError(
+                f"timestamps are irregular: {bad} is not on the {self.name} grid that starts "
+                f"at {timestamps[0]}; resample the data to one regular frequency or pass --freq"
+            )
+        return np.asarray(positions, dtype=np.int64)
+
+    def _anchored(self, timestamps: pd.Index) -> np.ndarray:
+        if self.anchor == "start":
+            return np.asarray(timestamps.day == 1)
+        if self.anchor == "end":
+            return np.asarray(timestamps.is_month_end)
+        return np.ones(len(timestamps), dtype=bool)
+
+    def at(self, origin, positions) -> pd.Index:
+        """Timestamps of grid ``positions`` counted from ``origin`` (position 0)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if self.kind == "steps":
+            return pd.Index(origin + positions * self.step)
+        if self.kind == "fixed":
+            return pd.DatetimeIndex(origin + positions * self.step)
+        if self.kind == "business":
+            days = pd.bdate_range(origin, periods=int(positions.max()) + 1 if len(positions) else 0)
+            return days[positions]
+        month = pd.Period(origin, freq="M")
+        stamps = [_calendar_stamp(origin, month, int(k) * self.months, self.anchor) for k in positions]
+        return pd.DatetimeIndex(stamps)
+
+    def future(self, timestamps: pd.Index, horizon: int) -> pd.Index:
+        """The ``horizon`` timestamps that follow a series' (regular) timestamps."""
+        if self.kind == "business":
+            start = timestamps[-1] + pd.offsets.BDay(1)
+            return pd.bdate_range(start, periods=horizon)
+        n = len(timestamps)
+        return self.at(timestamps[0], np.arange(n, n + horizon))
+
+    def with_season(self, season: int) -> Frequency:
+        return replace(self, season=season)
+
+
+def _calendar_stamp(origin: pd.Timestamp, month: pd.Period, shift: int, anchor: str) -> pd.Timestamp:
+    if anchor == "start":
+        return (month + shift).start_time
+    if anchor == "end":
+        return (month + shift).end_time.normalize()
+    return origin + pd.DateOffset(months=shift)
+
+
+def _timedelta_alias(step: pd.Timedelta) -> str:
+    if step == pd.Timedelta(days=7):
+        return "W"
+    for unit, size in (("D", pd.Timedelta(days=1)), ("h", pd.Timedelta(hours=1)),
+                       ("min", pd.Timedelta(minutes=1)), ("s", pd.Timedelta(seconds=1))):
+        if step >= size and step % size == pd.Timedelta(0):
+            count = step // size
+            return unit if count == 1 else f"{count}{unit}"
+    return str(step)
+
+
+def named(name: str, *, kind: str | None = None, step=None, anchor: str = "start") -> Frequency:
+    """The Frequency called ``name`` (``monthly``, ``hourly``...), on a grid of ``kind``."""
+    season, horizon = SEASON_AND_HORIZON[name]
+    if kind is None:
+        kind = ("calendar" if name in CALENDAR_MONTHS else
+                "business" if name == "business-daily" else
+                "steps" if name == "steps" else "fixed")
+    if kind == "fixed" and step is None:
+        step = FIXED_STEPS[name]
+    if kind == "steps" and step is None:
+        step = 1
+    return Frequency(name=name, kind=kind, season=season, horizon=horizon,
+                     months=CALENDAR_MONTHS.get(name, 0), anchor=anchor, step=step)
+
+
+def infer_frequency(timestamps: pd.Index) -> Frequency:
+    """Infer the frequency of sorted, unique timestamps (datetimes or integers)."""
+    if len(timestamps) < 2:
+        raise InputError("cannot infer a frequency from fewer than 2 timestamps; pass --freq")
+    if not isinstance(timestamps, pd.DatetimeIndex):
+        diffs = np.diff(np.asarray(timestamps, dtype=np.int64))
+        return named("steps", step=int(np.gcd.reduce(diffs)))
+    seconds = timestamps.to_numpy().astype("datetime64[s]").astype(np.int64)
+    days = pd.Series(np.diff(seconds)) / 86_400
+    typical = float(days.median())
+    if typical >= 360:
+        return named("yearly", anchor=_calendar_anchor(timestamps))
+    if 85 <= typical <= 95:
+        return named("quarterly", anchor=_calendar_anchor(timestamps))
+    if 27 <= typical <= 32:
+        return named("monthly", anchor=_calendar_anchor(timestamps))
+    if typical == 1 and _trading_days(timestamps):
+        return named("business-daily")
+    step = pd.Timedelta(days=float(days.min()))
+    by_step = {v: k for k, v in FIXED_STEPS.items()}
+    if step in by_step:
+        return named(by_step[step])
+    if step < pd.Timedelta(hours=1) and pd.Timedelta(days=1) % step == pd.Timedelta(0):
+        per_day = int(pd.Timedelta(days=1) / step)
+        return Frequency(name=f"every {_timedelta_alias(step)}", kind="fixed", season=per_day,
+                         horizon=per_day, step=step)
+    return Frequency(name=f"every {_timedelta_alias(step)}", kind="fixed", season=1,
+                     horizon=10, step=step)
+
+
+def _trading_days(timestamps: pd.DatetimeIndex) -> bool:
+    """Daily stamps that skip weekends (old exchanges also traded on Saturdays)."""
+    weekday = timestamps.dayofweek
+    return len(timestamps) >= 10 and (weekday == 6).mean() < 0.01 and (weekday >= 5).mean() < 0.15
+
+
+def _calendar_anchor(timestamps: pd.DatetimeIndex) -> str:
+    if (timestamps.day == 1).all():
+        return "start"
+    if timestamps.is_month_end.all():
+        return "end"
+    return "day"
+
+
+def parse_frequency(text: str, timestamps: pd.Index) -> Frequency:
+    """The Frequency a user asked for with ``--freq`` (a name or a pandas alias)."""
+    key = text.strip().lower()
+    name = NAME_ALIASES.get(key)
+    offset = None
+    if name is None:
+        try:
+            offset = pd.tseries.frequencies.to_offset(text.strip())
+        except ValueError:
+            raise InputError(
+                f"unknown frequency {text!r}; use a name (yearly, quarterly, monthly, weekly, "
+                "daily, business-daily, hourly) or a pandas alias such as MS, QE, W-FRI, 15min"
+            ) from None
+        name = _offset_name(offset)
+    if not isinstance(timestamps, pd.DatetimeIndex):
+        diffs = np.diff(np.asarray(timestamps, dtype=np.int64))
+        step = int(np.gcd.reduce(diffs)) if len(diffs) else 1
+        return named(name, kind="steps", step=step)
+    if name == "sub-hourly":
+        step = pd.Timedelta(offset)
+        per_day = int(pd.Timedelta(days=1) / step)
+        return Frequency(name=f"every {_timedelta_alias(step)}", kind="fixed", season=per_day,
+                         horizon=per_day, step=step)
+    if name in CALENDAR_MONTHS:
+        anchor = _offset_anchor(offset) if offset is not None else _calendar_anchor(timestamps)
+        return named(name, anchor=anchor)
+    return named(name)
+
+
+def _offset_name(offset) -> str:
+    kinds = {
+        "MonthBegin": "monthly", "MonthEnd": "monthly",
+        "QuarterBegin": "quarterly", "QuarterEnd": "quarterly",
+        "YearBegin": "yearly", "YearEnd": "yearly",
+        "Week": "weekly", "Day": "daily", "BusinessDay": "business-daily", "Hour": "hourly",
+        "Minute": "sub-hourly", "Second": "sub-hourly",
+    }
+    name = kinds.get(type(offset).__name__)
+    if name is None or (offset.n != 1 and name != "sub-hourly"):
+        raise InputError(f"frequency {offset.freqstr!r} is not supported; use one of yearly, "
+                         "quarterly, monthly, weekly, daily, business-daily, hourly or N-minute")
+    return name
+
+
+def _offset_anchor(offset) -> str:
+    return "end" if type(offset).__name__.endswith("End") else "start"

@@ -1,0 +1,254 @@
+"""Find which columns hold the time, the series id and the values, and parse them.
+
+Three layouts are recognised, and each choice can be overridden:
+
+- single: ``timestamp,value``;
+- wide: a timestamp and several numeric columns, each column a series;
+- long: ``id,timestamp,value`` (the ``unique_id,ds,y`` convention).
+
+The result is one long frame with columns ``id``, ``timestamp``, ``value`` and
+``line`` (where each row came from, for error messages).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecastgen.data.reader import LINE_COLUMN
+from forecastgen.errors import InputError
+
+TIME_NAMES = ("timestamp", "ds", "date", "datetime", "time", "period", "month", "year",
+              "week", "day", "quarter", "t", "index")
+ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "key", "name", "item")
+VALUE_NAMES = ("value", "y", "target", "values", "observation")
+MISSING_TOKENS = {"", "na", "nan", "null", "none", "n/a", "#n/a", "missing", "nil"}
+INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str  # "single" | "wide" | "long"
+    time_col: str | None
+    value_cols: tuple[str, ...]
+    id_col: str | None = None
+
+    def describe(self) -> str:
+        values = ", ".join(self.value_cols)
+        if self.kind == "long":
+            return f"long layout: id '{self.id_col}', time '{self.time_col}', value '{values}'"
+        time = f"time '{self.time_col}'" if self.time_col else "no time column"
+        return f"{self.kind} layout: {time}, values {values}"
+
+
+def detect_layout(frame: pd.DataFrame, time_col: str | None = None, value_col: str | None = None,
+                  id_col: str | None = None) -> Layout:
+    """Decide the layout of ``frame``; explicit column names win over detection."""
+    columns = [c for c in frame.columns if c != LINE_COLUMN]
+    for option, name in (("--time-col", time_col), ("--value-col", value_col), ("--id-col", id_col)):
+        if name is not None and name not in columns:
+            raise InputError(f"{option} '{name}' is not a column; the columns are "
+                             + ", ".join(map(str, columns)))
+    kinds = {c: _column_kind(frame[c]) for c in columns}
+    time_col = time_col or _find_time_column(columns, kinds)
+    rest = [c for c in columns if c != time_col]
+    id_col = id_col or _find_id_column(rest, kinds, frame)
+    rest = [c for c in rest if c != id_col]
+    if value_col is not None:
+        value_cols = (value_col,)
+    elif id_col is not None:
+        value_cols = (_pick_long_value(rest, kinds),)
+    else:
+        value_cols = tuple(c for c in rest if kinds[c] == "numeric")
+        if not value_cols:
+            _refuse_without_values(rest, kinds, time_col)
+    for column in value_cols:
+        if kinds[column] == "datetime":
+            raise InputError(f"column '{column}' holds dates, not numbers, so it cannot be the "
+                             f"target; pass --time-col {column} and choose a numeric --value-col")
+    kind = "long" if id_col else ("wide" if len(value_cols) > 1 else "single")
+    return Layout(kind=kind, time_col=time_col, value_cols=value_cols, id_col=id_col)
+
+
+def _column_kind(column: pd.Series) -> str:
+    """'numeric', 'datetime', 'text' or 'empty', judged on the non-missing cells."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "datetime"
+    if pd.api.types.is_bool_dtype(column):
+        return "text"
+    if pd.api.types.is_numeric_dtype(column):
+        return "numeric"
+    cells = column.astype(str).str.strip()
+    cells = cells[~cells.str.lower().isin(MISSING_TOKENS)]
+    if cells.empty:
+        return "empty"
+    sample = cells.iloc[:200]
+    numbers = pd.to_numeric(sample.str.replace(",", ".", regex=False), errors="coerce")
+    if numbers.notna().mean() >= 0.5:
+        return "numeric"
+    if _parse_dates(sample).notna().mean() >= 0.9:
+        return "datetime"
+    return "text"
+
+
+def _find_time_column(columns: list[str], kinds: dict[str, str]) -> str | None:
+    by_name = [c for c in columns if str(c).strip().lower() in TIME_NAMES]
+    for column in by_name:
+        if kinds[column] in ("datetime", "numeric"):
+            return column
+    dated = [c for c in columns if kinds[c] == "datetime"]
+    return dated[0] if dated else None
+
+
+def _find_id_column(columns: list[str], kinds: dict[str, str], frame: pd.DataFrame) -> str | None:
+    for column in columns:
+        if str(column).strip().lower() in ID_NAMES and kinds[column] != "datetime":
+            return column
+    for column in columns:
+        if kinds[column] == "text":
+            values = frame[column]
+            if values.nunique() < max(2, len(values) // 2):
+                return column
+    return None
+
+
+def _pick_long_value(columns: list[str], kinds: dict[str, str]) -> str:
+    named = [c for c in columns if str(c).strip().lower() in VALUE_NAMES]
+    if named:
+        return named[0]
+    numeric = [c for c in columns if kinds[c] == "numeric"]
+    if len(numeric) == 1:
+        return numeric[0]
+    if not numeric:
+        _refuse_without_values(columns, kinds, None)
+    raise InputError("several numeric columns could be the value of this long file ("
+                     + ", ".join(numeric) + "); choose one with --value-col")
+
+
+def _refuse_without_values(columns: list[str], kinds: dict[str, str], time_col) -> None:
+    dated = [c for c in columns if kinds[c] == "datetime"]
+    if dated:
+        raise InputError(f"column '{dated[0]}' holds dates, not numbers, so it cannot be the "
+                         "target; the file needs a numeric value column")
+    described = ", ".join(f"'{c}' ({kinds[c]})" for c in columns) or "none"
+    raise InputError(f"no numeric value column found (other columns: {described}); "
+                     "name it with --value-col")
+
+
+def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
+                  single_name: str | None = None) -> pd.DataFrame:
+    """The long frame (id, timestamp, value, line) of ``frame`` in ``layout``.
+
+    A single series is called ``single_name``, or after its value column.
+    """
+    lines = frame[LINE_COLUMN] if LINE_COLUMN in frame else pd.Series(frame.index + 1)
+    lines = lines.to_numpy()
+    if layout.time_col is None:
+        timestamps = pd.Index(np.arange(len(frame)))
+        notes.append("no time column found: the rows are taken as consecutive steps")
+    else:
+        timestamps = parse_timestamps(frame[layout.time_col], lines, layout.time_col, notes)
+    pieces = []
+    for column in layout.value_cols:
+        values = parse_numbers(frame[column], lines, column, notes)
+        ids = (frame[layout.id_col].astype(str).str.strip().to_numpy() if layout.id_col
+               else np.full(len(frame), str(single_name or column) if layout.kind == "single"
+                       else str(column)))
+        pieces.append(pd.DataFrame({"id": ids, "timestamp": timestamps, "value": values,
+                                    "line": lines}))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
+    """Floats from a column of text or numbers; refuses text and infinities, naming the line."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        values = column.to_numpy(dtype=float)
+    else:
+        cells = column.astype(str).str.strip()
+        missing = cells.str.lower().isin(MISSING_TOKENS) | column.isna().to_numpy()
+        values = pd.to_numeric(cells.where(~missing), errors="coerce").to_numpy(dtype=float)
+        bad = ~missing.to_numpy() & np.isnan(values)
+        if bad.any() and cells[bad].str.fullmatch(r"[+-]?\d+,\d+").all():
+            values = pd.to_numeric(cells.str.replace(",", ".", regex=False).where(~missing),
+                                   errors="coerce").to_numpy(dtype=float)
+            notes.append(f"column '{name}' uses decimal commas: read them as decimal points")
+            bad = ~missing.to_numpy() & np.isnan(values)
+        if bad.any():
+            first = int(np.argmax(bad))
+            others = int(bad.sum()) - 1
+            more = f" (and {others} more such value{'s' if others != 1 else ''})" if others else ""
+            raise InputError(f"line {lines[first]}: column '{name}' has the non-numeric value "
+                             f"{cells.iloc[first]!r}{more}; fix or remove it")
+    infinite = np.isinf(values)
+    if infinite.any():
+        first = int(np.argmax(infinite))
+        raise InputError(f"line {lines[first]}: column '{name}' has an infinite value; "
+                         "replace it with a real number or leave the cell empty")
+    return values
+
+
+def parse_timestamps(column: pd.Series, lines: np.ndarray, name: str, notes: list[str]) -> pd.Index:
+    """Datetimes (or integer steps) from a time column; refuses unreadable cells, naming the line."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        stamps = pd.DatetimeIndex(column)
+        return _drop_timezone(stamps, notes)
+    cells = column.astype(str).str.strip()
+    empty = cells.str.lower().isin(MISSING_TOKENS)
+    if empty.any():
+        raise InputError(f"line {lines[int(np.argmax(empty.to_numpy()))]}: the time column "
+                         f"'{name}' is empty; every row needs a timestamp")
+    if cells.str.fullmatch(INTEGER.pattern).all():
+        return _integer_timestamps(cells.astype(np.int64), name, notes)
+    if pd.api.types.is_numeric_dtype(column):
+        raise InputError(f"the time column '{name}' holds fractional numbers; "
+                         "use dates or integer steps")
+    stamps = _parse_dates(cells)
+    unreadable = stamps.isna().to_numpy()
+    if unreadable.any():
+        first = int(np.argmax(unreadable))
+        raise InputError(f"line {lines[first]}: {cells.iloc[first]!r} in the time column "
+                         f"'{name}' is not a date; fix it, or choose the time column with "
+                         "--time-col")
+    return _drop_timezone(pd.DatetimeIndex(stamps), notes)
+
+
+def _parse_dates(cells: pd.Series) -> pd.Series:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return pd.to_datetime(cells, format="ISO8601", errors="raise")
+        except (ValueError, TypeError, OverflowError):
+            pass
+        try:
+            return pd.to_datetime(cells, format="mixed", errors="coerce")
+        except (ValueError, TypeError, OverflowError):
+            try:
+                return pd.to_datetime(cells, format="mixed", errors="coerce", utc=True)
+            except (ValueError, TypeError, OverflowError):
+                return pd.Series(pd.NaT, index=cells.index)
+
+
+def _integer_timestamps(values: pd.Series, name: str, notes: list[str]) -> pd.Index:
+    low, high = int(values.min()), int(values.max())
+    looks_like_years = 1500 <= low and high <= 2200 and (
+        "year" in str(name).lower() or np.diff(np.sort(values.unique())).min(initial=1) == 1)
+    if looks_like_years:
+        notes.append(f"integer timestamps {low}..{high} in '{name}' are read as years")
+        return pd.DatetimeIndex(pd.to_datetime(values.astype(str), format="%Y"))
+    if values.astype(str).str.len().eq(8).all() and 19000101 <= low and high <= 22001231:
+        stamps = pd.to_datetime(values.astype(str), format="%Y%m%d", errors="coerce")
+        if stamps.notna().all():
+            return pd.DatetimeIndex(stamps)
+    return pd.Index(values.to_numpy())
+
+
+def _drop_timezone(stamps: pd.DatetimeIndex, notes: list[str]) -> pd.DatetimeIndex:
+    if stamps.tz is not None:
+        notes.append("timestamps carry a time zone: converted to UTC")
+        return stamps.tz_convert("UTC").tz_localize(None)
+    return stamps

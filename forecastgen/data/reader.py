@@ -1,0 +1,144 @@
+"""Read a CSV file into a frame of raw text cells, refusing files that are not CSV.
+
+Everything is read as text so that later steps can name the exact line and value
+that is wrong. The delimiter is sniffed (comma, semicolon, tab or pipe), a missing
+header is noticed, and binary files (Excel, parquet, images) are refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from forecastgen.errors import InputError
+
+DELIMITERS = [",", ";", "\t", "|"]
+DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
+BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a zip archive or an Excel workbook",
+    b"PAR1": "a parquet file",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook",
+    b"SQLite format": "an SQLite database",
+    b"\x93NUMPY": "a numpy array",
+}
+LINE_COLUMN = "__line__"
+
+
+def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
+    """Read ``path`` as a table of text cells with a ``__line__`` column of file line numbers."""
+    path = Path(path)
+    raw = _read_bytes(path)
+    text = _decode(raw, notes)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise InputError("the file has no rows; give a CSV with a header and at least a few rows")
+    delimiter = _sniff_delimiter(lines[:50])
+    if delimiter not in (",", None):
+        notes.append(f"columns are separated by {DELIMITER_NAMES[delimiter]}")
+    header = _has_header(lines[0], delimiter or ",")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter or ",", dtype=str, keep_default_na=False,
+            skip_blank_lines=False, header=0 if header else None, skipinitialspace=True,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        raise InputError(f"malformed CSV: {_parser_problem(exc)}") from None
+    except pd.errors.EmptyDataError:
+        raise InputError("the file has no columns; give a CSV with a header row") from None
+    if not header:
+        frame.columns = _default_names(frame.shape[1])
+        notes.append("the file has no header row: read its columns as "
+                     + ", ".join(map(str, frame.columns)))
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame[LINE_COLUMN] = frame.index + (2 if header else 1)
+    cells = frame.drop(columns=LINE_COLUMN)
+    blank = (cells.fillna("").apply(lambda col: col.str.strip()) == "").all(axis=1)
+    frame = frame[~blank].reset_index(drop=True)
+    if frame.empty:
+        raise InputError("the file has a header but no data rows")
+    return frame
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise InputError("no such file; check the path")
+    if path.is_dir():
+        raise InputError("is a folder, not a CSV file")
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        import gzip
+
+        try:
+            raw = gzip.decompress(raw)
+        except OSError as exc:
+            raise InputError(f"cannot decompress the gzip file: {exc}") from None
+    if not raw.strip():
+        raise InputError("the file is empty; give a CSV with a header and at least a few rows")
+    for signature, what in BINARY_SIGNATURES.items():
+        if raw.startswith(signature):
+            raise InputError(f"this is {what}, not a CSV text file; export the data as CSV")
+    if b"\x00" in raw[:8192]:
+        raise InputError("this is a binary file, not a CSV text file; export the data as CSV")
+    return raw
+
+
+def _decode(raw: bytes, notes: list[str]) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        notes.append("the file is not UTF-8: read it as Latin-1")
+        return raw.decode("latin-1")
+
+
+def _sniff_delimiter(lines: list[str]) -> str | None:
+    """The delimiter that splits every sampled line into the same number (>1) of fields."""
+    best, best_fields = None, 1
+    for delimiter in DELIMITERS:
+        counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = delimiter, fields
+    if best is None:
+        # ragged rows: take the delimiter most lines agree on, and let the parser say where
+        scores = {d: sum(d in line for line in lines) for d in DELIMITERS}
+        top = max(scores, key=scores.get)
+        best = top if scores[top] else None
+    return best
+
+
+def _has_header(first_line: str, delimiter: str) -> bool:
+    cells = next(csv.reader([first_line], delimiter=delimiter))
+    return not any(_looks_numeric(cell) for cell in cells) or not cells
+
+
+def _looks_numeric(cell: str) -> bool:
+    cell = cell.strip()
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
+def _default_names(count: int) -> list[str]:
+    if count == 1:
+        return ["value"]
+    if count == 2:
+        return ["timestamp", "value"]
+    return ["timestamp"] + [f"value_{i}" for i in range(1, count)]
+
+
+def _parser_problem(exc: Exception) -> str:
+    message = str(exc).strip().splitlines()[-1]
+    message = message.replace("Error tokenizing data. C error: ", "")
+    if "Expected" in message and "fields" in message:
+        return message + "; check for a stray delimiter or an unquoted comma in a value"
+    if "EOF inside string" in message:
+        return message + "; a quote is not closed"
+    return message

@@ -1,0 +1,135 @@
+"""Validate parsed series and repair what can be repaired, reporting every repair.
+
+Repairs (each leaves a note): rows out of time order are sorted, rows repeated
+exactly are dropped, missing values at the ends are trimmed, short internal gaps are
+interpolated, and the history before a long gap is dropped when enough remains after
+it. Everything else is refused with an error that names the series and the problem:
+conflicting duplicate timestamps, irregular spacing, too many missing values, too
+few observations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecastgen.data.frequency import Frequency, infer_frequency, parse_frequency
+from forecastgen.errors import InputError
+
+MIN_OBSERVATIONS = 3
+MAX_MISSING_SHARE = 0.2
+
+
+def regularize(long: pd.DataFrame, freq: str | None, notes: list[str]) -> tuple[dict[str, pd.Series], Frequency]:
+    """Split the long frame into regular series on one frequency grid."""
+    groups = {key: group for key, group in long.groupby("id", sort=False)}
+    cleaned = {key: _sorted_unique(group, _label(key, len(groups)), notes)
+               for key, group in groups.items()}
+    reference = max(cleaned.values(), key=len)
+    stamps = pd.Index(reference["timestamp"])
+    frequency = parse_frequency(freq, stamps) if freq else infer_frequency(stamps)
+    series = {}
+    for key, group in cleaned.items():
+        label = _label(key, len(groups))
+        try:
+            values = _on_grid(group, frequency)
+            values = _fill_gaps(values, frequency, label, notes)
+        except InputError as exc:
+            raise InputError(f"{label}{exc}") from None
+        series[str(key)] = values
+    return series, frequency
+
+
+def _label(key, count: int) -> str:
+    return f"series '{key}': " if count > 1 else ""
+
+
+def _sorted_unique(group: pd.DataFrame, label: str, notes: list[str]) -> pd.DataFrame:
+    if not group["timestamp"].is_monotonic_increasing:
+        notes.append(f"{label}rows were not in time order: sorted them by time")
+        group = group.sort_values("timestamp", kind="stable")
+    repeated = group["timestamp"].duplicated(keep=False)
+    if repeated.any():
+        same = group[repeated].groupby("timestamp")["value"].nunique(dropna=False) == 1
+        if not same.all():
+            stamp = same.index[int(np.argmin(same.to_numpy()))]
+            lines = group.loc[group["timestamp"] == stamp, "line"].tolist()
+            count = int((~same).sum())
+            raise InputError(
+                f"{label}{count} timestamp(s) appear more than once with different values "
+                f"(first: {stamp} on lines {', '.join(map(str, lines))}); aggregate them, or "
+                "name the column that tells the series apart with --id-col")
+        dropped = int(group["timestamp"].duplicated().sum())
+        notes.append(f"{label}dropped {dropped} row(s) that repeat an earlier row exactly")
+        group = group[~group["timestamp"].duplicated()]
+    if len(group) < MIN_OBSERVATIONS:
+        raise InputError(f"{label}only {len(group)} observation(s); at least "
+                         f"{MIN_OBSERVATIONS} are needed to forecast")
+    return group
+
+
+def _on_grid(group: pd.DataFrame, frequency: Frequency) -> pd.Series:
+    stamps = pd.Index(group["timestamp"])
+    positions = frequency.positions(stamps)
+    values = np.full(int(positions[-1]) + 1, np.nan)
+    values[positions] = group["value"].to_numpy(dtype=float)
+    index = frequency.at(stamps[0], np.arange(len(values))) if frequency.kind != "business" else stamps
+    return pd.Series(values, index=index, name="value")
+
+
+def max_interpolated_gap(frequency: Frequency) -> int:
+    """The longest run of missing values that is filled by interpolation."""
+    return max(3, frequency.season)
+
+
+def _fill_gaps(values: pd.Series, frequency: Frequency, label: str, notes: list[str]) -> pd.Series:
+    observed = values.notna().to_numpy()
+    if not observed.any():
+        raise InputError("has no values at all")
+    first, last = int(np.argmax(observed)), len(observed) - int(np.argmax(observed[::-1]))
+    if last < len(values):
+        notes.append(f"{label}dropped {len(values) - last} empty value(s) at the end: the "
+                     f"forecast starts after {values.index[last - 1]}")
+    values = values.iloc[first:last]
+    missing = values.isna().to_numpy()
+    if not missing.any():
+        return values
+    values = _drop_before_long_gap(values, frequency, label, notes)
+    missing = values.isna().to_numpy()
+    share = missing.mean()
+    if share > MAX_MISSING_SHARE:
+        raise InputError(f"{missing.sum()} of {len(values)} values are missing "
+                         f"({share:.0%}, more than {MAX_MISSING_SHARE:.0%}); fill them or "
+                         "give a shorter, more complete history")
+    if missing.any():
+        notes.append(f"{label}filled {int(missing.sum())} missing value(s) in short gaps by "
+                     "linear interpolation")
+        values = values.interpolate(method="linear", limit_area="inside")
+    return values
+
+
+def _drop_before_long_gap(values: pd.Series, frequency: Frequency, label: str,
+                          notes: list[str]) -> pd.Series:
+    runs = _missing_runs(values.isna().to_numpy())
+    longest = max_interpolated_gap(frequency)
+    long_runs = [(start, length) for start, length in runs if length > longest]
+    if not long_runs:
+        return values
+    start, length = long_runs[-1]
+    remaining = values.iloc[start + length:]
+    needed = max(10, 2 * frequency.season)
+    if remaining.notna().sum() < needed:
+        raise InputError(f"has a gap of {length} missing values from {values.index[start]}, "
+                         f"too long to interpolate (at most {longest}), and only "
+                         f"{len(remaining)} values after it (at least {needed} needed); "
+                         "fill the gap or give more history")
+    notes.append(f"{label}a gap of {length} missing values from {values.index[start]} is too "
+                 f"long to interpolate: using the {len(remaining)} values after it")
+    return remaining
+
+
+def _missing_runs(missing: np.ndarray) -> list[tuple[int, int]]:
+    """(start, length) of every run of consecutive True values."""
+    padded = np.concatenate([[False], missing, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(s), int(e - s)) for s, e in zip(edges[::2], edges[1::2])]

@@ -1,0 +1,99 @@
+"""``Forecast``: sample paths per series, and everything a user reads off them.
+
+Every forecaster in forecastgen returns sample paths from its predictive
+distribution; means, quantiles, tables and plots are computed here, the same way
+for every model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+
+
+def quantile_column(q: float) -> str:
+    """The column name of quantile ``q``: 0.1 -> ``q10``, 0.025 -> ``q2.5``."""
+    return f"q{100 * q:g}"
+
+
+@dataclass
+class Forecast:
+    """Sample paths of the future of each series.
+
+    ``samples[id]`` has shape (num_samples, horizon); ``index[id]`` holds the
+    horizon's timestamps; ``history[id]``, when kept, is the observed series.
+    """
+
+    samples: dict[str, np.ndarray]
+    index: dict[str, pd.Index]
+    model: str = ""
+    history: dict[str, pd.Series] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        for key, paths in self.samples.items():
+            if paths.ndim != 2 or paths.shape[1] != len(self.index[key]):
+                raise ValueError(f"samples of '{key}' must have shape (num_samples, "
+                                 f"{len(self.index[key])}), not {paths.shape}")
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.samples)
+
+    @property
+    def horizon(self) -> int:
+        return next(iter(self.samples.values())).shape[1]
+
+    @property
+    def num_samples(self) -> int:
+        return next(iter(self.samples.values())).shape[0]
+
+    def mean(self) -> pd.DataFrame:
+        """Long frame (id, timestamp, mean)."""
+        return self._frame({"mean": lambda paths: paths.mean(axis=0)})
+
+    def median(self) -> pd.DataFrame:
+        return self.quantile(0.5)
+
+    def quantile(self, q: float) -> pd.DataFrame:
+        """Long frame (id, timestamp, q<percent>) of one quantile."""
+        _check_quantiles([q])
+        return self._frame({quantile_column(q): lambda paths: np.quantile(paths, q, axis=0)})
+
+    def to_frame(self, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
+        """Long frame: id, timestamp, mean and one column per quantile."""
+        _check_quantiles(quantiles)
+        columns = {"mean": lambda paths: paths.mean(axis=0)}
+        for q in quantiles:
+            columns[quantile_column(q)] = lambda paths, q=q: np.quantile(paths, q, axis=0)
+        return self._frame(columns)
+
+    def _frame(self, columns: dict) -> pd.DataFrame:
+        pieces = []
+        for key, paths in self.samples.items():
+            piece = {"id": key, "timestamp": self.index[key]}
+            piece.update({name: compute(paths) for name, compute in columns.items()})
+            pieces.append(pd.DataFrame(piece))
+        return pd.concat(pieces, ignore_index=True)
+
+    def plot(self, path=None, *, ids: Sequence[str] | None = None, history_points: int | None = None):
+        """Plot history, median and the 80% and 95% bands; one panel per series (up to 12).
+
+        Saves a PNG to ``path`` when given; returns the matplotlib figure.
+        """
+        from forecastgen.plotting import plot_forecast
+
+        return plot_forecast(self, path=path, ids=ids, history_points=history_points)
+
+
+def _check_quantiles(quantiles: Sequence[float]) -> None:
+    from forecastgen.errors import InputError
+
+    for q in quantiles:
+        if not 0 < q < 1:
+            raise InputError(f"quantile {q} is outside (0, 1); give levels such as 0.1,0.5,0.9")

@@ -1,0 +1,133 @@
+"""The two kinds of model forecastgen knows, and the contract they share.
+
+- ``SequenceGenerator`` models p(x_t | x_<t): it forecasts by ancestral sampling,
+  may sample whole sequences, and may score a series (``log_prob``).
+- ``DensityModel`` models p(x) over fixed-shape items (windows of a series, vectors,
+  images): it samples, may score items, and may forecast by sampling the future part
+  of a window conditioned on its past.
+
+Both follow scikit-learn's estimator contract: ``__init__`` only stores its
+arguments, ``fit`` returns ``self``, learned state ends in ``_``, and
+``get_params``/``set_params`` come from the ``__init__`` signature.
+
+Capabilities are declared in ``capabilities`` and honest: calling an undeclared
+one raises ``NotSupportedError`` that names the model and what it does support.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from forecastgen.errors import InputError, NotFittedError, NotSupportedError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from forecastgen.forecast import Forecast
+
+FORECAST = "forecast"
+SAMPLE = "sample"
+LOG_PROB = "log_prob"
+SERIES = "series"
+IMAGES = "images"
+CAPABILITIES = (FORECAST, SAMPLE, LOG_PROB, SERIES, IMAGES)
+
+
+class Model:
+    """What every forecastgen model shares: parameters, capabilities, fitted state."""
+
+    name: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [p.name for p in signature.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The ``__init__`` arguments of this model, as set now."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> Model:
+        """Set ``__init__`` arguments; unknown names are refused with the valid list."""
+        valid = self._param_names()
+        for key, value in params.items():
+            if key not in valid:
+                raise InputError(f"{self._label()} has no parameter '{key}'; its parameters "
+                                 f"are {', '.join(valid) or '(none)'}")
+            setattr(self, key, value)
+        return self
+
+    def supports(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def _require(self, capability: str) -> None:
+        if capability not in self.capabilities:
+            declared = ", ".join(sorted(self.capabilities)) or "nothing"
+            raise NotSupportedError(f"{capability} is not supported by {self._label()} "
+                                    f"(it supports: {declared})")
+
+    def _check_fitted(self) -> None:
+        if not any(k.endswith("_") and not k.startswith("_") for k in vars(self)):
+            raise NotFittedError(f"{self._label()} is not fitted yet; call fit() first")
+
+    def _label(self) -> str:
+        return f"model '{self.name or type(self).__name__}'"
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+class SequenceGenerator(Model):
+    """A model of p(x_t | x_<t) over one or many series."""
+
+    def fit(self, data) -> SequenceGenerator:
+        """Learn from ``data`` (a SeriesSet, a pandas Series or a DataFrame); returns self."""
+        raise NotImplementedError
+
+    def predict(self, horizon: int | None = None, num_samples: int = 200,
+                seed: int | None = None) -> Forecast:
+        """Sample ``num_samples`` paths of the ``horizon`` steps after each fitted series.
+
+        ``horizon`` defaults to the frequency's usual horizon (18 for monthly data...).
+        """
+        self._require(FORECAST)
+        raise NotImplementedError
+
+    def sample(self, length: int, num_samples: int = 1, seed: int | None = None) -> np.ndarray:
+        """Whole sequences of ``length`` steps drawn from the model, shape (num_samples, length)."""
+        self._require(SAMPLE)
+        raise NotImplementedError
+
+    def log_prob(self, data) -> pd.Series:
+        """The exact log-likelihood of each series in ``data`` under the fitted model."""
+        self._require(LOG_PROB)
+        raise NotImplementedError
+
+
+class DensityModel(Model):
+    """A model of p(x) over fixed-shape items: windows of series, vectors or images."""
+
+    def fit(self, items) -> DensityModel:
+        """Learn p(x) from items of shape (n, *item_shape); returns self."""
+        raise NotImplementedError
+
+    def sample(self, num_samples: int, seed: int | None = None) -> np.ndarray:
+        """Items drawn from the model, shape (num_samples, *item_shape)."""
+        self._require(SAMPLE)
+        raise NotImplementedError
+
+    def log_prob(self, items) -> np.ndarray:
+        """log p(x) of each item, shape (n,)."""
+        self._require(LOG_PROB)
+        raise NotImplementedError
+
+    def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
+                      seed: int | None = None) -> np.ndarray:
+        """Future parts of windows given their past: (batch, context) -> (batch, num_samples, horizon)."""
+        self._require(FORECAST)
+        raise NotImplementedError

@@ -1,0 +1,163 @@
+"""``LocalForecaster``: the base for models fitted one series at a time.
+
+A subclass implements two small methods on plain numpy arrays:
+
+- ``_fit_one(y, season) -> state`` learns from one series;
+- ``_sample_one(state, horizon, num_samples, rng) -> paths`` draws sample paths.
+
+The base does everything else, the same way for every local model: it reads any
+input the library accepts, trims each history to ``max_history`` points, handles
+constant series, guards every forecast (finite, within a sane multiple of the
+history's range) and falls back to a simpler model with a note when the model fails
+or produces garbage, and builds the ``Forecast``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from forecastgen.data import as_series_set
+from forecastgen.errors import InputError
+from forecastgen.forecast import Forecast
+from forecastgen.interfaces import SequenceGenerator
+
+# a forecast band may reach this many history ranges beyond the history's extremes
+SANE_RANGE_MULTIPLE = 10.0
+
+
+class ForecastFailed(Exception):
+    """A model's fit or forecast for one series cannot be used."""
+
+
+class LocalForecaster(SequenceGenerator):
+    """A sequence generator that fits one statistical model per series."""
+
+    max_history: int | None
+    season_length: int | None
+
+    def fit(self, data) -> LocalForecaster:
+        data = as_series_set(data)
+        self.data_ = data
+        self.seasons_ = {}
+        self.states_ = {}
+        self.fit_notes_ = []
+        for key, series in data:
+            y = self._recent(series.to_numpy(dtype=float), data.freq.season)
+            season = self._season_for(len(y), data.freq.season)
+            self.seasons_[key] = season
+            self.states_[key] = self._fit_guarded(key, y, season)
+        return self
+
+    def predict(self, horizon: int | None = None, num_samples: int = 200,
+                seed: int | None = None) -> Forecast:
+        self._check_fitted()
+        horizon = int(horizon or self.data_.freq.horizon)
+        self.data_.check_horizon(horizon)
+        if num_samples < 1:
+            raise InputError(f"num_samples must be at least 1, not {num_samples}")
+        rng = np.random.default_rng(seed)
+        notes = list(self.fit_notes_)
+        samples, index = {}, {}
+        for key, series in self.data_:
+            y = self._recent(series.to_numpy(dtype=float), self.data_.freq.season)
+            samples[key] = self._predict_guarded(key, y, horizon, num_samples, rng, notes)
+            index[key] = self.data_.future_index(key, horizon)
+        history = dict(self.data_.series)
+        return Forecast(samples, index, model=self.name, history=history, notes=notes)
+
+    # -- to implement ---------------------------------------------------------------------
+    def _fit_one(self, y: np.ndarray, season: int):
+        raise NotImplementedError
+
+    def _sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- shared machinery -----------------------------------------------------------------
+    def _recent(self, y: np.ndarray, season: int) -> np.ndarray:
+        limit = self.max_history
+        if limit is None:
+            return y
+        return y[-max(int(limit), 2 * season + 1):]
+
+    def _season_for(self, length: int, calendar_season: int) -> int:
+        season = self.season_length or calendar_season
+        return season if season > 1 and length >= 2 * season else 1
+
+    def _fit_guarded(self, key: str, y: np.ndarray, season: int):
+        if np.ptp(y) == 0:
+            return ConstantState(float(y[-1]))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return self._fit_one(y, season)
+        except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            self.fit_notes_.append(f"series '{key}': {self.name} could not be fitted "
+                                   f"({_short(exc)}); used seasonal naive instead")
+            return FallbackState(y, season)
+
+    def _predict_guarded(self, key, y, horizon, num_samples, rng, notes) -> np.ndarray:
+        state = self.states_[key]
+        if isinstance(state, ConstantState):
+            notes.append(f"series '{key}' is constant ({state.value:g}): its forecast is that "
+                         "value, with no uncertainty")
+            return np.full((num_samples, horizon), state.value)
+        if isinstance(state, FallbackState):
+            return seasonal_naive_paths(state.y, state.season, horizon, num_samples, rng)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                paths = np.asarray(self._sample_one(state, horizon, num_samples, rng), dtype=float)
+            check_plausible(paths, y)
+            return paths
+        except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            notes.append(f"series '{key}': {self.name} gave an unusable forecast "
+                         f"({_short(exc)}); used seasonal naive instead")
+            season = self.seasons_[key]
+            return seasonal_naive_paths(y, season, horizon, num_samples, rng)
+
+
+class ConstantState:
+    def __init__(self, value: float):
+        self.value = value
+
+
+class FallbackState:
+    def __init__(self, y: np.ndarray, season: int):
+        self.y, self.season = y, season
+
+
+def check_plausible(paths: np.ndarray, y: np.ndarray) -> None:
+    """Raise ForecastFailed unless the paths are finite and within a sane range of ``y``."""
+    if not np.isfinite(paths).all():
+        raise ForecastFailed("non-finite values")
+    low, high = float(y.min()), float(y.max())
+    span = max(high - low, 1e-9 * max(abs(low), abs(high), 1.0))
+    floor, ceiling = low - SANE_RANGE_MULTIPLE * span, high + SANE_RANGE_MULTIPLE * span
+    band_low, band_high = np.quantile(paths, [0.01, 0.99], axis=0)
+    if band_low.min() < floor or band_high.max() > ceiling:
+        raise ForecastFailed(f"values from {band_low.min():.4g} to {band_high.max():.4g}, "
+                             f"beyond {SANE_RANGE_MULTIPLE:g}x the history's range")
+
+
+def seasonal_naive_paths(y: np.ndarray, season: int, horizon: int, num_samples: int,
+                         rng: np.random.Generator) -> np.ndarray:
+    """Ancestral samples of y[t] = y[t - season] + e, e ~ N(0, sigma^2) (naive when season is 1).
+
+    sigma is the root mean square of the in-sample seasonal differences.
+    """
+    season = season if len(y) > season else 1
+    differences = y[season:] - y[:-season]
+    sigma = float(np.sqrt(np.mean(differences ** 2))) if len(differences) else 0.0
+    noise = rng.normal(0.0, sigma, size=(num_samples, horizon))
+    paths = np.empty((num_samples, horizon))
+    for step in range(horizon):
+        previous = y[len(y) + step - season] if step < season else paths[:, step - season]
+        paths[:, step] = previous + noise[:, step]
+    return paths
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]

@@ -1,0 +1,53 @@
+"""Plots of forecasts: history, median, and the 80% and 95% predictive bands."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from forecastgen.output import atomic_path
+
+MAX_PANELS = 12
+
+
+def plot_forecast(forecast, path=None, *, ids=None, history_points=None):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ids = list(ids or forecast.ids)[:MAX_PANELS]
+    columns = 1 if len(ids) == 1 else 2
+    rows = math.ceil(len(ids) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(10 if columns == 1 else 13, 3.6 * rows),
+                                squeeze=False)
+    for axis, key in zip(axes.flat, ids):
+        _plot_one(axis, forecast, key, history_points)
+    for axis in list(axes.flat)[len(ids):]:
+        axis.set_visible(False)
+    title = f"{forecast.model} forecast" if forecast.model else "forecast"
+    figure.suptitle(f"{title}, {forecast.num_samples} sample paths")
+    figure.tight_layout()
+    if path is not None:
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=110, format="png")
+    return figure
+
+
+def _plot_one(axis, forecast, key, history_points):
+    paths = forecast.samples[key]
+    future = forecast.index[key]
+    history = forecast.history.get(key)
+    if history is not None:
+        shown = history if history_points is None else history.iloc[-history_points:]
+        axis.plot(shown.index, shown.to_numpy(), color="black", linewidth=1.2, label="history")
+    bands = {0.95: 0.18, 0.8: 0.35}
+    for level, alpha in bands.items():
+        low, high = np.quantile(paths, [(1 - level) / 2, (1 + level) / 2], axis=0)
+        axis.fill_between(future, low, high, color="tab:blue", alpha=alpha, linewidth=0,
+                          label=f"{level:.0%} interval")
+    axis.plot(future, np.median(paths, axis=0), color="tab:blue", linewidth=1.6, label="median")
+    axis.set_title(str(key))
+    axis.grid(alpha=0.3)
+    axis.legend(loc="upper left", fontsize=8)

@@ -1,0 +1,140 @@
+"""Model specs, lookup by name, and creating models.
+
+A plugin registers a ``ModelSpec`` per model: its name, what it can do, and where its
+class lives (``"package.module:Class"``). The class is imported only when the model
+is created, so listing models never imports torch or statsmodels.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import warnings
+from dataclasses import dataclass, field, replace
+from functools import cache
+
+from forecastgen.errors import InputError, PluginError, UnknownModelError
+from forecastgen.interfaces import CAPABILITIES
+from forecastgen.plugins import LoadedPlugins, PluginProblem, PluginWarning, load_plugins
+
+KINDS = ("sequence", "density")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a plugin says about one model, before anything heavy is imported."""
+
+    name: str
+    factory: str  # "package.module:Class"
+    kind: str  # "sequence" | "density"
+    family: str
+    capabilities: frozenset[str]
+    summary: str = ""
+    plugin: str = ""  # filled by the registry: the distribution that registered it
+    version: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "capabilities", frozenset(self.capabilities))
+        unknown = self.capabilities - set(CAPABILITIES)
+        if unknown:
+            raise PluginError(f"model '{self.name}' declares unknown capabilities "
+                              f"{sorted(unknown)}; valid ones are {', '.join(CAPABILITIES)}")
+        if self.kind not in KINDS:
+            raise PluginError(f"model '{self.name}' has kind '{self.kind}'; use one of {KINDS}")
+        if ":" not in self.factory:
+            raise PluginError(f"model '{self.name}' has factory '{self.factory}'; "
+                              "write it as 'package.module:Class'")
+
+    def load_class(self) -> type:
+        module_name, _, attribute = self.factory.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise PluginError(f"model '{self.name}' from '{self.plugin}' cannot be loaded from "
+                              f"{self.factory}: {exc}") from exc
+        declared = frozenset(getattr(cls, "capabilities", ()))
+        if declared != self.capabilities:
+            raise PluginError(f"model '{self.name}': the class declares capabilities "
+                              f"{sorted(declared)} but its spec says {sorted(self.capabilities)}")
+        return cls
+
+
+@dataclass
+class Registry:
+    """The models registered by the loaded plugins."""
+
+    specs: dict[str, ModelSpec] = field(default_factory=dict)
+    loaded: LoadedPlugins | None = None
+    problems: list[PluginProblem] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, extra_plugins: tuple[object, ...] = (), *, use_entry_points: bool = True) -> Registry:
+        """Load the installed plugins (plus ``extra_plugins``) and collect their models."""
+        loaded = load_plugins(extra_plugins, use_entry_points=use_entry_points)
+        registry = cls(loaded=loaded, problems=list(loaded.problems))
+        for impl in loaded.manager.hook.register_models.get_hookimpls():
+            info = loaded.distribution_of(impl.plugin)
+            registry._collect(impl, info.distribution, info.version, info.name)
+        return registry
+
+    def _collect(self, impl, distribution: str, version: str, plugin_name: str) -> None:
+        def register(spec: ModelSpec) -> None:
+            if not isinstance(spec, ModelSpec):
+                raise PluginError(f"register() takes a ModelSpec, not {type(spec).__name__}")
+            spec = replace(spec, plugin=distribution, version=version)
+            if spec.name in self.specs:
+                first = self.specs[spec.name].plugin
+                self._problem(plugin_name, distribution,
+                              f"model name '{spec.name}' is already registered by '{first}'; "
+                              "kept the first")
+                return
+            self.specs[spec.name] = spec
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:  # a plugin's hook may raise anything
+            self._problem(plugin_name, distribution,
+                          f"register_models failed: {type(exc).__name__}: {exc}")
+
+    def _problem(self, plugin: str, distribution: str, error: str) -> None:
+        problem = PluginProblem(plugin, distribution, error)
+        self.problems.append(problem)
+        warnings.warn(problem.message(), PluginWarning, stacklevel=4)
+
+    def names(self) -> list[str]:
+        return sorted(self.specs)
+
+    def get(self, name: str) -> ModelSpec:
+        """The spec called ``name``; unknown names get a did-you-mean suggestion."""
+        if name in self.specs:
+            return self.specs[name]
+        close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.5)
+        hint = f" - did you mean '{close[0]}'?" if close else ""
+        raise UnknownModelError(f"unknown model '{name}'{hint} Run `forecastgen models` "
+                                "to list the installed models.")
+
+    def create(self, name: str, **params):
+        """A new, unfitted model ``name`` with ``params``."""
+        cls = self.get(name).load_class()
+        valid = cls._param_names() if hasattr(cls, "_param_names") else list(params)
+        unknown = [key for key in params if key not in valid]
+        if unknown:
+            raise InputError(f"model '{name}' has no parameter '{unknown[0]}'; its parameters "
+                             f"are {', '.join(valid) or '(none)'}")
+        return cls(**params)
+
+
+@cache
+def default_registry() -> Registry:
+    """The registry of the installed plugins, built on first use."""
+    return Registry.build()
+
+
+def create(name: str, **params):
+    """A new, unfitted model from the installed plugins: ``create("ets", damped=True)``."""
+    return default_registry().create(name, **params)
+
+
+def list_models() -> list[ModelSpec]:
+    registry = default_registry()
+    return [registry.specs[name] for name in registry.names()]

@@ -1,0 +1,1 @@
+"""forecastgen's reference forecasters: seasonal naive, exponential smoothing (ETS), Theta."""

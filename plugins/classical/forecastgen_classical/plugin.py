@@ -1,0 +1,21 @@
+"""Registers the classical forecasters. Imports nothing heavy: classes load on first use."""
+
+from forecastgen import ModelSpec, hookimpl
+
+SERIES_FORECASTER = frozenset({"forecast", "series"})
+
+
+@hookimpl
+def register_models(register):
+    register(ModelSpec(
+        name="snaive", factory="forecastgen_classical.seasonal_naive:SeasonalNaive",
+        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        summary="seasonal naive: repeats the last season, Gaussian random-walk uncertainty"))
+    register(ModelSpec(
+        name="ets", factory="forecastgen_classical.ets:ETS",
+        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        summary="exponential smoothing state space model, trend/damping/season chosen by AICc"))
+    register(ModelSpec(
+        name="theta", factory="forecastgen_classical.theta:Theta",
+        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        summary="Theta method (SES with drift) on the seasonally adjusted series"))
