@@ -38,6 +38,7 @@ class LocalForecaster(SequenceGenerator):
     season_length: int | None
 
     def fit(self, data) -> LocalForecaster:
+        self._check_params()
         data = as_series_set(data)
         self.data_ = data
         self.seasons_ = {}
@@ -68,6 +69,14 @@ class LocalForecaster(SequenceGenerator):
         return Forecast(samples, index, model=self.name, history=history, notes=notes)
 
     # -- to implement ---------------------------------------------------------------------
+    def _check_params(self) -> None:
+        """Refuse bad parameters before any fitting (extend it, calling super())."""
+        for name in ("max_history", "season_length"):
+            value = getattr(self, name, None)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise InputError(f"{self._label()}: {name} must be a positive integer or None, "
+                                 f"not {value!r}")
+
     def _fit_one(self, y: np.ndarray, season: int):
         raise NotImplementedError
 
@@ -92,6 +101,8 @@ class LocalForecaster(SequenceGenerator):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 return self._fit_one(y, season)
+        except InputError:
+            raise
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             self.fit_notes_.append(f"series '{key}': {self.name} could not be fitted "
                                    f"({_short(exc)}); used seasonal naive instead")

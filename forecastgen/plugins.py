@@ -1,7 +1,7 @@
 """Build a plugin manager from the ``forecastgen`` entry points.
 
-Plugins are found first (sorted by distribution and entry-point name, so every run
-sees the same order) and loaded second; a plugin that fails to import, or has a hook
+Plugins are found first (forecastgen's own distributions, then the others, each
+sorted by distribution and entry-point name, so every run sees the same order) and loaded second; a plugin that fails to import, or has a hook
 that is not in the spec, is set aside with a ``PluginProblem`` naming its
 distribution, and every other plugin keeps working. Set ``FORECASTGEN_PLUGINS`` to a
 comma-separated list of entry-point or distribution names to load only those.
@@ -72,8 +72,14 @@ def load_plugins(extra: tuple[object, ...] = (), *, use_entry_points: bool = Tru
 
 
 def _discover() -> list:
+    """Entry points, forecastgen's own distributions first (so their model names stand)."""
     points = entry_points(group=ENTRY_POINT_GROUP)
-    return sorted(points, key=lambda p: (_dist_name(p), p.name))
+    return sorted(points, key=lambda p: (not _is_builtin(p), _dist_name(p), p.name))
+
+
+def _is_builtin(point) -> bool:
+    name = _dist_name(point)
+    return name == "forecastgen" or name.startswith("forecastgen-")
 
 
 def _selected(points: list) -> list:

@@ -98,9 +98,9 @@ class Frequency:
         if not exact.all():
             bad = timestamps[int(np.argmin(exact))]
             raise InputError(
-                f"timestamps are irregular: {bad} is not on the {self.name} grid that starts "
-                f"at {timestamps[0]}; resample the data to one regular frequency or pass --freq"
-            )
+                f"timestamps are irregular: {format_stamp(bad)} is not on the {self.name} grid "
+                f"that starts at {format_stamp(timestamps[0])}; resample the data to one "
+                "regular frequency or pass --freq")
         return np.asarray(positions, dtype=np.int64)
 
     def _anchored(self, timestamps: pd.Index) -> np.ndarray:
@@ -108,7 +108,8 @@ class Frequency:
             return np.asarray(timestamps.day == 1)
         if self.anchor == "end":
             return np.asarray(timestamps.is_month_end)
-        return np.ones(len(timestamps), dtype=bool)
+        day = np.minimum(timestamps[0].day, timestamps.days_in_month)
+        return np.asarray(timestamps.day == day)
 
     def at(self, origin, positions) -> pd.Index:
         """Timestamps of grid ``positions`` counted from ``origin`` (position 0)."""
@@ -134,6 +135,13 @@ class Frequency:
 
     def with_season(self, season: int) -> Frequency:
         return replace(self, season=season)
+
+
+def format_stamp(stamp) -> str:
+    """A timestamp as a user wrote it: the date alone when the time is midnight."""
+    if isinstance(stamp, pd.Timestamp) and stamp == stamp.normalize():
+        return stamp.strftime("%Y-%m-%d")
+    return str(stamp)
 
 
 def _calendar_stamp(origin: pd.Timestamp, month: pd.Period, shift: int, anchor: str) -> pd.Timestamp:
@@ -202,14 +210,15 @@ def infer_frequency(timestamps: pd.Index) -> Frequency:
 
 def _trading_days(timestamps: pd.DatetimeIndex) -> bool:
     """Daily stamps that skip weekends (old exchanges also traded on Saturdays)."""
-    weekday = timestamps.dayofweek
+    weekday = timestamps.day_of_week
     return len(timestamps) >= 10 and (weekday == 6).mean() < 0.01 and (weekday >= 5).mean() < 0.15
 
 
 def _calendar_anchor(timestamps: pd.DatetimeIndex) -> str:
-    if (timestamps.day == 1).all():
+    """Where in their month most timestamps sit; the few that differ are off the grid."""
+    if (timestamps.day == 1).mean() >= 0.9:
         return "start"
-    if timestamps.is_month_end.all():
+    if timestamps.is_month_end.mean() >= 0.9:
         return "end"
     return "day"
 

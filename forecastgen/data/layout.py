@@ -27,6 +27,11 @@ ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "key", "name", 
 VALUE_NAMES = ("value", "y", "target", "values", "observation")
 MISSING_TOKENS = {"", "na", "nan", "null", "none", "n/a", "#n/a", "missing", "nil"}
 INTEGER = re.compile(r"^[+-]?\d+$")
+# (pattern of the cells that fail to parse, text to replace, replacement, note)
+NUMBER_STYLES = [
+    (r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", ",", "", "thousands separators: removed them"),
+    (r"[+-]?\d+,\d+", ",", ".", "decimal commas: read them as decimal points"),
+]
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def detect_layout(frame: pd.DataFrame, time_col: str | None = None, value_col: s
     elif id_col is not None:
         value_cols = (_pick_long_value(rest, kinds),)
     else:
-        value_cols = tuple(c for c in rest if kinds[c] == "numeric")
+        value_cols = tuple(c for c in rest if kinds[c] == "numeric") or _named_values(rest, kinds)
         if not value_cols:
             _refuse_without_values(rest, kinds, time_col)
     for column in value_cols:
@@ -113,6 +118,12 @@ def _find_id_column(columns: list[str], kinds: dict[str, str], frame: pd.DataFra
             if values.nunique() < max(2, len(values) // 2):
                 return column
     return None
+
+
+def _named_values(columns: list[str], kinds: dict[str, str]) -> tuple[str, ...]:
+    """A text column that is called like a value (its bad cells are reported by line)."""
+    named = [c for c in columns if str(c).strip().lower() in VALUE_NAMES and kinds[c] == "text"]
+    return tuple(named[:1])
 
 
 def _pick_long_value(columns: list[str], kinds: dict[str, str]) -> str:
@@ -171,11 +182,12 @@ def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[s
         missing = cells.str.lower().isin(MISSING_TOKENS) | column.isna().to_numpy()
         values = pd.to_numeric(cells.where(~missing), errors="coerce").to_numpy(dtype=float)
         bad = ~missing.to_numpy() & np.isnan(values)
-        if bad.any() and cells[bad].str.fullmatch(r"[+-]?\d+,\d+").all():
-            values = pd.to_numeric(cells.str.replace(",", ".", regex=False).where(~missing),
-                                   errors="coerce").to_numpy(dtype=float)
-            notes.append(f"column '{name}' uses decimal commas: read them as decimal points")
-            bad = ~missing.to_numpy() & np.isnan(values)
+        for pattern, old, new, what in NUMBER_STYLES:
+            if bad.any() and cells[bad].str.fullmatch(pattern).all():
+                values = pd.to_numeric(cells.str.replace(old, new, regex=False).where(~missing),
+                                       errors="coerce").to_numpy(dtype=float)
+                notes.append(f"column '{name}' uses {what}")
+                bad = ~missing.to_numpy() & np.isnan(values)
         if bad.any():
             first = int(np.argmax(bad))
             others = int(bad.sum()) - 1

@@ -88,11 +88,19 @@ def read_series(path: str | Path, *, time_col: str | None = None, value_col: str
     try:
         frame = read_csv_text(path, notes)
         result = _from_table(frame, time_col, value_col, id_col, freq, notes,
-                             single_name=Path(path).name.split(".")[0])
+                             single_name=_file_stem(path))
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
     result.source = str(path)
     return result
+
+
+def _file_stem(path) -> str:
+    """``airline`` for ``airline.csv``, ``airline.csv.gz`` or ``airline.tsv``."""
+    name = Path(path).name.removesuffix(".gz")
+    for suffix in (".csv", ".tsv", ".txt"):
+        name = name.removesuffix(suffix)
+    return name
 
 
 def as_series_set(data, *, freq: str | None = None, time_col: str | None = None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecastgen.data.frequency import Frequency, infer_frequency, parse_frequency
+from forecastgen.data.frequency import Frequency, format_stamp, infer_frequency, parse_frequency
 from forecastgen.errors import InputError
 
 MIN_OBSERVATIONS = 3
@@ -57,7 +57,7 @@ def _sorted_unique(group: pd.DataFrame, label: str, notes: list[str]) -> pd.Data
             count = int((~same).sum())
             raise InputError(
                 f"{label}{count} timestamp(s) appear more than once with different values "
-                f"(first: {stamp} on lines {', '.join(map(str, lines))}); aggregate them, or "
+                f"(first: {format_stamp(stamp)} on lines {', '.join(map(str, lines))}); aggregate them, or "
                 "name the column that tells the series apart with --id-col")
         dropped = int(group["timestamp"].duplicated().sum())
         notes.append(f"{label}dropped {dropped} row(s) that repeat an earlier row exactly")
@@ -89,7 +89,7 @@ def _fill_gaps(values: pd.Series, frequency: Frequency, label: str, notes: list[
     first, last = int(np.argmax(observed)), len(observed) - int(np.argmax(observed[::-1]))
     if last < len(values):
         notes.append(f"{label}dropped {len(values) - last} empty value(s) at the end: the "
-                     f"forecast starts after {values.index[last - 1]}")
+                     f"forecast starts after {format_stamp(values.index[last - 1])}")
     values = values.iloc[first:last]
     missing = values.isna().to_numpy()
     if not missing.any():
@@ -119,11 +119,11 @@ def _drop_before_long_gap(values: pd.Series, frequency: Frequency, label: str,
     remaining = values.iloc[start + length:]
     needed = max(10, 2 * frequency.season)
     if remaining.notna().sum() < needed:
-        raise InputError(f"has a gap of {length} missing values from {values.index[start]}, "
+        raise InputError(f"has a gap of {length} missing values from {format_stamp(values.index[start])}, "
                          f"too long to interpolate (at most {longest}), and only "
                          f"{len(remaining)} values after it (at least {needed} needed); "
                          "fill the gap or give more history")
-    notes.append(f"{label}a gap of {length} missing values from {values.index[start]} is too "
+    notes.append(f"{label}a gap of {length} missing values from {format_stamp(values.index[start])} is too "
                  f"long to interpolate: using the {len(remaining)} values after it")
     return remaining
 

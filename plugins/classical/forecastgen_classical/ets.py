@@ -2,10 +2,12 @@
 
 Hyndman, Koehler, Snyder & Grose (2002), "A state space framework for automatic
 forecasting using exponential smoothing methods", on statsmodels' ``ETSModel``.
-With ``"auto"`` settings the trend (none, additive, damped additive) and season
-(none, additive, multiplicative for positive data) are chosen by AICc, as in R's
-``forecast::ets``; errors are additive. Sample paths are simulated from the fitted
-state space model.
+With ``"auto"`` settings the error (additive, or multiplicative for positive data),
+trend (none, additive, damped additive) and season (none, additive, multiplicative
+for positive data) are chosen by AICc over the same candidates as R's
+``forecast::ets`` with ``restrict = TRUE``: additive errors are never paired with a
+multiplicative season, which is numerically unstable. Sample paths are simulated
+from the fitted state space model.
 
 Deviation: the history is cut to its last ``max_history`` points (at least two
 seasons) because the likelihood optimisation grows slow on long hourly series and
@@ -17,30 +19,32 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from forecastgen.errors import InputError
 from forecastgen.local import ForecastFailed, LocalForecaster
 
 TRENDS = {"none": [(None, False)], "add": [("add", False)], "damped": [("add", True)]}
+SEASONALS = ("none", "add", "mul")
+ERRORS = ("add", "mul")
 
 
 class ETS(LocalForecaster):
     name = "ets"
     capabilities = frozenset({"forecast", "series"})
 
-    def __init__(self, trend: str = "auto", seasonal: str = "auto", season_length: int | None = None,
-                 max_history: int | None = 500):
+    def __init__(self, error: str = "auto", trend: str = "auto", seasonal: str = "auto",
+                 season_length: int | None = None, max_history: int | None = 500):
+        self.error = error
         self.trend = trend
         self.seasonal = seasonal
         self.season_length = season_length
         self.max_history = max_history
 
     def _fit_one(self, y: np.ndarray, season: int):
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
         best = None
-        for (trend, damped), seasonal in self._candidates(y, season):
-            model = ETSModel(y, error="add", trend=trend, damped_trend=damped, seasonal=seasonal,
+        for error, (trend, damped), seasonal in self._candidates(y, season):
+            model = ETSModel(y, error=error, trend=trend, damped_trend=damped, seasonal=seasonal,
                              seasonal_periods=season if seasonal else None)
             try:
                 result = model.fit(disp=False)
@@ -52,22 +56,28 @@ class ETS(LocalForecaster):
             raise ForecastFailed("no ETS candidate could be fitted")
         return best
 
-    def _candidates(self, y: np.ndarray, season: int):
-        if self.trend == "auto":
-            trends = TRENDS["none"] + TRENDS["add"] + TRENDS["damped"]
-        elif self.trend in TRENDS:
-            trends = TRENDS[self.trend]
-        else:
-            raise InputError(f"ets: trend must be auto, none, add or damped, not {self.trend!r}")
-        if self.seasonal not in ("auto", "none", "add", "mul"):
-            raise InputError(f"ets: seasonal must be auto, none, add or mul, not {self.seasonal!r}")
-        if season == 1 or self.seasonal == "none":
+    def _check_params(self) -> None:
+        super()._check_params()
+        for name, valid in (("error", ERRORS), ("trend", TRENDS), ("seasonal", SEASONALS)):
+            value = getattr(self, name)
+            if value != "auto" and value not in valid:
+                raise InputError(f"ets: {name} must be auto, {', '.join(valid)}, not {value!r}")
+
+    def _candidates(self, y: np.ndarray, season: int) -> list:
+        positive = y.min() > 0
+        errors = ([e for e in ERRORS if positive or e == "add"] if self.error == "auto"
+                  else [self.error])
+        trends = TRENDS["none"] + TRENDS["add"] + TRENDS["damped"] if self.trend == "auto" else TRENDS[self.trend]
+        if season == 1:
             seasonals = [None]
         elif self.seasonal == "auto":
-            seasonals = [None, "add"] + (["mul"] if y.min() > 0 else [])
+            seasonals = [None, "add"] + (["mul"] if positive else [])
         else:
-            seasonals = [self.seasonal]
-        return list(itertools.product(trends, seasonals))
+            seasonals = [None if self.seasonal == "none" else self.seasonal]
+        automatic = self.error == "auto" and self.seasonal == "auto"
+        return [(error, trend, seasonal)
+                for error, trend, seasonal in itertools.product(errors, trends, seasonals)
+                if not (automatic and error == "add" and seasonal == "mul")]
 
     def _sample_one(self, state, horizon, num_samples, rng):
         paths = state.simulate(horizon, anchor="end", repetitions=num_samples, rng=rng)

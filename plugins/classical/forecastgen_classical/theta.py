@@ -14,6 +14,7 @@ right spread at every step and errors accumulate along the path.
 from __future__ import annotations
 
 import numpy as np
+from statsmodels.tsa.forecasting.theta import ThetaModel
 
 from forecastgen.local import LocalForecaster
 
@@ -29,8 +30,6 @@ class Theta(LocalForecaster):
         self.max_history = max_history
 
     def _fit_one(self, y: np.ndarray, season: int):
-        from statsmodels.tsa.forecasting.theta import ThetaModel
-
         method = "multiplicative" if y.min() > 0 else "additive"
         return ThetaModel(y, period=season, deseasonalize=season > 1, method=method).fit()
 

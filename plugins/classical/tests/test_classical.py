@@ -1,0 +1,135 @@
+"""The classical forecasters: accuracy, calibrated spread, seeds, guards and fallbacks."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecastgen
+from forecastgen.metrics import mase
+
+AIRLINE = Path(__file__).resolve().parents[3] / "examples" / "data" / "airline.csv"
+MODELS = ["snaive", "ets", "theta"]
+
+
+@pytest.fixture(scope="module")
+def airline():
+    return forecastgen.read_series(AIRLINE)
+
+
+@pytest.fixture(scope="module")
+def airline_history(airline):
+    return airline.drop_last(12)
+
+
+@pytest.fixture(scope="module")
+def fitted(airline_history):
+    """Each model fitted once on the airline history (predict leaves a model unchanged)."""
+    return {name: forecastgen.create(name).fit(airline_history) for name in MODELS}
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_same_seed_same_paths_and_other_seed_other_paths(name, fitted):
+    model = fitted[name]
+    first = model.predict(12, num_samples=50, seed=5).samples["airline"]
+    again = model.predict(12, num_samples=50, seed=5).samples["airline"]
+    other = model.predict(12, num_samples=50, seed=6).samples["airline"]
+    assert first.shape == (50, 12) and np.isfinite(first).all()
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+@pytest.mark.parametrize("name, bound", [("snaive", 1.7), ("ets", 0.9), ("theta", 1.0)])
+def test_accuracy_on_the_last_airline_year(name, bound, airline, airline_history, fitted):
+    forecast = fitted[name].predict(12, seed=0)
+    actual = airline.values("airline")[-12:]
+    point = np.median(forecast.samples["airline"], axis=0)
+    assert mase(actual, point, airline_history.values("airline"), 12) < bound
+    assert [str(d.date()) for d in forecast.index["airline"][[0, -1]]] == ["1960-01-01", "1960-12-01"]
+
+
+def test_seasonal_naive_repeats_the_last_season_and_widens_each_season(airline_history):
+    paths = forecastgen.create("snaive").fit(airline_history).predict(
+        24, num_samples=4000, seed=1).samples["airline"]
+    last_season = airline_history.values("airline")[-12:]
+    np.testing.assert_allclose(np.median(paths[:, :12], axis=0), last_season, rtol=0.03)
+    ratio = paths[:, 12:].std(axis=0) / paths[:, :12].std(axis=0)
+    assert ratio == pytest.approx(np.full(12, np.sqrt(2)), rel=0.1)
+
+
+def test_theta_paths_match_statsmodels_intervals(airline_history):
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    y = airline_history.values("airline")
+    reference = ThetaModel(y, period=12, method="multiplicative").fit()
+    bounds = reference.prediction_intervals(12, alpha=0.05)
+    paths = forecastgen.create("theta").fit(airline_history).predict(
+        12, num_samples=20_000, seed=2).samples["airline"]
+    low, high = np.quantile(paths, [0.025, 0.975], axis=0)
+    np.testing.assert_allclose(low, bounds["lower"], rtol=0.01)
+    np.testing.assert_allclose(high, bounds["upper"], rtol=0.01)
+    np.testing.assert_allclose(paths.mean(axis=0), reference.forecast(12), rtol=0.01)
+
+
+def test_ets_chooses_a_multiplicative_season_for_airline(fitted):
+    chosen = fitted["ets"].states_["airline"].model
+    assert chosen.seasonal == "mul" and chosen.seasonal_periods == 12
+
+
+def test_ets_never_pairs_additive_errors_with_a_multiplicative_season():
+    ets = forecastgen.create("ets")
+    candidates = ets._candidates(np.arange(1.0, 40.0), 12)
+    assert len(candidates) == 15
+    assert ("add", ("add", False), "mul") not in candidates
+    assert all(error == "add" and seasonal != "mul"
+               for error, _, seasonal in ets._candidates(np.arange(-5.0, 40.0), 12))
+
+
+def test_implausible_forecast_falls_back_with_a_note(airline_history, monkeypatch):
+    model = forecastgen.create("theta").fit(airline_history)
+    monkeypatch.setattr(type(model), "_sample_one",
+                        lambda self, state, horizon, n, rng: np.full((n, horizon), 1e12))
+    forecast = model.predict(6, num_samples=100, seed=0)
+    assert forecast.samples["airline"].max() < 1000
+    assert any("gave an unusable forecast (values from 1e+12 to 1e+12, beyond 10x the "
+               "history's range); used seasonal naive instead" in note for note in forecast.notes)
+
+
+def test_nan_forecast_falls_back_with_a_note(fitted, monkeypatch):
+    model = fitted["ets"]
+    monkeypatch.setattr(type(model), "_sample_one",
+                        lambda self, state, horizon, n, rng: np.full((n, horizon), np.nan))
+    forecast = model.predict(6, num_samples=10, seed=0)
+    assert np.isfinite(forecast.samples["airline"]).all()
+    assert any("non-finite values" in note for note in forecast.notes)
+
+
+def test_failed_fit_falls_back_with_a_note(airline_history, monkeypatch):
+    def broken_fit(self, y, season):
+        raise np.linalg.LinAlgError("singular matrix")
+
+    monkeypatch.setattr(type(forecastgen.create("ets")), "_fit_one", broken_fit)
+    forecast = forecastgen.create("ets").fit(airline_history).predict(6, seed=0)
+    assert np.isfinite(forecast.samples["airline"]).all()
+    assert forecast.notes == ["series 'airline': ets could not be fitted (singular matrix); "
+                              "used seasonal naive instead"]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_constant_and_short_series(name):
+    index = pd.date_range("2020-01-01", periods=15, freq="MS")
+    constant = forecastgen.create(name).fit(pd.Series(7.0, index=index, name="c")).predict(4, seed=0)
+    assert (forecast_values := constant.samples["c"]).min() == forecast_values.max() == 7.0
+    rng = np.random.default_rng(0)
+    short = pd.Series(50 + rng.normal(size=15).cumsum(), index=index, name="s")
+    model = forecastgen.create(name).fit(short)
+    assert model.seasons_["s"] == 1  # fewer than two seasons: no seasonal model
+    assert np.isfinite(model.predict(4, seed=0).samples["s"]).all()
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_history_is_cut_to_max_history(name, airline_history):
+    model = forecastgen.create(name, max_history=30)
+    assert model._recent(airline_history.values("airline"), 12).size == 30
+    assert model._recent(airline_history.values("airline"), 24).size == 49

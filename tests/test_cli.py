@@ -1,0 +1,213 @@
+"""The forecastgen command end to end, in real subprocesses where exit codes, streams,
+start-up time and imports matter."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from forecastgen.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+AIRLINE = ROOT / "examples" / "data" / "airline.csv"
+CORPUS = ROOT / "tests" / "corpus"
+
+
+def forecastgen(*arguments, env=None, cwd=None):
+    command = [sys.executable, "-m", "forecastgen.cli", *map(str, arguments)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+def test_predict_airline_prints_forecast_with_quantiles():
+    result = forecastgen("predict", AIRLINE)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    assert list(table.columns) == ["id", "timestamp", "mean", "q10", "q50", "q90"]
+    assert len(table) == 18 and table["id"].unique().tolist() == ["airline"]
+    assert table["timestamp"].iloc[0] == "1961-01-01" and table["timestamp"].iloc[-1] == "1962-06-01"
+    assert (table["q10"] < table["q50"]).all() and (table["q50"] < table["q90"]).all()
+    # the airline peak is in July: the forecast must keep the seasonal shape
+    july = table.loc[table["timestamp"] == "1961-07-01", "q50"].item()
+    november = table.loc[table["timestamp"] == "1961-11-01", "q50"].item()
+    assert 550 < july < 700 and november < july - 100
+    assert "note: horizon 18, the default for monthly data" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers():
+    first = forecastgen("predict", AIRLINE, "-m", "snaive", "-H", "6", "--seed", "3", "-q")
+    second = forecastgen("predict", AIRLINE, "-m", "snaive", "-H", "6", "--seed", "3", "-q")
+    other = forecastgen("predict", AIRLINE, "-m", "snaive", "-H", "6", "--seed", "4", "-q")
+    assert first.stdout == second.stdout
+    assert first.stdout != other.stdout
+    assert first.stderr == ""
+
+
+def test_output_file_plot_and_quantiles(tmp_path):
+    output, plot = tmp_path / "f.csv", tmp_path / "f.png"
+    result = forecastgen("predict", CORPUS / "wide.csv", "-m", "theta", "-H", "5",
+                         "--quantiles", "0.025,0.5,0.975", "-o", output, "--plot", plot)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    table = pd.read_csv(output)
+    assert list(table.columns) == ["id", "timestamp", "mean", "q2.5", "q50", "q97.5"]
+    assert sorted(table["id"].unique()) == ["east", "north", "south"]
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 20_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "f.png"]
+
+
+def test_long_file_forecasts_every_series():
+    result = forecastgen("predict", CORPUS / "long_interleaved.csv", "-m", "ets", "-H", "4", "-q")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    assert table.groupby("id").size().to_dict() == {"store 1": 4, "store 2": 4}
+    ratio = (table.loc[table["id"] == "store 2", "q50"].to_numpy()
+             / table.loc[table["id"] == "store 1", "q50"].to_numpy())
+    assert np.allclose(ratio, 0.5, atol=0.1)
+
+
+def test_unknown_model_suggests_the_right_name():
+    result = forecastgen("predict", AIRLINE, "--model", "etz")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: unknown model 'etz' - did you mean 'ets'? "
+                                     "Run `forecastgen models` to list the installed models.")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--quantiles", "0.5,1.5"], "between 0 and 1"),
+    (["--horizon", "0"], "0 is not in the range x>=1"),
+    (["-p", "trend=wiggly"], "trend must be auto, none, add, damped, not 'wiggly'"),
+    (["-p", "nonsense=1"], "model 'ets' has no parameter 'nonsense'; its parameters are error, trend"),
+    (["-p", "max_history=-4"], "max_history must be a positive integer or None"),
+    (["--time-col", "when"], "--time-col 'when' is not a column; the columns are timestamp, value"),
+    (["--freq", "fortnightly"], "unknown frequency 'fortnightly'"),
+    (["--freq", "QE"], "is not on the quarterly grid"),
+])
+def test_bad_options_exit_2_with_one_line(arguments, message, tmp_path):
+    output = tmp_path / "f.csv"
+    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "-o", str(output), *arguments],
+                                catch_exceptions=False)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not output.exists()
+
+
+def test_missing_input_or_output_folder_is_an_input_error(tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["predict", str(tmp_path / "nope.csv")], catch_exceptions=False)
+    assert missing.exit_code == 2 and "nope.csv: no such file" in missing.stderr
+    unwritable = runner.invoke(cli, ["predict", str(AIRLINE), "-m", "snaive", "-o",
+                                     str(tmp_path / "missing" / "f.csv")], catch_exceptions=False)
+    assert unwritable.exit_code == 2 and "does not exist; create it first" in unwritable.stderr
+
+
+def test_help_and_models_are_fast_and_do_not_import_heavy_libraries():
+    probe = ("import sys, time\n"
+             "from forecastgen.cli import cli\n"
+             "for args in (['--help'], ['models'], ['predict', '--help']):\n"
+             "    try:\n"
+             "        cli.main(args, standalone_mode=False)\n"
+             "    except SystemExit:\n"
+             "        pass\n"
+             "heavy = [m for m in ('torch', 'pandas', 'statsmodels', 'matplotlib') if m in sys.modules]\n"
+             "print('HEAVY', heavy)\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
+    for arguments in (["--help"], ["models"]):
+        best = min(_timed(arguments) for _ in range(3))
+        assert best < 0.5, f"forecastgen {' '.join(arguments)} took {best:.2f}s"
+
+
+def _timed(arguments):
+    start = time.perf_counter()
+    result = forecastgen(*arguments)
+    assert result.returncode == 0
+    return time.perf_counter() - start
+
+
+def test_models_and_plugins_listing():
+    result = forecastgen("models", "--json")
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert {"snaive", "ets", "theta"} <= set(rows)
+    assert rows["ets"]["plugin"] == "forecastgen-classical"
+    assert rows["ets"]["capabilities"] == ["forecast", "series"]
+    text = forecastgen("models").stdout
+    assert text.splitlines()[0].split() == ["name", "family", "kind", "capabilities", "plugin"]
+    plugins = json.loads(forecastgen("plugins", "--json").stdout)
+    classical = next(p for p in plugins["plugins"] if p["distribution"] == "forecastgen-classical")
+    assert classical["hooks"] == ["register_models"] and classical["version"] == "0.1.0"
+    assert plugins["problems"] == []
+
+
+def test_check_command_text_and_json():
+    text = forecastgen("check", AIRLINE)
+    assert text.returncode == 0
+    assert "Yes: the series is autocorrelated" in text.stdout
+    reports = json.loads(forecastgen("check", AIRLINE, "--json", "-q").stdout)
+    assert reports[0]["has_autocorrelation"] is True
+    assert reports[0]["detected_period"] == 12
+
+
+def test_backtest_command_prints_a_table():
+    result = forecastgen("backtest", AIRLINE, "--model", "snaive", "--windows", "2", "-H", "12", "-q")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == ["mase", "smape", "crps", "coverage80", "coverage95"]
+    assert [line.split()[0] for line in lines[2:]] == ["window", "window", "all"]
+
+
+def _broken_plugin_environment(tmp_path: Path, module_text: str) -> dict:
+    """A site folder with a distribution whose forecastgen entry point is ``module_text``."""
+    site = tmp_path / "site"
+    info = site / "broken_plugin-0.3.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.3\n")
+    (info / "entry_points.txt").write_text("[forecastgen]\nbroken = broken_plugin\n")
+    (site / "broken_plugin.py").write_text(module_text)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_plugin_that_raises_at_import_leaves_the_cli_working(tmp_path):
+    env = _broken_plugin_environment(tmp_path, "raise RuntimeError('cannot find libfoo')\n")
+    result = forecastgen("models", env=env)
+    assert result.returncode == 0
+    assert "ets" in result.stdout
+    warning_lines = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warning_lines == [
+        "warning: plugin 'broken' from distribution 'broken-plugin' was not loaded: import "
+        "failed: RuntimeError: cannot find libfoo; its models are unavailable (reinstall or "
+        "uninstall it)"]
+    predicted = forecastgen("predict", AIRLINE, "-H", "3", "-q", env=env)
+    assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 4
+    plugins = json.loads(forecastgen("plugins", "--json", env=env).stdout)
+    assert plugins["problems"][0]["distribution"] == "broken-plugin"
+
+
+def test_plugin_registering_a_taken_name_is_skipped_with_a_warning(tmp_path):
+    env = _broken_plugin_environment(tmp_path, (
+        "from forecastgen import ModelSpec, hookimpl\n"
+        "@hookimpl\n"
+        "def register_models(register):\n"
+        "    register(ModelSpec(name='ets', factory='x:Y', kind='sequence', family='fake',\n"
+        "                       capabilities={'forecast'}))\n"))
+    result = forecastgen("models", "--json", env=env)
+    assert result.returncode == 0
+    ets = next(row for row in json.loads(result.stdout) if row["name"] == "ets")
+    assert ets["plugin"] == "forecastgen-classical"
+    assert "model name 'ets' is already registered by 'forecastgen-classical'" in result.stderr
+    assert "'broken-plugin'" in result.stderr
+
+
+@pytest.mark.parametrize("only, expected", [("classical", True), ("someone-else", False)])
+def test_plugin_selection_variable(only, expected):
+    env = {**os.environ, "FORECASTGEN_PLUGINS": only}
+    names = [row["name"] for row in json.loads(forecastgen("models", "--json", env=env).stdout)]
+    assert ("ets" in names) is expected

