@@ -15,6 +15,7 @@ import warnings
 import click
 
 from forecastgen.errors import ForecastgenError
+from forecastgen.progress import quiet
 
 DEBUG_VARIABLE = "FORECASTGEN_DEBUG"
 
@@ -53,6 +54,12 @@ def cli():
     """
 
 
+def _silence_progress(ctx, param, value):
+    if value:
+        ctx.with_resource(quiet())
+    return value
+
+
 def data_options(command):
     """The options that say how to read a CSV."""
     options = [
@@ -60,7 +67,8 @@ def data_options(command):
         click.option("--value-col", help="Column with the values (detected by default)."),
         click.option("--id-col", help="Column with series ids, for long files (detected by default)."),
         click.option("--freq", help="Frequency, e.g. monthly, MS, QE, W-FRI, D, B, h (inferred by default)."),
-        click.option("-q", "--quiet", is_flag=True, help="Do not print notes on stderr."),
+        click.option("-q", "--quiet", is_flag=True, callback=_silence_progress,
+                     help="Do not print notes or progress bars on stderr."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -160,8 +168,11 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         note(options, text)
     table = forecast.to_frame(levels).to_csv(index=False, float_format="%.8g")
     if plot:
+        from forecastgen.plotting import MAX_PANELS
+
         forecast.plot(plot)
-        note(options, f"wrote the plot to {plot}")
+        shown = "" if len(forecast.ids) <= MAX_PANELS else f" (the first {MAX_PANELS} of {len(forecast.ids)} series)"
+        note(options, f"wrote the plot to {plot}{shown}")
     if output:
         from forecastgen.output import write_text
 

@@ -22,6 +22,7 @@ from forecastgen.data import as_series_set
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
+from forecastgen.progress import track
 
 # a forecast band may reach this many history ranges beyond the history's extremes
 SANE_RANGE_MULTIPLE = 10.0
@@ -44,7 +45,7 @@ class LocalForecaster(SequenceGenerator):
         self.seasons_ = {}
         self.states_ = {}
         self.fit_notes_ = []
-        for key, series in data:
+        for key, series in track(data, len(data), f"fitting {self.name}"):
             y = self._recent(series.to_numpy(dtype=float), data.freq.season)
             season = self._season_for(len(y), data.freq.season)
             self.seasons_[key] = season

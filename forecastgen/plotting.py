@@ -24,11 +24,12 @@ def plot_forecast(forecast, path=None, *, ids=None, history_points=None):
                                 squeeze=False)
     for axis, key in zip(axes.flat, ids):
         _plot_one(axis, forecast, key, history_points)
+    axes.flat[0].legend(loc="upper left", fontsize=8)
     for axis in list(axes.flat)[len(ids):]:
         axis.set_visible(False)
     title = f"{forecast.model} forecast" if forecast.model else "forecast"
     figure.suptitle(f"{title}, {forecast.num_samples} sample paths")
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.6 * rows)))
     if path is not None:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=110, format="png")
@@ -50,4 +51,3 @@ def _plot_one(axis, forecast, key, history_points):
     axis.plot(future, np.median(paths, axis=0), color="tab:blue", linewidth=1.6, label="median")
     axis.set_title(str(key))
     axis.grid(alpha=0.3)
-    axis.legend(loc="upper left", fontsize=8)

@@ -9,6 +9,12 @@ SHARED_SERIES = ROOT.parent / "shared" / "data" / "series"
 
 
 @pytest.fixture
+def shared_series() -> Path:
+    """The real series for tests and benchmarks (see ../shared/data/README.md)."""
+    return SHARED_SERIES
+
+
+@pytest.fixture
 def airline():
     from forecastgen import read_series
 

