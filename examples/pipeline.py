@@ -28,7 +28,7 @@ print(report.verdict)
 scores = {name: forecastgen.backtest(series, name, windows=3, horizon=12).summary()
           for name in ("ets", "theta")}
 best = min(scores, key=lambda name: scores[name].loc["all windows", "crps"])
-print(f"backtest CRPS: " + ", ".join(f"{n} {s.loc['all windows', 'crps']:.3f}" for n, s in scores.items()))
+print("backtest CRPS: " + ", ".join(f"{n} {s.loc['all windows', 'crps']:.3f}" for n, s in scores.items()))
 
 # 4. Forecast and put history and forecast side by side.
 forecast = forecastgen.create(best).fit(series).predict(horizon=18, num_samples=500, seed=0)

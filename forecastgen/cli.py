@@ -128,16 +128,33 @@ def parse_params(pairs: tuple[str, ...]) -> dict:
     return params
 
 
+def model_options(command):
+    """The options that choose a model and how it forecasts (predict and backtest)."""
+    options = [
+        click.option("-m", "--model", default="ets", show_default=True,
+                     help="Model name (see `forecastgen models`)."),
+        click.option("-H", "--horizon", type=click.IntRange(min=1),
+                     help="Steps to forecast [default: by frequency, e.g. 18 for monthly]."),
+        click.option("-n", "--samples", default=200, show_default=True,
+                     type=click.IntRange(min=1), help="Sample paths to draw."),
+        click.option("--seed", default=0, show_default=True, type=int, help="Random seed."),
+        click.option("-p", "--param", "params", multiple=True,
+                     help="Model parameter NAME=VALUE (repeatable)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("-m", "--model", default="ets", show_default=True, help="Model name (see `forecastgen models`).")
-@click.option("-H", "--horizon", type=click.IntRange(min=1), help="Steps to forecast [default: by frequency, e.g. 18 for monthly].")
-@click.option("--quantiles", default="0.1,0.5,0.9", show_default=True, help="Quantile levels to write.")
-@click.option("-n", "--samples", default=200, show_default=True, type=click.IntRange(min=1), help="Sample paths to draw.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("-p", "--param", "params", multiple=True, help="Model parameter NAME=VALUE (repeatable).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the forecast CSV here instead of stdout.")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG plot of history and forecast.")
+@model_options
+@click.option("--quantiles", default="0.1,0.5,0.9", show_default=True,
+              help="Quantile levels to write.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the forecast CSV here instead of stdout.")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Also write a PNG plot of history and forecast.")
 @data_options
 def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, **options):
     """Forecast the series in a CSV: mean and quantiles per future step.
@@ -171,7 +188,8 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         from forecastgen.plotting import MAX_PANELS
 
         forecast.plot(plot)
-        shown = "" if len(forecast.ids) <= MAX_PANELS else f" (the first {MAX_PANELS} of {len(forecast.ids)} series)"
+        count = len(forecast.ids)
+        shown = f" (the first {MAX_PANELS} of {count} series)" if count > MAX_PANELS else ""
         note(options, f"wrote the plot to {plot}{shown}")
     if output:
         from forecastgen.output import write_text
@@ -185,7 +203,8 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True), help="Significance level.")
+@click.option("--alpha", default=0.05, show_default=True, help="Significance level.",
+              type=click.FloatRange(0, 1, min_open=True, max_open=True))
 @data_options
 def check(path, as_json, alpha, **options):
     """Autocorrelation check: can autoregressive models learn from these series?
@@ -224,12 +243,9 @@ def format_report(report) -> str:
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("-m", "--model", default="ets", show_default=True, help="Model name (see `forecastgen models`).")
-@click.option("-w", "--windows", default=3, show_default=True, type=click.IntRange(min=1), help="Rolling-origin windows.")
-@click.option("-H", "--horizon", type=click.IntRange(min=1), help="Steps per window [default: by frequency].")
-@click.option("-n", "--samples", default=200, show_default=True, type=click.IntRange(min=1), help="Sample paths per forecast.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("-p", "--param", "params", multiple=True, help="Model parameter NAME=VALUE (repeatable).")
+@model_options
+@click.option("-w", "--windows", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Rolling-origin windows.")
 @click.option("--per-series", is_flag=True, help="Print every series and window, not only the means.")
 @data_options
 def backtest(path, model, windows, horizon, samples, seed, params, per_series, **options):

@@ -53,7 +53,9 @@ def check(data, alpha: float = ALPHA) -> list[AutocorrelationReport]:
             for key in data.ids]
 
 
-def check_series(key: str, y: np.ndarray, calendar_period: int, alpha: float = ALPHA) -> AutocorrelationReport:
+def check_series(key: str, y: np.ndarray, calendar_period: int,
+                 alpha: float = ALPHA) -> AutocorrelationReport:
+    """The autocorrelation check of one series of values ``y``."""
     if np.ptp(y) == 0:
         return _constant_report(key, y, calendar_period)
     from statsmodels.stats.diagnostic import acorr_ljungbox

@@ -42,29 +42,29 @@ class LocalForecaster(SequenceGenerator):
         self._check_params()
         data = as_series_set(data)
         self.data_ = data
+        self.histories_ = {}
         self.seasons_ = {}
         self.states_ = {}
         self.fit_notes_ = []
         for key, series in track(data, len(data), f"fitting {self.name}"):
             y = self._recent(series.to_numpy(dtype=float), data.freq.season)
             season = self._season_for(len(y), data.freq.season)
-            self.seasons_[key] = season
+            self.histories_[key], self.seasons_[key] = y, season
             self.states_[key] = self._fit_guarded(key, y, season)
         return self
 
     def predict(self, horizon: int | None = None, num_samples: int = 200,
                 seed: int | None = None) -> Forecast:
         self._check_fitted()
-        horizon = int(horizon or self.data_.freq.horizon)
+        horizon = int(self.data_.freq.horizon if horizon is None else horizon)
         self.data_.check_horizon(horizon)
         if num_samples < 1:
             raise InputError(f"num_samples must be at least 1, not {num_samples}")
         rng = np.random.default_rng(seed)
         notes = list(self.fit_notes_)
         samples, index = {}, {}
-        for key, series in self.data_:
-            y = self._recent(series.to_numpy(dtype=float), self.data_.freq.season)
-            samples[key] = self._predict_guarded(key, y, horizon, num_samples, rng, notes)
+        for key in self.data_.ids:
+            samples[key] = self._predict_guarded(key, horizon, num_samples, rng, notes)
             index[key] = self.data_.future_index(key, horizon)
         history = dict(self.data_.series)
         return Forecast(samples, index, model=self.name, history=history, notes=notes)
@@ -107,16 +107,16 @@ class LocalForecaster(SequenceGenerator):
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             self.fit_notes_.append(f"series '{key}': {self.name} could not be fitted "
                                    f"({_short(exc)}); used seasonal naive instead")
-            return FallbackState(y, season)
+            return FALLBACK
 
-    def _predict_guarded(self, key, y, horizon, num_samples, rng, notes) -> np.ndarray:
-        state = self.states_[key]
+    def _predict_guarded(self, key, horizon, num_samples, rng, notes) -> np.ndarray:
+        state, y = self.states_[key], self.histories_[key]
         if isinstance(state, ConstantState):
             notes.append(f"series '{key}' is constant ({state.value:g}): its forecast is that "
                          "value, with no uncertainty")
             return np.full((num_samples, horizon), state.value)
-        if isinstance(state, FallbackState):
-            return seasonal_naive_paths(state.y, state.season, horizon, num_samples, rng)
+        if state is FALLBACK:
+            return seasonal_naive_paths(y, self.seasons_[key], horizon, num_samples, rng)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -126,8 +126,7 @@ class LocalForecaster(SequenceGenerator):
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             notes.append(f"series '{key}': {self.name} gave an unusable forecast "
                          f"({_short(exc)}); used seasonal naive instead")
-            season = self.seasons_[key]
-            return seasonal_naive_paths(y, season, horizon, num_samples, rng)
+            return seasonal_naive_paths(y, self.seasons_[key], horizon, num_samples, rng)
 
 
 class ConstantState:
@@ -135,9 +134,7 @@ class ConstantState:
         self.value = value
 
 
-class FallbackState:
-    def __init__(self, y: np.ndarray, season: int):
-        self.y, self.season = y, season
+FALLBACK = "seasonal naive fallback"  # the state of a series whose model could not be fitted
 
 
 def check_plausible(paths: np.ndarray, y: np.ndarray) -> None:

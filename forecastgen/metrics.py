@@ -34,7 +34,8 @@ def mase(actual, point, history, season: int) -> float:
 def smape(actual, point) -> float:
     actual, point = _paired(actual, point)
     denominator = np.abs(actual) + np.abs(point)
-    terms = np.where(denominator > 0, 2 * np.abs(actual - point) / np.where(denominator > 0, denominator, 1), 0.0)
+    safe = np.where(denominator > 0, denominator, 1.0)
+    terms = np.where(denominator > 0, 2 * np.abs(actual - point) / safe, 0.0)
     return float(100 * terms.mean())
 
 

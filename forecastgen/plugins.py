@@ -1,9 +1,10 @@
 """Build a plugin manager from the ``forecastgen`` entry points.
 
 Plugins are found first (forecastgen's own distributions, then the others, each
-sorted by distribution and entry-point name, so every run sees the same order) and loaded second; a plugin that fails to import, or has a hook
-that is not in the spec, is set aside with a ``PluginProblem`` naming its
-distribution, and every other plugin keeps working. Set ``FORECASTGEN_PLUGINS`` to a
+sorted by distribution and entry-point name, so every run sees the same order) and
+loaded second; a plugin that fails to import, or has a hook that is not in the spec,
+is set aside with a ``PluginProblem`` naming its distribution, and every other plugin
+keeps working. Set ``FORECASTGEN_PLUGINS`` to a
 comma-separated list of entry-point or distribution names to load only those.
 Nothing happens at import time: call ``load_plugins()``.
 """

@@ -69,7 +69,7 @@ def detect_layout(frame: pd.DataFrame, time_col: str | None = None, value_col: s
     else:
         value_cols = tuple(c for c in rest if kinds[c] == "numeric") or _named_values(rest, kinds)
         if not value_cols:
-            _refuse_without_values(rest, kinds, time_col)
+            _refuse_without_values(rest, kinds)
     for column in value_cols:
         if kinds[column] == "datetime":
             raise InputError(f"column '{column}' holds dates, not numbers, so it cannot be the "
@@ -134,12 +134,12 @@ def _pick_long_value(columns: list[str], kinds: dict[str, str]) -> str:
     if len(numeric) == 1:
         return numeric[0]
     if not numeric:
-        _refuse_without_values(columns, kinds, None)
+        _refuse_without_values(columns, kinds)
     raise InputError("several numeric columns could be the value of this long file ("
                      + ", ".join(numeric) + "); choose one with --value-col")
 
 
-def _refuse_without_values(columns: list[str], kinds: dict[str, str], time_col) -> None:
+def _refuse_without_values(columns: list[str], kinds: dict[str, str]) -> None:
     dated = [c for c in columns if kinds[c] == "datetime"]
     if dated:
         raise InputError(f"column '{dated[0]}' holds dates, not numbers, so it cannot be the "

@@ -20,7 +20,8 @@ MIN_OBSERVATIONS = 3
 MAX_MISSING_SHARE = 0.2
 
 
-def regularize(long: pd.DataFrame, freq: str | None, notes: list[str]) -> tuple[dict[str, pd.Series], Frequency]:
+def regularize(long: pd.DataFrame, freq: str | None,
+               notes: list[str]) -> tuple[dict[str, pd.Series], Frequency]:
     """Split the long frame into regular series on one frequency grid."""
     groups = {key: group for key, group in long.groupby("id", sort=False)}
     cleaned = {key: _sorted_unique(group, _label(key, len(groups)), notes)

@@ -67,7 +67,8 @@ class ETS(LocalForecaster):
         positive = y.min() > 0
         errors = ([e for e in ERRORS if positive or e == "add"] if self.error == "auto"
                   else [self.error])
-        trends = TRENDS["none"] + TRENDS["add"] + TRENDS["damped"] if self.trend == "auto" else TRENDS[self.trend]
+        trends = (TRENDS["none"] + TRENDS["add"] + TRENDS["damped"] if self.trend == "auto"
+                  else TRENDS[self.trend])
         if season == 1:
             seasonals = [None]
         elif self.seasonal == "auto":
