@@ -205,8 +205,9 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option("--alpha", default=0.05, show_default=True, help="Significance level.",
               type=click.FloatRange(0, 1, min_open=True, max_open=True))
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG of the ACF and PACF.")
 @data_options
-def check(path, as_json, alpha, **options):
+def check(path, as_json, alpha, plot, **options):
     """Autocorrelation check: can autoregressive models learn from these series?
 
     \b
@@ -215,12 +216,17 @@ def check(path, as_json, alpha, **options):
 
     \b
     Examples:
-      forecastgen check examples/data/airline.csv
+      forecastgen check examples/data/airline.csv --plot airline-acf.png
       forecastgen check stores.csv --json | jq '.[].has_autocorrelation'
     """
     from forecastgen.diagnostics import check as run_check
 
     reports = run_check(read_data(path, options), alpha=alpha)
+    if plot:
+        from forecastgen.plotting import plot_autocorrelation
+
+        plot_autocorrelation(reports, plot)
+        note(options, f"wrote the ACF and PACF plot to {plot}")
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2, default=str))
         return

@@ -105,7 +105,7 @@ def detect_period(y: np.ndarray, max_lag: int) -> int | None:
 
 
 def _verdict(report: AutocorrelationReport) -> str:
-    p = _p_text(report.ljung_box_pvalue)
+    p = p_text(report.ljung_box_pvalue)
     lag1 = report.acf[0] if report.acf else float("nan")
     if report.has_autocorrelation:
         text = (f"Yes: the series is autocorrelated (Ljung-Box Q = {report.ljung_box_stat:.1f} "
@@ -121,7 +121,7 @@ def _verdict(report: AutocorrelationReport) -> str:
         text += (" (the calendar's season)." if report.detected_period == report.calendar_period
                  else f" (the calendar suggests {report.calendar_period}).")
     if report.stationary is False:
-        text += (f" It has a trend or unit root (ADF {_p_text(report.adf_pvalue)}): models "
+        text += (f" It has a trend or unit root (ADF {p_text(report.adf_pvalue)}): models "
                  "should difference or scale it.")
     return text
 
@@ -136,7 +136,7 @@ def _constant_report(key: str, y: np.ndarray, calendar_period: int) -> Autocorre
                  "forecast is that value."))
 
 
-def _p_text(p: float) -> str:
+def p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 

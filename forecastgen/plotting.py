@@ -51,3 +51,34 @@ def _plot_one(axis, forecast, key, history_points):
     axis.plot(future, np.median(paths, axis=0), color="tab:blue", linewidth=1.6, label="median")
     axis.set_title(str(key))
     axis.grid(alpha=0.3)
+
+
+def plot_autocorrelation(reports, path=None):
+    """ACF and PACF bars with the significance bound, one row per series (up to 12)."""
+    import matplotlib
+
+    from forecastgen.diagnostics import p_text
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    reports = [r for r in reports if r.acf][:MAX_PANELS]
+    figure, axes = plt.subplots(max(len(reports), 1), 2, figsize=(12, 2.8 * max(len(reports), 1)),
+                                squeeze=False)
+    for row, report in zip(axes, reports):
+        for axis, values, label in ((row[0], report.acf, "ACF"), (row[1], report.pacf, "PACF")):
+            lags = np.arange(1, len(values) + 1)
+            colors = ["tab:blue" if abs(v) > report.significance_bound else "tab:gray" for v in values]
+            axis.bar(lags, values, color=colors, width=0.6)
+            axis.axhspan(-report.significance_bound, report.significance_bound, color="tab:gray",
+                         alpha=0.15, linewidth=0)
+            axis.axhline(0, color="black", linewidth=0.8)
+            axis.set_title(f"{report.id}: {label}" + (f" (Ljung-Box {p_text(report.ljung_box_pvalue)})"
+                                                      if label == "ACF" else ""))
+            axis.set_xlabel("lag")
+            axis.grid(alpha=0.3)
+    figure.tight_layout()
+    if path is not None:
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=110, format="png")
+    return figure

@@ -211,3 +211,11 @@ def test_plugin_selection_variable(only, expected):
     env = {**os.environ, "FORECASTGEN_PLUGINS": only}
     names = [row["name"] for row in json.loads(forecastgen("models", "--json", env=env).stdout)]
     assert ("ets" in names) is expected
+
+
+def test_check_plot_shows_acf_and_pacf(tmp_path):
+    result = CliRunner().invoke(cli, ["check", str(CORPUS / "wide.csv"), "--plot",
+                                      str(tmp_path / "acf.png"), "-q"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert (tmp_path / "acf.png").read_bytes()[:4] == b"\x89PNG"
+    assert result.stdout.count("calendar period 12") == 3
