@@ -115,6 +115,20 @@ def parse_quantiles(text: str) -> list[float]:
     return levels
 
 
+def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None, force: bool):
+    """A new model from the command line's name, NAME=VALUE pairs, --device and --force."""
+    spec = registry.get(name)
+    params = parse_params(pairs)
+    accepted = spec.load_class()._param_names()
+    for option, key, value in (("--device", "device", device), ("--force", "force", force or None)):
+        if value is None:
+            continue
+        if key not in accepted:
+            raise click.BadParameter(f"model '{name}' has no {key} setting", param_hint=option)
+        params[key] = value
+    return registry.create(spec.name, **params)
+
+
 def parse_params(pairs: tuple[str, ...]) -> dict:
     params = {}
     for pair in pairs:
@@ -129,10 +143,13 @@ def parse_params(pairs: tuple[str, ...]) -> dict:
 
 
 def model_options(command):
-    """The options that choose a model and how it forecasts (predict and backtest)."""
+    """The options that choose a model and how it forecasts (predict, fit and backtest)."""
     options = [
         click.option("-m", "--model", default="ets", show_default=True,
                      help="Model name (see `forecastgen models`)."),
+        click.option("--device", help="Where neural models run: auto, cpu, cuda or mps."),
+        click.option("--force", is_flag=True,
+                     help="Fit autoregressive models even without autocorrelation."),
         click.option("-H", "--horizon", type=click.IntRange(min=1),
                      help="Steps to forecast [default: by frequency, e.g. 18 for monthly]."),
         click.option("-n", "--samples", default=200, show_default=True,
@@ -155,8 +172,11 @@ def model_options(command):
               help="Write the forecast CSV here instead of stdout.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Also write a PNG plot of history and forecast.")
+@click.option("--model-path", type=click.Path(file_okay=False),
+              help="Forecast with a model saved by `forecastgen fit` instead of fitting one.")
 @data_options
-def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, **options):
+def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, model_path,
+            device, force, **options):
     """Forecast the series in a CSV: mean and quantiles per future step.
 
     \b
@@ -171,16 +191,23 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
       forecastgen predict stores.csv --id-col store --quantiles 0.05,0.5,0.95 -o out.csv
     """
     levels = parse_quantiles(quantiles)
-    model_params = parse_params(params)
     registry = model_registry()
-    spec = registry.get(model)
+    if model_path:
+        from forecastgen.engine.checkpoint import load_checkpoint
+
+        estimator = load_checkpoint(model_path, registry, **({"device": device} if device else {}))
+        note(options, f"loaded '{estimator.name}' from {model_path}")
+    else:
+        estimator = build_model(registry, model, params, device, force)
     data = read_data(path, options)
     if horizon is None:
         horizon = data.freq.horizon
         note(options, f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
     data.check_horizon(horizon)
-    estimator = registry.create(spec.name, **model_params)
-    forecast = estimator.fit(data).predict(horizon, num_samples=samples, seed=seed)
+    if model_path:
+        forecast = estimator.predict(horizon, num_samples=samples, seed=seed, data=data)
+    else:
+        forecast = estimator.fit(data).predict(horizon, num_samples=samples, seed=seed)
     for text in forecast.notes:
         note(options, text)
     table = forecast.to_frame(levels).to_csv(index=False, float_format="%.8g")
@@ -254,7 +281,8 @@ def format_report(report) -> str:
               help="Rolling-origin windows.")
 @click.option("--per-series", is_flag=True, help="Print every series and window, not only the means.")
 @data_options
-def backtest(path, model, windows, horizon, samples, seed, params, per_series, **options):
+def backtest(path, model, windows, horizon, samples, seed, params, per_series, device, force,
+             **options):
     """Rolling-origin backtest over the last windows: MASE, sMAPE, CRPS, coverage.
 
     \b
@@ -264,15 +292,58 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, *
     """
     from forecastgen.evaluate import backtest as run_backtest
 
-    registry = model_registry()
-    spec = registry.get(model)
-    estimator = registry.create(spec.name, **parse_params(params))
+    estimator = build_model(model_registry(), model, params, device, force)
     result = run_backtest(read_data(path, options), estimator, windows=windows, horizon=horizon,
                           num_samples=samples, seed=seed)
     table = result.scores if per_series else result.summary()
-    click.echo(f"backtest of '{spec.name}' ({windows} window(s); MASE, sMAPE and scaled CRPS: "
+    click.echo(f"backtest of '{estimator.name}' ({windows} window(s); MASE, sMAPE and scaled CRPS: "
                "lower is better; coverage: share inside the 80%/95% intervals)")
     click.echo(table.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@model_options
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Folder to write the fitted model to (weights and config).")
+@data_options
+def fit(path, model, horizon, samples, seed, params, output, device, force, **options):
+    """Fit a model and save it, to forecast later with `predict --model-path`.
+
+    \b
+    The folder holds model.safetensors (the weights) and config.json (the model,
+    its parameters and scaling); nothing in it is executable. Under torchrun,
+    training is data parallel and only rank 0 writes.
+
+    \b
+    Examples:
+      forecastgen fit examples/data/airline.csv --model rnn -o airline-rnn
+      forecastgen predict examples/data/airline.csv --model-path airline-rnn
+      torchrun --nproc_per_node=2 -m forecastgen.cli fit data.csv -m rnn -o out
+    """
+    from forecastgen.engine.checkpoint import check_savable, save_checkpoint
+    from forecastgen.engine.distributed import from_environment
+
+    estimator = build_model(model_registry(), model, params, device, force)
+    check_savable(estimator)
+    if "seed" in estimator.get_params():
+        estimator.set_params(seed=seed)
+    estimator.fit(read_data(path, options))
+    history = getattr(estimator, "history_", None)
+    if history is not None:
+        note(options, f"trained {len(history.train_loss)} epochs on {history.device} "
+                      f"({history.precision}, {history.world_size} process(es)) in "
+                      f"{history.seconds:.1f} s; best validation loss "
+                      f"{min(history.validation_loss):.4f} at epoch {history.best_epoch + 1}")
+    if from_environment(getattr(estimator, "device_", None) or _cpu()).is_main:
+        save_checkpoint(estimator, output)
+        note(options, f"saved '{estimator.name}' to {output}")
+
+
+def _cpu():
+    import torch
+
+    return torch.device("cpu")
 
 
 @cli.command()

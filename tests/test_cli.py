@@ -219,3 +219,59 @@ def test_check_plot_shows_acf_and_pacf(tmp_path):
     assert result.exit_code == 0
     assert (tmp_path / "acf.png").read_bytes()[:4] == b"\x89PNG"
     assert result.stdout.count("calendar period 12") == 3
+
+
+TINY_RNN = ["-p", "hidden_size=8", "-p", "num_layers=1", "-p", "max_epochs=2",
+            "-p", "batches_per_epoch=3"]
+
+
+def test_fit_then_predict_from_the_saved_model(tmp_path):
+    runner = CliRunner()
+    folder = tmp_path / "airline-rnn"
+    fitted = runner.invoke(cli, ["fit", str(AIRLINE), "-m", "rnn", "-o", str(folder), "--device",
+                                 "cpu", *TINY_RNN], catch_exceptions=False)
+    assert fitted.exit_code == 0, fitted.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
+    assert "trained 2 epochs on cpu (fp32, 1 process(es))" in fitted.stderr
+    first = runner.invoke(cli, ["predict", str(AIRLINE), "--model-path", str(folder), "-H", "6",
+                                "--seed", "3"], catch_exceptions=False)
+    again = runner.invoke(cli, ["predict", str(AIRLINE), "--model-path", str(folder), "-H", "6",
+                                "--seed", "3"], catch_exceptions=False)
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == again.stdout and len(first.stdout.splitlines()) == 7
+    assert "loaded 'rnn' from" in first.stderr
+
+
+def test_fit_refuses_models_that_cannot_be_saved_before_fitting(tmp_path):
+    result = CliRunner().invoke(cli, ["fit", str(AIRLINE), "-m", "ets", "-o", str(tmp_path / "x")],
+                                catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "model 'ets' cannot be saved" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--model-path", "nowhere"], "no such model folder"),
+    (["-m", "ets", "--force"], "model 'ets' has no force setting"),
+    (["-m", "rnn", "--device", "tpu"], "unknown device 'tpu'"),
+])
+def test_model_option_errors(arguments, message):
+    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), *arguments], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_rnn_refuses_white_noise_unless_forced(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    path = tmp_path / "noise.csv"
+    stamps = pd.date_range("2020-01-01", periods=120, freq="D")
+    pd.DataFrame({"timestamp": stamps, "value": rng.normal(size=120)}).to_csv(path, index=False)
+    runner = CliRunner()
+    refused = runner.invoke(cli, ["predict", str(path), "-m", "rnn", *TINY_RNN], catch_exceptions=False)
+    assert refused.exit_code == 2
+    assert "has none that is significant" in refused.stderr and "--force" in refused.stderr
+    forced = runner.invoke(cli, ["predict", str(path), "-m", "rnn", "--force", "-H", "5", *TINY_RNN],
+                           catch_exceptions=False)
+    assert forced.exit_code == 0 and len(forced.stdout.splitlines()) == 6

@@ -136,6 +136,21 @@ class Frequency:
     def with_season(self, season: int) -> Frequency:
         return replace(self, season=season)
 
+    def to_dict(self) -> dict:
+        """A JSON-ready description (for checkpoints)."""
+        step = self.step
+        if isinstance(step, pd.Timedelta):
+            step = step.isoformat()
+        return {"name": self.name, "kind": self.kind, "season": self.season,
+                "horizon": self.horizon, "months": self.months, "anchor": self.anchor, "step": step}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Frequency:
+        step = values.get("step")
+        if values["kind"] == "fixed":
+            step = pd.Timedelta(step)
+        return cls(**{**values, "step": step})
+
 
 def format_stamp(stamp) -> str:
     """A timestamp as a user wrote it: the date alone when the time is midnight."""

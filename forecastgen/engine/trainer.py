@@ -1,0 +1,159 @@
+"""The training loop every neural model shares.
+
+Minibatches of windows, a validation set for early stopping (the model's best
+weights are restored at the end), gradient clipping, a cosine learning-rate
+schedule, mixed precision on GPUs, distributed data parallel under torchrun and a
+progress bar on stderr. The model gives a module and a loss function; the trainer
+owns the device.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch.utils.data import DataLoader, Dataset, RandomSampler
+
+from forecastgen.engine.device import resolve_device
+from forecastgen.engine.distributed import Distributed, from_environment
+from forecastgen.engine.precision import Precision
+from forecastgen.engine.seeding import generator, seed_everything
+from forecastgen.errors import InputError
+from forecastgen.progress import track
+
+
+@dataclass
+class TrainingConfig:
+    max_epochs: int = 50
+    batch_size: int = 64
+    batches_per_epoch: int | None = 50  # None: one pass over the training windows
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-6
+    patience: int = 8
+    clip_norm: float = 10.0
+    device: str = "auto"
+    precision: str = "auto"
+    seed: int = 0
+
+
+@dataclass
+class TrainingHistory:
+    train_loss: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+    device: str = "cpu"
+    precision: str = "fp32"
+    world_size: int = 1
+
+    def to_dict(self) -> dict:
+        return dict(vars(self))
+
+
+LossFunction = Callable[[torch.nn.Module, tuple], torch.Tensor]
+
+
+class Trainer:
+    def __init__(self, config: TrainingConfig):
+        self.config = config
+        self.device = resolve_device(config.device)
+        self.precision = Precision.resolve(config.precision, self.device)
+        self.distributed: Distributed = from_environment(self.device)
+
+    def fit(self, module: torch.nn.Module, loss_fn: LossFunction, train: Dataset,
+            validation: Dataset | None = None) -> TrainingHistory:
+        config = self.config
+        if len(train) == 0:
+            raise InputError("no training windows: the series are too short for this model's "
+                             "context and prediction lengths")
+        seed_everything(config.seed)
+        module.to(self.device)
+        wrapped = self.distributed.wrap(module, self.device)
+        optimizer = torch.optim.AdamW(wrapped.parameters(), lr=config.learning_rate,
+                                      weight_decay=config.weight_decay)
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_epochs)
+        scaler = self.precision.grad_scaler()
+        loader = self._loader(train, shuffle=True)
+        history = TrainingHistory(device=str(self.device), precision=self.precision.name,
+                                  world_size=self.distributed.world_size)
+        best, best_loss, waited, start = None, math.inf, 0, time.perf_counter()
+        epochs = range(config.max_epochs)
+        if self.distributed.is_main:
+            epochs = track(epochs, config.max_epochs, "training")
+        for epoch in epochs:
+            if hasattr(loader.sampler, "set_epoch"):
+                loader.sampler.set_epoch(epoch)
+            wrapped.train()
+            train_loss = self._train_epoch(wrapped, loss_fn, loader, optimizer, scaler)
+            schedule.step()
+            loss = self._evaluate(wrapped, loss_fn, validation) if validation is not None else train_loss
+            history.train_loss.append(train_loss)
+            history.validation_loss.append(loss)
+            if loss < best_loss - 1e-6:
+                best, best_loss, waited = copy.deepcopy(module.state_dict()), loss, 0
+                history.best_epoch = epoch
+            else:
+                waited += 1
+                if waited >= config.patience:
+                    history.stopped_early = True
+                    break
+        if best is not None:
+            module.load_state_dict(best)
+        module.eval()
+        history.seconds = time.perf_counter() - start
+        return history
+
+    def _loader(self, dataset: Dataset, *, shuffle: bool) -> DataLoader:
+        config = self.config
+        if self.distributed.enabled:
+            sampler = self.distributed.sampler(dataset, shuffle=shuffle, seed=config.seed)
+        elif shuffle and config.batches_per_epoch:
+            # an epoch is a fixed number of batches, however many windows there are
+            sampler = RandomSampler(dataset, replacement=True, generator=generator(config.seed),
+                                    num_samples=config.batches_per_epoch * config.batch_size)
+        elif shuffle:
+            sampler = RandomSampler(dataset, generator=generator(config.seed))
+        else:
+            sampler = None
+        return DataLoader(dataset, batch_size=config.batch_size, sampler=sampler)
+
+    def _train_epoch(self, module, loss_fn, loader, optimizer, scaler) -> float:
+        total, count = 0.0, 0
+        for batch in loader:
+            batch = tuple(part.to(self.device) for part in batch)
+            optimizer.zero_grad(set_to_none=True)
+            with self.precision.autocast():
+                loss = loss_fn(module, batch)
+            if not torch.isfinite(loss):
+                raise FloatingPointError("the training loss is not finite; lower the learning rate")
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+            else:
+                loss.backward()
+            torch.nn.utils.clip_grad_norm_(module.parameters(), self.config.clip_norm)
+            if scaler is not None:
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            total += float(loss.detach()) * len(batch[0])
+            count += len(batch[0])
+        return self.distributed.mean(total / max(count, 1))
+
+    @torch.no_grad()
+    def _evaluate(self, module, loss_fn, dataset: Dataset) -> float:
+        module.eval()
+        total, count = 0.0, 0
+        for batch in self._loader(dataset, shuffle=False):
+            batch = tuple(part.to(self.device) for part in batch)
+            with self.precision.autocast():
+                loss = loss_fn(module, batch)
+            total += float(loss) * len(batch[0])
+            count += len(batch[0])
+        return self.distributed.mean(total / max(count, 1))

@@ -1,0 +1,261 @@
+"""``AutoregressiveForecaster``: what every neural p(x_t | x_<t) model shares.
+
+Fitting runs the autocorrelation check (and refuses series without autocorrelation
+unless ``force``), plans the windows, and trains the network with the engine's
+trainer on all series at once. Forecasting primes the network on each series' last
+context and then samples ancestrally: each sampled value is fed back as the next
+step's lag input. ``log_prob`` is the exact log-likelihood of a series after its
+first context window, under the same scaling rule.
+
+A subclass supplies the network: ``_build_network(input_size, param_count)`` returning
+a module with an ``input_size`` attribute, ``forward(x) -> raw`` over whole sequences,
+``prime(x) -> state`` over a context, and ``step(x, state) -> (raw, state)`` for one
+new step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from forecastgen.data import SeriesSet, as_series_set
+from forecastgen.data.calendar import calendar_features
+from forecastgen.data.frequency import Frequency
+from forecastgen.diagnostics import check_series
+from forecastgen.engine.device import resolve_device
+from forecastgen.engine.seeding import seed_everything
+from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
+from forecastgen.errors import InputError
+from forecastgen.forecast import Forecast
+from forecastgen.interfaces import SequenceGenerator
+from forecastgen.local import ForecastFailed, check_plausible
+from forecastgen_autoregressive.likelihoods import likelihood
+from forecastgen_autoregressive.windows import (
+    WindowPlan,
+    lagged_values,
+    plan_windows,
+    training_windows,
+    window_scale,
+)
+
+
+class AutoregressiveForecaster(SequenceGenerator):
+    """A global neural model of p(x_t | x_<t) with a likelihood head."""
+
+    capabilities = frozenset({"forecast", "log_prob", "series"})
+
+    # -- fitting ----------------------------------------------------------------------------
+    def fit(self, data) -> AutoregressiveForecaster:
+        data = as_series_set(data)
+        head = likelihood(self.likelihood)
+        self._check_data(data, head)
+        season = self._season(data)
+        plan = plan_windows(data.shortest(), season, data.freq.horizon, self.context_length,
+                            self.prediction_length)
+        seed_everything(self.seed)
+        train, validation = training_windows(data, plan, head.mean_scaling, self.max_windows,
+                                             np.random.default_rng(self.seed))
+        input_size = len(plan.lags) + train.tensors[1].shape[-1]
+        network = self._build_network(input_size, head.param_count)
+        trainer = Trainer(self._training_config())
+        self.history_: TrainingHistory = trainer.fit(network, self._loss, train, validation)
+        self.network_, self.plan_, self.freq_, self.season_ = network, plan, data.freq, season
+        self.device_ = trainer.device
+        self.data_ = data
+        return self
+
+    def _training_config(self) -> TrainingConfig:
+        return TrainingConfig(
+            max_epochs=self.max_epochs, batch_size=self.batch_size,
+            batches_per_epoch=self.batches_per_epoch, learning_rate=self.learning_rate,
+            patience=self.patience, device=self.device, precision=self.precision, seed=self.seed)
+
+    def _check_data(self, data: SeriesSet, head) -> None:
+        if head.mean_scaling:
+            for key, series in data:
+                values = series.to_numpy()
+                if (values < 0).any() or not np.allclose(values, np.round(values)):
+                    raise InputError(f"{self.name}: likelihood 'negbin' is for non-negative whole "
+                                     f"numbers, but series '{key}' has other values; use "
+                                     "student_t or normal")
+        if self.force:
+            return
+        flat = []
+        for key, series in data:
+            report = check_series(key, series.to_numpy(dtype=float), data.freq.season)
+            if not report.has_autocorrelation:
+                flat.append(f"'{key}' (Ljung-Box p = {report.ljung_box_pvalue:.2f} over "
+                            f"{report.lags} lags)")
+        if flat:
+            raise InputError(
+                f"{self.name} needs autocorrelation, and series {', '.join(flat[:5])} "
+                f"{'has' if len(flat) == 1 else 'have'} none that is significant: the past does "
+                "not predict the future there, so an autoregressive model has nothing to learn. "
+                "Use snaive or ets, or pass force=True (--force) to fit anyway.")
+
+    def _season(self, data: SeriesSet) -> int:
+        if data.freq.season > 1:
+            return data.freq.season
+        periods = [check_series(k, s.to_numpy(dtype=float), 1).detected_period for k, s in data]
+        found = [p for p in periods if p]
+        return max(set(found), key=found.count) if found else 1
+
+    def _loss(self, network: torch.nn.Module, batch: tuple) -> torch.Tensor:
+        lagged, features, targets, loc, scale = batch
+        raw = network(network_inputs(lagged, features, loc[:, None], scale[:, None]))
+        head = likelihood(self.likelihood)
+        distribution = head.distribution(raw.float(), loc[:, None], scale[:, None])
+        return -distribution.log_prob(targets).mean()
+
+    # -- forecasting ------------------------------------------------------------------------
+    def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
+                data=None) -> Forecast:
+        """Sample paths after each series of ``data`` (default: the fitted series)."""
+        self._check_fitted()
+        data = self._forecast_data(data)
+        horizon = int(self.freq_.horizon if horizon is None else horizon)
+        if horizon < 1 or num_samples < 1:
+            raise InputError(f"horizon and num_samples must be at least 1, not {horizon} and "
+                             f"{num_samples}")
+        paths = self._sample_paths(data, horizon, num_samples, seed)
+        samples, index, notes = {}, {}, []
+        for position, (key, series) in enumerate(data):
+            samples[key] = paths[position]
+            index[key] = data.future_index(key, horizon)
+            try:
+                check_plausible(samples[key], series.to_numpy(dtype=float))
+            except ForecastFailed as exc:
+                notes.append(f"series '{key}': {self.name} forecast looks implausible ({exc})")
+        return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
+
+    def _forecast_data(self, data) -> SeriesSet:
+        if data is None:
+            if getattr(self, "data_", None) is None:
+                raise InputError(f"{self._label()} was loaded from a checkpoint: give the series "
+                                 "to forecast, predict(horizon, data=...)")
+            return self.data_
+        data = as_series_set(data)
+        needed = self.plan_.max_lag + self.plan_.context
+        if data.shortest() < needed:
+            raise InputError(f"{self.name} needs at least {needed} points of history per series "
+                             f"(lags up to {self.plan_.max_lag} and a context of "
+                             f"{self.plan_.context}); the shortest series has {data.shortest()}")
+        return data
+
+    @torch.no_grad()
+    def _sample_paths(self, data: SeriesSet, horizon: int, num_samples: int, seed) -> np.ndarray:
+        network, plan, head = self.network_, self.plan_, likelihood(self.likelihood)
+        network.eval()
+        device = self.device_
+        context = [self._context(key, series, data.freq) for key, series in data]
+        lagged, features, loc, scale = (torch.as_tensor(np.stack(part), dtype=torch.float32,
+                                                         device=device)
+                                        for part in zip(*[c[:4] for c in context]))
+        state = network.prime(network_inputs(lagged, features, loc[:, None], scale[:, None]))
+        state = _repeat_state(state, num_samples)
+        future = np.stack([calendar_features(data.future_index(key, horizon), data.freq)
+                           for key in data.ids])
+        future = torch.as_tensor(future, device=device).repeat_interleave(num_samples, dim=0)
+        loc, scale = loc.repeat_interleave(num_samples), scale.repeat_interleave(num_samples)
+        buffer = torch.as_tensor(np.stack([c[4] for c in context]), dtype=torch.float32,
+                                 device=device).repeat_interleave(num_samples, dim=0)
+        buffer = torch.cat([buffer, buffer.new_zeros(len(buffer), horizon)], dim=1)
+        lags = torch.as_tensor(plan.lags, device=device)
+        devices = [device] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):  # seeded draws, global state untouched
+            torch.manual_seed(self.seed if seed is None else seed)
+            for step in range(horizon):
+                lag_values = buffer[:, plan.max_lag + step - lags]
+                x = network_inputs(lag_values, future[:, step], loc, scale)
+                raw, state = network.step(x, state)
+                distribution = head.distribution(raw.float(), loc, scale)
+                buffer[:, plan.max_lag + step] = distribution.sample()
+        paths = buffer[:, plan.max_lag:].double().cpu().numpy()
+        return paths.reshape(len(data), num_samples, horizon)
+
+    def _context(self, key: str, series: pd.Series, freq: Frequency):
+        """Lag inputs, features, location and scale of the last context, and the last lag values."""
+        plan = self.plan_
+        y = series.to_numpy(dtype=float, copy=True)
+        steps = slice(len(y) - plan.context, len(y))
+        lagged = lagged_values(y, plan.lags)[steps]
+        features = calendar_features(series.index, freq)[steps]
+        loc, scale = window_scale(y[steps][None, :], likelihood(self.likelihood).mean_scaling)
+        return lagged, features, loc[0], scale[0], y[-plan.max_lag:]
+
+    # -- scoring ----------------------------------------------------------------------------
+    @torch.no_grad()
+    def log_prob(self, data) -> pd.Series:
+        """log p(x_{k+1..T} | x_{1..k}) of each series in nats, with k = max lag + context.
+
+        The model forecasts ``prediction`` steps from the ``context`` before them, so the
+        series after its first k points is scored block by block: each block of
+        ``prediction`` steps given the context before it, scaled by that context. The
+        product of these conditionals is a proper density of the rest of the series.
+        """
+        self._check_fitted()
+        data = self._forecast_data(data)
+        self.network_.eval()
+        return pd.Series({key: self._series_log_prob(series, data.freq) for key, series in data},
+                         name="log_prob")
+
+    def _series_log_prob(self, series: pd.Series, freq: Frequency) -> float:
+        plan, head = self.plan_, likelihood(self.likelihood)
+        y = series.to_numpy(dtype=float, copy=True)
+        features = calendar_features(series.index, freq)
+        first = plan.max_lag + plan.context
+        if len(y) <= first:
+            raise InputError(f"{self.name}: log_prob needs more than {first} points per series")
+        total = 0.0
+        for block in range(first, len(y), plan.prediction):
+            steps = np.arange(block - plan.context, min(block + plan.prediction, len(y)))
+            loc, scale = window_scale(y[None, block - plan.context:block], head.mean_scaling)
+            lagged, feats, targets, loc, scale = (
+                torch.as_tensor(np.asarray(v)[None], dtype=torch.float32, device=self.device_)
+                for v in (lagged_values(y, plan.lags)[steps], features[steps], y[steps], loc[0], scale[0]))
+            raw = self.network_(network_inputs(lagged, feats, loc, scale))
+            scores = head.distribution(raw.float(), loc, scale).log_prob(targets)
+            total += float(scores[0, plan.context:].double().sum())
+        return total
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def checkpoint_state(self) -> tuple[dict, dict]:
+        state = {"plan": self.plan_.to_dict(), "freq": self.freq_.to_dict(), "season": self.season_,
+                 "input_size": self.network_.input_size, "history": self.history_.to_dict()}
+        return dict(self.network_.state_dict()), state
+
+    def restore_checkpoint(self, tensors: dict, state: dict) -> None:
+        plan = state["plan"]
+        self.plan_ = WindowPlan(tuple(plan["lags"]), plan["context"], plan["prediction"])
+        self.freq_ = Frequency.from_dict(state["freq"])
+        self.season_ = state["season"]
+        self.history_ = TrainingHistory(**state["history"])
+        network = self._build_network(state["input_size"], likelihood(self.likelihood).param_count)
+        network.load_state_dict(tensors)
+        self.device_ = resolve_device(self.device)
+        self.network_ = network.to(self.device_).eval()
+        self.data_ = None
+
+    # -- to implement -----------------------------------------------------------------------
+    def _build_network(self, input_size: int, param_count: int) -> torch.nn.Module:
+        raise NotImplementedError
+
+    def _check_params(self) -> None:
+        """Refuse bad parameters before any work."""
+
+
+def network_inputs(lagged: torch.Tensor, features: torch.Tensor, loc: torch.Tensor,
+                   scale: torch.Tensor) -> torch.Tensor:
+    """Scaled lag values next to the calendar features (last dimension).
+
+    ``loc`` and ``scale`` have the shape of ``lagged`` without its last dimension (or one
+    that broadcasts to it, such as (batch, 1) for whole sequences).
+    """
+    return torch.cat([(lagged - loc[..., None]) / scale[..., None], features], dim=-1)
+
+
+def _repeat_state(state, times: int):
+    if isinstance(state, tuple):
+        return tuple(_repeat_state(part, times) for part in state)
+    return state.repeat_interleave(times, dim=-2 if state.dim() == 3 else 0)
