@@ -10,7 +10,7 @@ first context window, under the same scaling rule.
 A subclass supplies the network: ``_build_network(input_size, param_count)`` returning
 a module with an ``input_size`` attribute, ``forward(x) -> raw`` over whole sequences,
 ``prime(x) -> state`` over a context, and ``step(x, state) -> (raw, state)`` for one
-new step.
+new step. States are batch-first tensors, or tuples or lists of them.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class AutoregressiveForecaster(SequenceGenerator):
 
     @torch.no_grad()
     def _sample_paths(self, data: SeriesSet, horizon: int, num_samples: int, seed) -> np.ndarray:
-        network, plan, head = self.network_, self.plan_, likelihood(self.likelihood)
+        network, plan, head = self._sampler(), self.plan_, likelihood(self.likelihood)
         network.eval()
         device = self.device_
         context = [self._context(key, series, data.freq) for key, series in data]
@@ -241,8 +241,9 @@ class AutoregressiveForecaster(SequenceGenerator):
     def _build_network(self, input_size: int, param_count: int) -> torch.nn.Module:
         raise NotImplementedError
 
-    def _check_params(self) -> None:
-        """Refuse bad parameters before any work."""
+    def _sampler(self) -> torch.nn.Module:
+        """The module whose prime/step draw the sample paths (the network itself by default)."""
+        return self.network_
 
 
 def network_inputs(lagged: torch.Tensor, features: torch.Tensor, loc: torch.Tensor,
@@ -256,6 +257,7 @@ def network_inputs(lagged: torch.Tensor, features: torch.Tensor, loc: torch.Tens
 
 
 def _repeat_state(state, times: int):
-    if isinstance(state, tuple):
-        return tuple(_repeat_state(part, times) for part in state)
-    return state.repeat_interleave(times, dim=-2 if state.dim() == 3 else 0)
+    """Repeat every row of a batch-first state (a tensor, or a tuple or list of them)."""
+    if isinstance(state, (tuple, list)):
+        return type(state)(_repeat_state(part, times) for part in state)
+    return state.repeat_interleave(times, dim=0)

@@ -1,5 +1,6 @@
 """Registers the autoregressive models. Imports nothing heavy: classes load on first use."""
 
+
 from forecastgen import ModelSpec, hookimpl
 
 
@@ -10,3 +11,8 @@ def register_models(register):
         kind="sequence", family="autoregressive",
         capabilities=frozenset({"forecast", "log_prob", "series"}),
         summary="global LSTM/GRU with a likelihood head (DeepAR), ancestral sampling"))
+    register(ModelSpec(
+        name="causal-conv", factory="forecastgen_autoregressive.causal_conv:CausalConvForecaster",
+        kind="sequence", family="autoregressive",
+        capabilities=frozenset({"forecast", "log_prob", "series"}),
+        summary="dilated causal convolutions (WaveNet) with a likelihood head, cached sampling"))

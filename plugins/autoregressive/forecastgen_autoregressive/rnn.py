@@ -42,12 +42,19 @@ class RecurrentNetwork(nn.Module):
     def prime(self, x: torch.Tensor):
         """Run over a context; the recurrent state carries everything the next step needs."""
         _, state = self.rnn(x)
-        return state
+        return _swap_batch(state)
 
     def step(self, x: torch.Tensor, state):
         """One new step (batch, input_size) -> (raw parameters (batch, params), state)."""
-        output, state = self.rnn(x[:, None, :], state)
-        return self.head(output[:, 0]), state
+        output, state = self.rnn(x[:, None, :], _swap_batch(state))
+        return self.head(output[:, 0]), _swap_batch(state)
+
+
+def _swap_batch(state):
+    """torch keeps recurrent states layer-first; the sampler wants them batch-first."""
+    if isinstance(state, tuple):
+        return tuple(_swap_batch(part) for part in state)
+    return state.transpose(0, 1).contiguous()
 
 
 class RNNForecaster(AutoregressiveForecaster):
