@@ -142,11 +142,14 @@ def parse_params(pairs: tuple[str, ...]) -> dict:
     return params
 
 
-def model_options(command):
+def model_options(command=None, *, default: str = "ets"):
     """The options that choose a model and how it forecasts (predict, fit and backtest)."""
+    if command is None:
+        return lambda command: model_options(command, default=default)
     options = [
-        click.option("-m", "--model", default="ets", show_default=True,
-                     help="Model name (see `forecastgen models`)."),
+        click.option("-m", "--model", default=default, show_default=True,
+                     help="Model name (see `forecastgen models`); auto backtests the suitable "
+                          "ones and picks the best."),
         click.option("--device", help="Where neural models run: auto, cpu, cuda or mps."),
         click.option("--force", is_flag=True,
                      help="Fit autoregressive models even without autocorrelation."),
@@ -165,7 +168,7 @@ def model_options(command):
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
-@model_options
+@model_options(default="auto")
 @click.option("--quantiles", default="0.1,0.5,0.9", show_default=True,
               help="Quantile levels to write.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -183,6 +186,10 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
     The CSV can hold one series (timestamp,value), several side by side (wide),
     or stacked (long: id,timestamp,value); the layout is detected.
     Output columns: id, timestamp, mean, q10, q50, q90 (one per --quantiles level).
+
+    \b
+    The default model, auto, backtests the forecasters that suit the data on its
+    last window and forecasts with the best; notes on stderr say which and why.
 
     \b
     Examples:

@@ -26,6 +26,7 @@ def forecastgen(*arguments, env=None, cwd=None):
 
 
 def test_predict_airline_prints_forecast_with_quantiles():
+    """The default model is auto: it backtests the candidates and says which it chose."""
     result = forecastgen("predict", AIRLINE)
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(pd.io.common.StringIO(result.stdout))
@@ -38,6 +39,7 @@ def test_predict_airline_prints_forecast_with_quantiles():
     november = table.loc[table["timestamp"] == "1961-11-01", "q50"].item()
     assert 550 < july < 700 and november < july - 100
     assert "note: horizon 18, the default for monthly data" in result.stderr
+    assert "note: auto chose ets: best backtest over the last 1 window(s) of 18 steps" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -92,7 +94,7 @@ def test_unknown_model_suggests_the_right_name():
 ])
 def test_bad_options_exit_2_with_one_line(arguments, message, tmp_path):
     output = tmp_path / "f.csv"
-    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "-o", str(output), *arguments],
+    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "-m", "ets", "-o", str(output), *arguments],
                                 catch_exceptions=False)
     assert result.exit_code == 2
     assert message in result.stderr
@@ -136,12 +138,17 @@ def _timed(arguments):
 def test_models_and_plugins_listing():
     result = forecastgen("models", "--json")
     rows = {row["name"]: row for row in json.loads(result.stdout)}
-    assert {"snaive", "ets", "theta"} <= set(rows)
+    assert {"auto", "snaive", "ets", "theta", "rnn", "causal-conv"} <= set(rows)
+    assert rows["auto"]["plugin"] == "forecastgen"
+    assert rows["rnn"]["capabilities"] == ["forecast", "log_prob", "series"]
     assert rows["ets"]["plugin"] == "forecastgen-classical"
     assert rows["ets"]["capabilities"] == ["forecast", "series"]
     text = forecastgen("models").stdout
     assert text.splitlines()[0].split() == ["name", "family", "kind", "capabilities", "plugin"]
     plugins = json.loads(forecastgen("plugins", "--json").stdout)
+    distributions = [p["distribution"] for p in plugins["plugins"]]
+    assert distributions[0] == "forecastgen"  # forecastgen's own plugins load first
+    assert {"forecastgen-classical", "forecastgen-autoregressive"} <= set(distributions)
     classical = next(p for p in plugins["plugins"] if p["distribution"] == "forecastgen-classical")
     assert classical["hooks"] == ["register_models"] and classical["version"] == "0.1.0"
     assert plugins["problems"] == []
@@ -185,7 +192,7 @@ def test_plugin_that_raises_at_import_leaves_the_cli_working(tmp_path):
         "warning: plugin 'broken' from distribution 'broken-plugin' was not loaded: import "
         "failed: RuntimeError: cannot find libfoo; its models are unavailable (reinstall or "
         "uninstall it)"]
-    predicted = forecastgen("predict", AIRLINE, "-H", "3", "-q", env=env)
+    predicted = forecastgen("predict", AIRLINE, "-m", "snaive", "-H", "3", "-q", env=env)
     assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 4
     plugins = json.loads(forecastgen("plugins", "--json", env=env).stdout)
     assert plugins["problems"][0]["distribution"] == "broken-plugin"

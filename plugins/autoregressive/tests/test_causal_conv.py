@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
+from forecastgen_autoregressive.causal_conv import CausalConvNetwork
 
 import forecastgen
-from forecastgen_autoregressive.causal_conv import CausalConvNetwork
 
 
 def test_convolutions_never_look_ahead():

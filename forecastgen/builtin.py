@@ -1,0 +1,13 @@
+"""The core distribution's own plugin: registers ``auto`` through the same door as every
+other model."""
+
+from forecastgen.hookspecs import hookimpl
+from forecastgen.registry import ModelSpec
+
+
+@hookimpl
+def register_models(register):
+    register(ModelSpec(
+        name="auto", factory="forecastgen.auto:AutoForecaster", kind="sequence", family="selection",
+        capabilities=frozenset({"forecast", "series"}),
+        summary="backtests the suitable forecasters on the data and forecasts with the best"))
