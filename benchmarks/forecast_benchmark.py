@@ -8,6 +8,7 @@ relative to seasonal naive. Test points missing in the file are skipped.
 
     python benchmarks/forecast_benchmark.py                      # all series, all models
     python benchmarks/forecast_benchmark.py --limit 20 --jobs 2  # a quick look
+    FORECASTGEN_SERIES=/elsewhere/series python benchmarks/forecast_benchmark.py
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "series"
+DATA = Path(os.environ.get("FORECASTGEN_SERIES", ROOT.parent / "shared" / "data" / "series"))
 RESULTS = ROOT / "benchmarks" / "results"
 
 HORIZON = {"yearly": 6, "quarterly": 8, "monthly": 18, "weekly": 13, "daily": 14,
@@ -45,7 +46,7 @@ def mase_period(frequency: str, history_length: int) -> int:
 
 def run_series(task: tuple) -> list[dict]:
     """Fit and score every model on one series; errors are recorded, never raised."""
-    name, frequency, timestamp_kind, models, samples = task
+    name, frequency, timestamp_kind, models, samples, device = task
     warnings.simplefilter("ignore")
     import forecastgen
     from forecastgen.metrics import score_forecast
@@ -67,7 +68,7 @@ def run_series(task: tuple) -> list[dict]:
         row = {"series": name, "frequency": frequency, "model": model, "error": ""}
         start = time.perf_counter()
         try:
-            forecast = forecastgen.create(model).fit(history).predict(h, num_samples=samples, seed=0)
+            forecast = create(model, device).fit(history).predict(h, num_samples=samples, seed=0)
             paths = forecast.samples[name]
             row.update(score_forecast(actual, paths, history_values, m))
             row["fallback"] = any("instead" in note for note in forecast.notes)
@@ -77,6 +78,15 @@ def run_series(task: tuple) -> list[dict]:
         row["seconds"] = time.perf_counter() - start
         rows.append(row)
     return rows
+
+
+def create(model: str, device: str | None):
+    """The model with default settings; neural ones on ``device`` when given."""
+    from forecastgen.registry import default_registry
+
+    registry = default_registry()
+    accepts_device = "device" in registry.get(model).load_class()._param_names()
+    return registry.create(model, **({"device": device} if device and accepts_device else {}))
 
 
 def summarize(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:
@@ -109,19 +119,29 @@ def main() -> None:
     parser.add_argument("--models", default="snaive,ets,theta")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, help="only the first N series (a quick look)")
+    parser.add_argument("--every", type=int, default=1, help="only every K-th series (a spread sample)")
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--device", help="device for neural models (default: their own, auto)")
     parser.add_argument("--output", default=str(RESULTS / "forecast_benchmark"),
                         help="write OUTPUT.md (the table) and OUTPUT.csv (every score)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     models = args.models.split(",")
     index = pd.read_csv(DATA / "index.csv")
+    index = index.iloc[:: args.every]
     if args.limit:
         index = index.head(args.limit)
-    tasks = [(r.name, r.frequency, r.timestamp_kind, models, args.samples) for r in index.itertuples()]
+    tasks = [(r.name, r.frequency, r.timestamp_kind, models, args.samples, args.device)
+             for r in index.itertuples()]
     start = time.perf_counter()
+    output = Path(args.output)
+    rows = []
     with ProcessPoolExecutor(args.jobs) as pool:
-        rows = [row for result in pool.map(run_series, tasks) for row in result]
+        for done, result in enumerate(pool.map(run_series, tasks), start=1):
+            rows.extend(result)
+            if done % 20 == 0 or done == len(tasks):  # partial results survive an interruption
+                pd.DataFrame(rows).to_csv(output.with_suffix(".csv"), index=False, float_format="%.6g")
+                print(f"{done}/{len(tasks)} series", file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - start
     scores = pd.DataFrame(rows)
     table = summarize(scores, models)
@@ -129,9 +149,15 @@ def main() -> None:
     fallbacks = int(scores.get("fallback", pd.Series(dtype=bool)).fillna(False).sum())
     text = format_report(table, len(index), failures, fallbacks, elapsed, args)
     print(text)
-    output = Path(args.output)
     output.with_suffix(".md").write_text(text)
-    scores.to_csv(output.with_suffix(".csv"), index=False, float_format="%.6g")
+
+
+def machine() -> str:
+    """The processor count and, where neural models may use one, the GPU."""
+    import torch
+
+    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
+    return f"a {os.cpu_count()}-core machine{gpu}"
 
 
 def format_report(table, count, failures, fallbacks, elapsed, args) -> str:
@@ -143,9 +169,9 @@ def format_report(table, count, failures, fallbacks, elapsed, args) -> str:
         "# Forecast benchmark: ../shared/data/series",
         "",
         f"{count} series, models {args.models}, {args.samples} sample paths, seed 0; "
-        f"point forecast = sample median; {elapsed:.0f} s wall on {args.jobs} process(es).",
-        "Command: `python benchmarks/forecast_benchmark.py"
-        + (f" --limit {args.limit}" if args.limit else "") + "`",
+        f"point forecast = sample median; {elapsed:.0f} s wall on {args.jobs} process(es) of "
+        f"{machine()}.",
+        f"Command: `python benchmarks/forecast_benchmark.py {' '.join(sys.argv[1:])}`".replace(" `", "`"),
         "",
         "MASE, sMAPE (0-200) and scaled CRPS: lower is better; coverage80/95: share of test",
         "points inside the central 80%/95% intervals (ideal 0.80/0.95); seconds: fit + forecast",

@@ -89,7 +89,8 @@ def read_data(path, options):
 
 
 def note(options, text: str) -> None:
-    if not options.get("quiet"):
+    """A note on stderr, unless --quiet, and only from rank 0 under torchrun."""
+    if not options.get("quiet") and os.environ.get("RANK", "0") == "0":
         click.echo(f"note: {text}", err=True)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-from torch.utils.data import DataLoader, Dataset, RandomSampler
+from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset
 
 from forecastgen.engine.device import resolve_device
 from forecastgen.engine.distributed import Distributed, from_environment
@@ -30,7 +30,7 @@ from forecastgen.progress import track
 class TrainingConfig:
     max_epochs: int = 50
     batch_size: int = 64
-    batches_per_epoch: int | None = 50  # None: one pass over the training windows
+    batches_per_epoch: int | None = 50  # per rank; None: one shuffled pass over the windows
     learning_rate: float = 1e-3
     weight_decay: float = 1e-6
     patience: int = 8
@@ -78,7 +78,6 @@ class Trainer:
                                       weight_decay=config.weight_decay)
         schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_epochs)
         scaler = self.precision.grad_scaler()
-        loader = self._loader(train, shuffle=True)
         history = TrainingHistory(device=str(self.device), precision=self.precision.name,
                                   world_size=self.distributed.world_size)
         best, best_loss, waited, start = None, math.inf, 0, time.perf_counter()
@@ -86,9 +85,8 @@ class Trainer:
         if self.distributed.is_main:
             epochs = track(epochs, config.max_epochs, "training")
         for epoch in epochs:
-            if hasattr(loader.sampler, "set_epoch"):
-                loader.sampler.set_epoch(epoch)
             wrapped.train()
+            loader = self._training_loader(train, epoch)
             train_loss = self._train_epoch(wrapped, loss_fn, loader, optimizer, scaler)
             schedule.step()
             loss = self._evaluate(wrapped, loss_fn, validation) if validation is not None else train_loss
@@ -108,19 +106,27 @@ class Trainer:
         history.seconds = time.perf_counter() - start
         return history
 
-    def _loader(self, dataset: Dataset, *, shuffle: bool) -> DataLoader:
-        config = self.config
-        if self.distributed.enabled:
-            sampler = self.distributed.sampler(dataset, shuffle=shuffle, seed=config.seed)
-        elif shuffle and config.batches_per_epoch:
-            # an epoch is a fixed number of batches, however many windows there are
-            sampler = RandomSampler(dataset, replacement=True, generator=generator(config.seed),
-                                    num_samples=config.batches_per_epoch * config.batch_size)
-        elif shuffle:
-            sampler = RandomSampler(dataset, generator=generator(config.seed))
+    def _training_loader(self, dataset: Dataset, epoch: int) -> DataLoader:
+        """This epoch's batches: ``batches_per_epoch`` batches per rank drawn with replacement
+        (the same draw on every rank, each taking its share), or one shuffled pass."""
+        config, distributed = self.config, self.distributed
+        if config.batches_per_epoch:
+            draws = config.batches_per_epoch * config.batch_size * distributed.world_size
+            rng = generator(config.seed * 100_003 + epoch)
+            indices = torch.randint(len(dataset), (draws,), generator=rng)
+            share = indices[distributed.rank::distributed.world_size].tolist()
+            return DataLoader(Subset(dataset, share), batch_size=config.batch_size)
+        if distributed.enabled:
+            sampler = distributed.sampler(dataset, shuffle=True, seed=config.seed)
+            sampler.set_epoch(epoch)
         else:
-            sampler = None
+            sampler = RandomSampler(dataset, generator=generator(config.seed + epoch))
         return DataLoader(dataset, batch_size=config.batch_size, sampler=sampler)
+
+    def _validation_loader(self, dataset: Dataset) -> DataLoader:
+        sampler = (self.distributed.sampler(dataset, shuffle=False, seed=0)
+                   if self.distributed.enabled else None)
+        return DataLoader(dataset, batch_size=self.config.batch_size, sampler=sampler)
 
     def _train_epoch(self, module, loss_fn, loader, optimizer, scaler) -> float:
         total, count = 0.0, 0
@@ -150,7 +156,7 @@ class Trainer:
     def _evaluate(self, module, loss_fn, dataset: Dataset) -> float:
         module.eval()
         total, count = 0.0, 0
-        for batch in self._loader(dataset, shuffle=False):
+        for batch in self._validation_loader(dataset):
             batch = tuple(part.to(self.device) for part in batch)
             with self.precision.autocast():
                 loss = loss_fn(module, batch)
