@@ -26,7 +26,8 @@ def main() -> None:
     data = forecastgen.read_series(AIRLINE)
     history, actual = data.drop_last(12), data.values("airline")[-12:]
     print(f"device: {torch.cuda.get_device_name(0)}, torch {torch.__version__}")
-    print(f"{'model':12} {'precision':9} {'epochs':>6} {'fit s':>6} {'MASE':>6} {'finite':>6} {'cpu reload':>10}")
+    header = ("model", "precision", "epochs", "fit s", "MASE", "finite", "cpu reload")
+    print("{:12} {:9} {:>6} {:>6} {:>6} {:>6} {:>10}".format(*header))
     for name in ("rnn", "causal-conv"):
         for precision in ("auto", "fp16", "fp32"):
             model = forecastgen.create(name, device="cuda", precision=precision)
