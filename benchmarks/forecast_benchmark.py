@@ -122,6 +122,9 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="only every K-th series (a spread sample)")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--device", help="device for neural models (default: their own, auto)")
+    parser.add_argument("--note", help="a line for the report (where the runs ran, what is missing)")
+    parser.add_argument("--from-csv", nargs="+", metavar="CSV",
+                        help="summarize score files of earlier runs (pieces of one run) instead of running")
     parser.add_argument("--output", default=str(RESULTS / "forecast_benchmark"),
                         help="write OUTPUT.md (the table) and OUTPUT.csv (every score)")
     args = parser.parse_args()
@@ -135,6 +138,11 @@ def main() -> None:
              for r in index.itertuples()]
     start = time.perf_counter()
     output = Path(args.output)
+    if args.from_csv:
+        scores = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
+        scores["error"] = scores["error"].fillna("")
+        report(scores, models, len(scores["series"].unique()), 0.0, args, output)
+        return
     rows = []
     with ProcessPoolExecutor(args.jobs) as pool:
         for done, result in enumerate(pool.map(run_series, tasks), start=1):
@@ -142,12 +150,14 @@ def main() -> None:
             if done % 20 == 0 or done == len(tasks):  # partial results survive an interruption
                 pd.DataFrame(rows).to_csv(output.with_suffix(".csv"), index=False, float_format="%.6g")
                 print(f"{done}/{len(tasks)} series", file=sys.stderr, flush=True)
-    elapsed = time.perf_counter() - start
-    scores = pd.DataFrame(rows)
+    report(pd.DataFrame(rows), models, len(index), time.perf_counter() - start, args, output)
+
+
+def report(scores: pd.DataFrame, models: list[str], count: int, elapsed: float, args, output: Path):
     table = summarize(scores, models)
     failures = scores[scores["error"] != ""]
-    fallbacks = int(scores.get("fallback", pd.Series(dtype=bool)).fillna(False).sum())
-    text = format_report(table, len(index), failures, fallbacks, elapsed, args)
+    fallbacks = int(scores.get("fallback", pd.Series(dtype=bool)).fillna(False).astype(bool).sum())
+    text = format_report(table, count, failures, fallbacks, elapsed, args)
     print(text)
     output.with_suffix(".md").write_text(text)
 
@@ -165,13 +175,16 @@ def format_report(table, count, failures, fallbacks, elapsed, args) -> str:
     for column in ["mase", "smape", "crps", "coverage80", "coverage95", "rel_mase_gmean"]:
         shown[column] = shown[column].map(lambda v: f"{v:.3f}")
     shown["seconds"] = shown["seconds"].map(lambda v: f"{v:.2f}")
+    command = "".join(f" {argument}" for argument in sys.argv[1:])
     lines = [
         "# Forecast benchmark: ../shared/data/series",
         "",
         f"{count} series, models {args.models}, {args.samples} sample paths, seed 0; "
-        f"point forecast = sample median; {elapsed:.0f} s wall on {args.jobs} process(es) of "
-        f"{machine()}.",
-        f"Command: `python benchmarks/forecast_benchmark.py {' '.join(sys.argv[1:])}`".replace(" `", "`"),
+        "point forecast = sample median; "
+        + (f"summarized from {', '.join(map(str, args.from_csv))}." if args.from_csv else
+           f"{elapsed:.0f} s wall on {args.jobs} process(es) of {machine()}."),
+        *([args.note] if args.note else []),
+        *([] if args.from_csv else [f"Command: `python benchmarks/forecast_benchmark.py{command}`"]),
         "",
         "MASE, sMAPE (0-200) and scaled CRPS: lower is better; coverage80/95: share of test",
         "points inside the central 80%/95% intervals (ideal 0.80/0.95); seconds: fit + forecast",
@@ -179,9 +192,16 @@ def format_report(table, count, failures, fallbacks, elapsed, args) -> str:
         "",
         "```\n" + shown.reset_index()[COLUMNS].to_string(index=False) + "\n```",
         "",
-        f"Failures: {len(failures)}. Forecasts that fell back to seasonal naive: {fallbacks}.",
+        "Each model's means are over the series it forecast; rel_mase_gmean compares all models",
+        "on the series every one of them forecast.",
+        "",
     ]
-    for row in failures.itertuples():
+    refused = failures["error"].str.contains("needs autocorrelation")
+    lines.append(f"Refused for lack of autocorrelation (as designed): {int(refused.sum())}"
+                 + "".join(f"\n- {r.series} / {r.model}" for r in failures[refused].itertuples()))
+    lines.append(f"Failures: {int((~refused).sum())}. Forecasts that fell back to seasonal naive: "
+                 f"{fallbacks}.")
+    for row in failures[~refused].itertuples():
         lines.append(f"- {row.series} / {row.model}: {row.error}")
     return "\n".join(lines) + "\n"
 
