@@ -29,7 +29,7 @@ from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
-from forecastgen.local import ForecastFailed, check_plausible
+from forecastgen.local import ForecastFailed, check_plausible, seasonal_naive_paths
 from forecastgen_autoregressive.likelihoods import likelihood
 from forecastgen_autoregressive.windows import (
     WindowPlan,
@@ -49,8 +49,10 @@ class AutoregressiveForecaster(SequenceGenerator):
     def fit(self, data) -> AutoregressiveForecaster:
         data = as_series_set(data)
         head = likelihood(self.likelihood)
-        self._check_data(data, head)
-        season = self._season(data)
+        reports = [check_series(key, series.to_numpy(dtype=float), data.freq.season)
+                   for key, series in data]
+        self._check_data(data, head, reports)
+        season = _season(data.freq.season, reports)
         plan = plan_windows(data.shortest(), season, data.freq.horizon, self.context_length,
                             self.prediction_length)
         seed_everything(self.seed)
@@ -71,7 +73,7 @@ class AutoregressiveForecaster(SequenceGenerator):
             batches_per_epoch=self.batches_per_epoch, learning_rate=self.learning_rate,
             patience=self.patience, device=self.device, precision=self.precision, seed=self.seed)
 
-    def _check_data(self, data: SeriesSet, head) -> None:
+    def _check_data(self, data: SeriesSet, head, reports: list) -> None:
         if head.mean_scaling:
             for key, series in data:
                 values = series.to_numpy()
@@ -81,25 +83,14 @@ class AutoregressiveForecaster(SequenceGenerator):
                                      "student_t or normal")
         if self.force:
             return
-        flat = []
-        for key, series in data:
-            report = check_series(key, series.to_numpy(dtype=float), data.freq.season)
-            if not report.has_autocorrelation:
-                flat.append(f"'{key}' (Ljung-Box p = {report.ljung_box_pvalue:.2f} over "
-                            f"{report.lags} lags)")
+        flat = [f"'{report.id}' (Ljung-Box p = {report.ljung_box_pvalue:.2f} over {report.lags} lags)"
+                for report in reports if not report.has_autocorrelation]
         if flat:
             raise InputError(
                 f"{self.name} needs autocorrelation, and series {', '.join(flat[:5])} "
                 f"{'has' if len(flat) == 1 else 'have'} none that is significant: the past does "
                 "not predict the future there, so an autoregressive model has nothing to learn. "
                 "Use snaive or ets, or pass force=True (--force) to fit anyway.")
-
-    def _season(self, data: SeriesSet) -> int:
-        if data.freq.season > 1:
-            return data.freq.season
-        periods = [check_series(k, s.to_numpy(dtype=float), 1).detected_period for k, s in data]
-        found = [p for p in periods if p]
-        return max(set(found), key=found.count) if found else 1
 
     def _loss(self, network: torch.nn.Module, batch: tuple) -> torch.Tensor:
         lagged, features, targets, loc, scale = batch
@@ -121,12 +112,16 @@ class AutoregressiveForecaster(SequenceGenerator):
         paths = self._sample_paths(data, horizon, num_samples, seed)
         samples, index, notes = {}, {}, []
         for position, (key, series) in enumerate(data):
+            y = series.to_numpy(dtype=float)
             samples[key] = paths[position]
             index[key] = data.future_index(key, horizon)
             try:
-                check_plausible(samples[key], series.to_numpy(dtype=float))
+                check_plausible(samples[key], y)
             except ForecastFailed as exc:
-                notes.append(f"series '{key}': {self.name} forecast looks implausible ({exc})")
+                notes.append(f"series '{key}': {self.name} gave an unusable forecast ({exc}); "
+                             "used seasonal naive instead")
+                samples[key] = seasonal_naive_paths(y, self.season_, horizon, num_samples,
+                                                    np.random.default_rng(seed))
         return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
 
     def _forecast_data(self, data) -> SeriesSet:
@@ -244,6 +239,14 @@ class AutoregressiveForecaster(SequenceGenerator):
     def _sampler(self) -> torch.nn.Module:
         """The module whose prime/step draw the sample paths (the network itself by default)."""
         return self.network_
+
+
+def _season(calendar_season: int, reports: list) -> int:
+    """The calendar's season, or else the period most series show in their ACF."""
+    if calendar_season > 1:
+        return calendar_season
+    found = [r.detected_period for r in reports if r.detected_period]
+    return max(set(found), key=found.count) if found else 1
 
 
 def network_inputs(lagged: torch.Tensor, features: torch.Tensor, loc: torch.Tensor,

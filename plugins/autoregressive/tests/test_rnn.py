@@ -147,3 +147,12 @@ def test_window_plan_shrinks_to_fit_short_series():
     assert short.lags == (1, 2, 3, 12)
     with pytest.raises(InputError, match="needs at least"):
         plan_windows(20, 12, 18, context_length=24)
+
+
+def test_unusable_paths_fall_back_to_seasonal_naive_with_a_note(tiny_rnn, monkeypatch):
+    monkeypatch.setattr(type(tiny_rnn), "_sample_paths",
+                        lambda self, data, horizon, n, seed: np.full((1, n, horizon), np.nan))
+    forecast = tiny_rnn.predict(6, num_samples=20, seed=0)
+    assert np.isfinite(forecast.samples["airline"]).all()
+    assert forecast.notes == ["series 'airline': rnn gave an unusable forecast (non-finite values); "
+                              "used seasonal naive instead"]
