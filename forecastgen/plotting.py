@@ -28,8 +28,13 @@ def plot_forecast(forecast, path=None, *, ids=None, history_points=None):
     for axis in list(axes.flat)[len(ids):]:
         axis.set_visible(False)
     title = f"{forecast.model} forecast" if forecast.model else "forecast"
-    figure.suptitle(f"{title}, {forecast.num_samples} sample paths")
-    figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.6 * rows)))
+    title = f"{title}, {forecast.num_samples} sample paths"
+    if len(ids) == 1:
+        axes.flat[0].set_title(f"{ids[0]}: {title}")
+        figure.tight_layout()
+    else:
+        figure.suptitle(title)
+        figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.6 * rows)))
     if path is not None:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=110, format="png")
