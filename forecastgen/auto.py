@@ -1,11 +1,15 @@
 """``auto``: choose the forecaster for the data at hand by backtesting the candidates.
 
 The registered forecasters that suit the series are backtested on the series' own
-last window(s), cheapest first, within a time budget; each is scored by scaled CRPS
+last window(s), trainable ones with short training runs (a fixed number of batches,
+so the choice does not depend on the machine's speed); each is scored by scaled CRPS
 (the whole predictive distribution) and MASE (the median), both relative to the best
 candidate, and the lowest mean of the two wins. The winner is then fitted on all the
-data. Suitability: autoregressive models only where every series is autocorrelated
-and long enough for their windows; every model must forecast series.
+data; a runner-up within ``tolerance`` of its score joins it, and the forecast is the
+mixture of their sample paths, weighted by inverse score (forecast combination, as
+in the M4 competition's strongest simple methods). Suitability: autoregressive models
+only where every series is autocorrelated and long enough for their windows; every
+model must forecast series.
 
 This is model selection, not a model of its own: ``chosen_`` names the forecaster
 and ``scores_`` keeps the backtest table; ``reason_`` says why in plain words.
@@ -24,7 +28,7 @@ from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import FORECAST, SERIES, SequenceGenerator
 
-CHEAP_FIRST = ("snaive", "theta", "ets")
+CHEAP_FIRST = ("snaive", "theta", "ets")  # the order of the backtests and of the reason
 NEEDS_AUTOCORRELATION = "autoregressive"  # the family whose models refuse without it
 
 
@@ -32,11 +36,15 @@ class AutoForecaster(SequenceGenerator):
     name = "auto"
     capabilities = frozenset({"forecast", "series"})
 
-    def __init__(self, candidates: str | None = None, windows: int = 1, budget_seconds: float = 20.0,
+    def __init__(self, candidates: str | None = None, windows: int = 1, quick_epochs: int = 8,
+                 quick_batches: int = 15, combine: int = 2, tolerance: float = 0.25,
                  num_samples: int = 100, seed: int = 0):
         self.candidates = candidates
         self.windows = windows
-        self.budget_seconds = budget_seconds
+        self.quick_epochs = quick_epochs
+        self.quick_batches = quick_batches
+        self.combine = combine
+        self.tolerance = tolerance
         self.num_samples = num_samples
         self.seed = seed
 
@@ -48,34 +56,52 @@ class AutoForecaster(SequenceGenerator):
         registry = default_registry()
         names, excluded = self._suitable(data, registry)
         horizon = self._backtest_horizon(data)
-        rows, skipped, start, slowest = [], [], time.perf_counter(), 0.0
+        rows, self.settings_ = [], {}
         for name in names:
-            elapsed = time.perf_counter() - start
-            if rows and elapsed + slowest > self.budget_seconds:
-                skipped.append(name)
-                continue
+            self.settings_[name] = self._quick(registry, name)
             began = time.perf_counter()
-            result = backtest(data, registry.create(name), windows=self.windows, horizon=horizon,
-                              num_samples=self.num_samples, seed=self.seed)
-            seconds = time.perf_counter() - began
-            slowest = max(slowest, seconds)
+            result = backtest(data, registry.create(name, **self.settings_[name]),
+                              windows=self.windows, horizon=horizon, num_samples=self.num_samples,
+                              seed=self.seed)
             means = result.scores[["crps", "mase"]].mean()
-            rows.append({"model": name, "crps": means["crps"], "mase": means["mase"], "seconds": seconds})
+            rows.append({"model": name, "crps": means["crps"], "mase": means["mase"],
+                         "seconds": time.perf_counter() - began})
         self.scores_ = _rank(pd.DataFrame(rows).set_index("model"))
-        self.chosen_ = self.scores_.index[0]
-        self.reason_ = self._reason(horizon, excluded, skipped)
-        self.model_ = registry.create(self.chosen_).fit(data)
+        self.weights_ = self._mixture()
+        self.chosen_ = next(iter(self.weights_))
+        self.reason_ = self._reason(horizon, excluded)
+        self.models_ = {name: registry.create(name, **self.settings_[name]).fit(data)
+                        for name in self.weights_}
         return self
+
+    def _mixture(self) -> dict[str, float]:
+        """The best model, and up to ``combine`` - 1 more within ``tolerance`` of its score,
+        weighted by the inverse of their scores."""
+        scores = self.scores_["score"]
+        best = scores.iloc[0]
+        if not np.isfinite(best):
+            return {scores.index[0]: 1.0}
+        close = scores.iloc[: max(self.combine, 1)]
+        close = close[close <= best * (1 + self.tolerance)]
+        inverse = 1.0 / close
+        return (inverse / inverse.sum()).to_dict()
 
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
                 data=None) -> Forecast:
+        """Sample paths from the chosen model, or from the mixture of the chosen ones."""
         self._check_fitted()
         if data is not None:
             return self.fit(data).predict(horizon, num_samples, seed)
-        forecast = self.model_.predict(horizon, num_samples=num_samples, seed=seed)
-        forecast.model = f"auto: {self.chosen_}"
-        forecast.notes.insert(0, self.reason_)
-        return forecast
+        counts = _allocate(num_samples, list(self.weights_.values()))
+        forecasts = [self.models_[name].predict(horizon, num_samples=count, seed=seed)
+                     for name, count in zip(self.weights_, counts) if count]
+        first = forecasts[0]
+        rng = np.random.default_rng(seed)
+        samples = {key: rng.permutation(np.concatenate([f.samples[key] for f in forecasts]))
+                   for key in first.ids}
+        notes = [self.reason_] + [note for f in forecasts for note in f.notes]
+        return Forecast(samples, first.index, model="auto: " + "+".join(self.weights_),
+                        history=first.history, notes=notes)
 
     def _suitable(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
         wanted = None if self.candidates is None else [n.strip() for n in self.candidates.split(",")]
@@ -110,16 +136,41 @@ class AutoForecaster(SequenceGenerator):
                              "backtest on; choose a model with --model")
         return min(horizon, room)
 
-    def _reason(self, horizon: int, excluded: list[str], skipped: list[str]) -> str:
+    def _quick(self, registry, name: str) -> dict:
+        """Training settings that keep a trainable model's fits short: a fixed number of
+        batches (not seconds), so the choice is the same on any machine. Its backtests and
+        its final fit use the same settings: what was scored is what forecasts."""
+        accepted = registry.get(name).load_class()._param_names()
+        quick = {"max_epochs": self.quick_epochs, "batches_per_epoch": self.quick_batches}
+        return {key: value for key, value in quick.items() if key in accepted}
+
+    def _reason(self, horizon: int, excluded: list[str]) -> str:
         table = ", ".join(f"{name} {row.crps:.3f}/{row.mase:.3f}" for name, row in self.scores_.iterrows())
         text = (f"auto chose {self.chosen_}: best backtest over the last {self.windows} window(s) of "
                 f"{horizon} steps (scaled CRPS/MASE: {table})")
+        if len(self.weights_) > 1:
+            mixture = ", ".join(f"{name} {weight:.2f}" for name, weight in self.weights_.items())
+            text += (f"; its sample paths are mixed with the runner-up's, within "
+                     f"{self.tolerance:.0%} of the best score (weights: {mixture})")
         if excluded:
             text += f"; not tried: {', '.join(excluded)}"
-        if skipped:
-            text += (f"; skipped for the {self.budget_seconds:g} s budget: {', '.join(skipped)} "
-                     "(raise -p budget_seconds=... to try them)")
         return text
+
+
+def _time_capped(registry, name: str, seconds: float) -> dict:
+    """Settings that keep a trainable model's training within ``seconds`` (the same cap is
+    used for its backtests and its final fit, so what was scored is what forecasts)."""
+    accepts = "max_train_seconds" in registry.get(name).load_class()._param_names()
+    return {"max_train_seconds": max(seconds, 1.0)} if accepts else {}
+
+
+def _allocate(total: int, weights: list[float]) -> list[int]:
+    """Split ``total`` draws by ``weights`` (largest remainders), the first taking the rest."""
+    exact = np.asarray(weights) * total
+    counts = np.floor(exact).astype(int)
+    for position in np.argsort(counts - exact)[: total - counts.sum()]:
+        counts[position] += 1
+    return counts.tolist()
 
 
 def _rank(scores: pd.DataFrame) -> pd.DataFrame:

@@ -1,11 +1,11 @@
-"""auto: suitability, budget, ranking and the reason it gives."""
+"""auto: suitability, quick training, ranking, mixtures and the reason it gives."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import forecastgen
-from forecastgen.auto import _rank
+from forecastgen.auto import _allocate, _rank
 
 
 def test_ranking_uses_crps_and_mase_relative_to_the_best():
@@ -17,22 +17,27 @@ def test_ranking_uses_crps_and_mase_relative_to_the_best():
 
 
 def test_white_noise_leaves_out_autoregressive_models_and_says_so(white_noise):
-    model = forecastgen.create("auto", budget_seconds=60).fit(white_noise)
+    model = forecastgen.create("auto").fit(white_noise)
     assert set(model.scores_.index) == {"snaive", "theta", "ets"}
     assert "not tried: causal-conv (no significant autocorrelation), rnn (no significant" in model.reason_
     forecast = model.predict(7, num_samples=50, seed=0)
     assert forecast.notes[0] == model.reason_
-    assert forecast.model == f"auto: {model.chosen_}"
+    assert forecast.model == "auto: " + "+".join(model.weights_)
+    assert forecast.samples["noise"].shape == (50, 7)
 
 
-def test_budget_stops_after_the_first_candidate(airline):
-    model = forecastgen.create("auto", candidates="snaive,theta", budget_seconds=0).fit(airline)
-    assert list(model.scores_.index) == ["snaive"]
-    assert "skipped for the 0 s budget: theta" in model.reason_
+def test_trainable_candidates_get_short_fixed_training_and_the_choice_is_reproducible(airline):
+    first = forecastgen.create("auto", candidates="snaive,rnn", quick_epochs=2, quick_batches=3).fit(airline)
+    assert first.settings_ == {"snaive": {}, "rnn": {"max_epochs": 2, "batches_per_epoch": 3}}
+    again = forecastgen.create("auto", candidates="snaive,rnn", quick_epochs=2, quick_batches=3).fit(airline)
+    pd.testing.assert_frame_equal(first.scores_.drop(columns="seconds"),
+                                  again.scores_.drop(columns="seconds"))
+    np.testing.assert_array_equal(first.predict(4, seed=1).samples["airline"],
+                                  again.predict(4, seed=1).samples["airline"])
 
 
 def test_picks_the_model_that_backtests_best(airline):
-    model = forecastgen.create("auto", candidates="snaive,theta,ets", budget_seconds=60).fit(airline)
+    model = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline)
     assert model.chosen_ == model.scores_.index[0]
     assert model.scores_["score"].is_monotonic_increasing
     assert model.scores_.loc[model.chosen_, "crps"] < model.scores_.loc["snaive", "crps"]
@@ -44,3 +49,28 @@ def test_too_short_to_backtest():
     series = pd.Series([1.0, 2.0, 3.0, 2.5], index=pd.date_range("2020", periods=4, freq="D"))
     with pytest.raises(forecastgen.InputError, match="too few to backtest"):
         forecastgen.create("auto").fit(series)
+
+
+def test_allocation_of_draws_follows_the_weights():
+    assert _allocate(200, [0.52, 0.48]) == [104, 96]
+    assert _allocate(7, [0.5, 0.3, 0.2]) == [4, 2, 1]
+    assert sum(_allocate(101, [0.34, 0.33, 0.33])) == 101
+
+
+def test_close_runner_up_joins_a_mixture(airline):
+    model = forecastgen.create("auto", candidates="snaive,theta", tolerance=10.0).fit(airline)
+    assert set(model.weights_) == {"snaive", "theta"}
+    assert sum(model.weights_.values()) == pytest.approx(1)
+    assert model.weights_[model.chosen_] == max(model.weights_.values())
+    assert "sample paths are mixed with the runner-up's" in model.reason_
+    paths = model.predict(6, num_samples=300, seed=2).samples["airline"]
+    alone = {name: member.predict(6, num_samples=300, seed=2).samples["airline"]
+             for name, member in model.models_.items()}
+    assert paths.shape == (300, 6)
+    low, high = sorted(np.median(p[:, 0]) for p in alone.values())
+    assert low <= np.median(paths[:, 0]) <= high
+
+
+def test_far_runner_up_stays_out(airline):
+    model = forecastgen.create("auto", candidates="snaive,ets", tolerance=0.0).fit(airline)
+    assert list(model.weights_) == [model.chosen_] and model.weights_[model.chosen_] == 1.0
