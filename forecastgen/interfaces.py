@@ -47,6 +47,11 @@ class Model:
         return [p.name for p in signature.parameters.values()
                 if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
+    def _store_params(self, arguments: dict[str, Any]) -> None:
+        """Keep the ``__init__`` arguments as attributes: call it as ``self._store_params(locals())``."""
+        for name in self._param_names():
+            setattr(self, name, arguments[name])
+
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The ``__init__`` arguments of this model, as set now."""
         return {name: getattr(self, name) for name in self._param_names()}

@@ -67,23 +67,7 @@ class RNNForecaster(AutoregressiveForecaster):
                  max_epochs: int = 30, batch_size: int = 64, batches_per_epoch: int | None = 30,
                  learning_rate: float = 3e-3, patience: int = 6, max_windows: int = 20_000,
                  device: str = "auto", precision: str = "auto", seed: int = 0, force: bool = False):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.dropout = dropout
-        self.likelihood = likelihood
-        self.context_length = context_length
-        self.prediction_length = prediction_length
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.batches_per_epoch = batches_per_epoch
-        self.learning_rate = learning_rate
-        self.patience = patience
-        self.max_windows = max_windows
-        self.device = device
-        self.precision = precision
-        self.seed = seed
-        self.force = force
+        self._store_params(locals())
 
     def _build_network(self, input_size: int, param_count: int) -> nn.Module:
         if self.cell not in CELLS:
