@@ -157,13 +157,6 @@ class AutoForecaster(SequenceGenerator):
         return text
 
 
-def _time_capped(registry, name: str, seconds: float) -> dict:
-    """Settings that keep a trainable model's training within ``seconds`` (the same cap is
-    used for its backtests and its final fit, so what was scored is what forecasts)."""
-    accepts = "max_train_seconds" in registry.get(name).load_class()._param_names()
-    return {"max_train_seconds": max(seconds, 1.0)} if accepts else {}
-
-
 def _allocate(total: int, weights: list[float]) -> list[int]:
     """Split ``total`` draws by ``weights`` (largest remainders), the first taking the rest."""
     exact = np.asarray(weights) * total

@@ -14,6 +14,7 @@ import warnings
 
 import click
 
+from forecastgen.engine import is_main_process
 from forecastgen.errors import ForecastgenError
 from forecastgen.progress import quiet
 
@@ -90,7 +91,7 @@ def read_data(path, options):
 
 def note(options, text: str) -> None:
     """A note on stderr, unless --quiet, and only from rank 0 under torchrun."""
-    if not options.get("quiet") and os.environ.get("RANK", "0") == "0":
+    if not options.get("quiet") and is_main_process():
         click.echo(f"note: {text}", err=True)
 
 
@@ -330,7 +331,6 @@ def fit(path, model, horizon, samples, seed, params, output, device, force, **op
       torchrun --nproc_per_node=2 -m forecastgen.cli fit data.csv -m rnn -o out
     """
     from forecastgen.engine.checkpoint import check_savable, save_checkpoint
-    from forecastgen.engine.distributed import from_environment
 
     estimator = build_model(model_registry(), model, params, device, force)
     check_savable(estimator)
@@ -343,15 +343,9 @@ def fit(path, model, horizon, samples, seed, params, output, device, force, **op
                       f"({history.precision}, {history.world_size} process(es)) in "
                       f"{history.seconds:.1f} s; best validation loss "
                       f"{min(history.validation_loss):.4f} at epoch {history.best_epoch + 1}")
-    if from_environment(getattr(estimator, "device_", None) or _cpu()).is_main:
+    if is_main_process():
         save_checkpoint(estimator, output)
         note(options, f"saved '{estimator.name}' to {output}")
-
-
-def _cpu():
-    import torch
-
-    return torch.device("cpu")
 
 
 @cli.command()

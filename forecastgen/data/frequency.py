@@ -16,7 +16,7 @@ Seasonal periods and default horizons follow the M4 protocol used by the benchma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -132,9 +132,6 @@ class Frequency:
             return pd.bdate_range(start, periods=horizon)
         n = len(timestamps)
         return self.at(timestamps[0], np.arange(n, n + horizon))
-
-    def with_season(self, season: int) -> Frequency:
-        return replace(self, season=season)
 
     def to_dict(self) -> dict:
         """A JSON-ready description (for checkpoints)."""

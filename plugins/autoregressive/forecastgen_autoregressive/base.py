@@ -198,7 +198,7 @@ class AutoregressiveForecaster(SequenceGenerator):
     def _series_log_prob(self, series: pd.Series, freq: Frequency) -> float:
         plan, head = self.plan_, likelihood(self.likelihood)
         y = series.to_numpy(dtype=float, copy=True)
-        features = calendar_features(series.index, freq)
+        lagged_all, features = lagged_values(y, plan.lags), calendar_features(series.index, freq)
         first = plan.max_lag + plan.context
         if len(y) <= first:
             raise InputError(f"{self.name}: log_prob needs more than {first} points per series")
@@ -208,7 +208,7 @@ class AutoregressiveForecaster(SequenceGenerator):
             loc, scale = window_scale(y[None, block - plan.context:block], head.mean_scaling)
             lagged, feats, targets, loc, scale = (
                 torch.as_tensor(np.asarray(v)[None], dtype=torch.float32, device=self.device_)
-                for v in (lagged_values(y, plan.lags)[steps], features[steps], y[steps], loc[0], scale[0]))
+                for v in (lagged_all[steps], features[steps], y[steps], loc[0], scale[0]))
             raw = self.network_(network_inputs(lagged, feats, loc, scale))
             scores = head.distribution(raw.float(), loc, scale).log_prob(targets)
             total += float(scores[0, plan.context:].double().sum())
