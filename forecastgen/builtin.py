@@ -10,4 +10,5 @@ def register_models(register):
     register(ModelSpec(
         name="auto", factory="forecastgen.auto:AutoForecaster", kind="sequence", family="selection",
         capabilities=frozenset({"forecast", "series"}),
-        summary="backtests the suitable forecasters on the data and forecasts with the best"))
+        summary="backtests the suitable forecasters on the data and forecasts with the best",
+        test_params={"candidates": "snaive,theta"}))

@@ -30,6 +30,8 @@ class ModelSpec:
     family: str
     capabilities: frozenset[str]
     summary: str = ""
+    # settings for a tiny, fast fit (seconds): what the conformance kit runs in CI
+    test_params: dict = field(default_factory=dict, hash=False, compare=False)
     plugin: str = ""  # filled by the registry: the distribution that registered it
     version: str = ""
 

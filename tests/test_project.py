@@ -17,3 +17,25 @@ def test_builtin_plugins_declare_their_entry_point():
         text = pyproject.read_text()
         assert "[project.entry-points.forecastgen]" in text, pyproject
         assert f"-e plugins/{pyproject.parent.name}" in (ROOT / "README.md").read_text()
+
+
+def test_every_hook_is_documented_with_its_signature():
+    import inspect
+
+    from forecastgen import hookspecs
+
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    hooks = [function for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+             if hasattr(function, "forecastgen_spec")]
+    assert hooks
+    for hook in hooks:
+        heading = f"### `{hook.__name__}{inspect.signature(hook)}`"
+        assert heading in text, f"docs/plugins.md lacks the hook heading {heading}"
+
+
+def test_every_conformance_check_is_documented():
+    from forecastgen.testing import CHECKS
+
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    for check in CHECKS:
+        assert f"| `{check.__name__}` |" in text, f"docs/plugins.md lacks {check.__name__}"

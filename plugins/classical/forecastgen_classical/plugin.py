@@ -14,7 +14,8 @@ def register_models(register):
     register(ModelSpec(
         name="ets", factory="forecastgen_classical.ets:ETS",
         kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
-        summary="exponential smoothing state space model, trend/damping/season chosen by AICc"))
+        summary="exponential smoothing state space model, trend/damping/season chosen by AICc",
+        test_params={"error": "add"}))
     register(ModelSpec(
         name="theta", factory="forecastgen_classical.theta:Theta",
         kind="sequence", family="classical", capabilities=SERIES_FORECASTER,

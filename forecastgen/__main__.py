@@ -1,0 +1,5 @@
+"""``python -m forecastgen``: the same as the ``forecastgen`` command."""
+
+from forecastgen.cli import main
+
+main()

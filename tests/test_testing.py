@@ -1,0 +1,152 @@
+"""The conformance kit itself: the template plugin's model passes it, and deliberately
+broken copies fail exactly the checks they break, with messages that say what to fix."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forecastgen.data import as_series_set
+from forecastgen.errors import InputError
+from forecastgen.interfaces import DensityModel
+from forecastgen.testing import CHECKS, ModelCheckFailed, check_model, parametrize_with_checks
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "plugin-template"))
+from forecastgen_ar.ar import ARForecaster  # noqa: E402
+
+
+class FitReturnsNothing(ARForecaster):
+    def fit(self, data):
+        super().fit(data)
+
+
+class LearnsInInit(ARForecaster):
+    def __init__(self, order: int = 2, max_history: int | None = None):
+        super().__init__(order, max_history)
+        self.coefficients_ = np.zeros(order)
+
+
+class IgnoresTheSeed(ARForecaster):
+    def _sample_one(self, state, horizon, num_samples, rng):
+        return super()._sample_one(state, horizon, num_samples, np.random.default_rng())
+
+
+class ForgetsTheNormalizer(ARForecaster):
+    def log_prob(self, data):
+        """The Gaussian log-density without its -log(sigma) term at each step."""
+        scores = super().log_prob(data)
+        for key, series in as_series_set(data):
+            scores[key] += (len(series) - self.order) * np.log(self.states_[key].sigma)
+        return scores
+
+
+class HidesACapability(ARForecaster):
+    capabilities = frozenset({"forecast", "series"})  # but log_prob works
+
+
+class LosesItsParameter(ARForecaster):
+    def __init__(self, order: int = 2, max_history: int | None = None):
+        self.order = order
+
+
+BROKEN = [
+    (FitReturnsNothing(), {"check_fit_returns_self"}, "end fit with `return self`"),
+    (LearnsInInit(), {"check_init_only_stores_params", "check_unfitted_model_says_so"},
+     "only in fit()"),
+    (IgnoresTheSeed(), {"check_seed_reproducibility"}, "seeded by the seed argument"),
+    (ForgetsTheNormalizer(), {"check_log_prob"}, "integrates to"),
+    (HidesACapability(), {"check_capabilities_are_honest"}, "add it to capabilities"),
+    (LosesItsParameter(), {check.__name__ for check in CHECKS} - {"check_sample"},  # all that copy it
+     "does not store its arguments ['max_history']"),
+]
+
+
+def failures(model) -> dict[str, str]:
+    found = {}
+    for check in CHECKS:
+        try:
+            check(model)
+        except ModelCheckFailed as exc:
+            found[check.__name__] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a broken model may break a check's own steps
+            found[check.__name__] = f"{type(exc).__name__}: {exc}"
+    return found
+
+
+def test_the_template_model_passes_every_check():
+    check_model(ARForecaster(order=2))
+
+
+@pytest.mark.parametrize("model, expected, hint",
+                         [pytest.param(*case, id=type(case[0]).__name__) for case in BROKEN])
+def test_a_broken_model_fails_the_checks_it_breaks(model, expected, hint):
+    found = failures(model)
+    assert set(found) == expected
+    assert any(hint in message for message in found.values()), found
+
+
+def test_failure_messages_name_the_model_and_the_fix():
+    with pytest.raises(ModelCheckFailed, match=r"model 'ar': fit\(\) returned NoneType"):
+        check_model(FitReturnsNothing())
+
+
+def test_parametrize_names_each_test_by_model_settings_and_check():
+    marker = parametrize_with_checks([ARForecaster(order=3), ARForecaster()])
+    ids = marker.kwargs["ids"]
+    assert len(ids) == 2 * len(CHECKS)
+    assert ids[0] == "ar(order=3)-check_init_only_stores_params"
+    assert ids[len(CHECKS)] == "ar-check_init_only_stores_params"
+
+
+class GaussianWindows(DensityModel):
+    """A full-covariance Gaussian over windows: the smallest honest density model."""
+
+    name = "gaussian-windows"
+    capabilities = frozenset({"forecast", "sample", "log_prob", "series"})
+
+    def __init__(self, ridge: float = 1e-6):
+        self.ridge = ridge
+
+    def fit(self, items):
+        try:
+            items = np.asarray(items, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError("gaussian-windows: give a finite (n, width) array of numbers") from None
+        if items.ndim != 2 or not np.isfinite(items).all() or len(items) < 2:
+            raise InputError("gaussian-windows: give a finite (n, width) array with n >= 2")
+        self.mean_ = items.mean(axis=0)
+        self.cov_ = np.atleast_2d(np.cov(items.T)) + self.ridge * np.eye(items.shape[1])
+        return self
+
+    def sample(self, num_samples, seed=None):
+        self._check_fitted()
+        return np.random.default_rng(seed).multivariate_normal(self.mean_, self.cov_, num_samples)
+
+    def log_prob(self, items):
+        self._check_fitted()
+        centered = np.asarray(items, dtype=float) - self.mean_
+        _, logdet = np.linalg.slogdet(self.cov_)
+        mahalanobis = np.einsum("ni,ij,nj->n", centered, np.linalg.inv(self.cov_), centered)
+        return -0.5 * (mahalanobis + logdet + len(self.mean_) * np.log(2 * np.pi))
+
+    def sample_future(self, past, horizon, num_samples, seed=None):
+        self._check_fitted()
+        k = past.shape[1]
+        gain = self.cov_[k:k + horizon, :k] @ np.linalg.inv(self.cov_[:k, :k])
+        covariance = self.cov_[k:k + horizon, k:k + horizon] - gain @ self.cov_[:k, k:k + horizon]
+        rng = np.random.default_rng(seed)
+        means = self.mean_[k:k + horizon] + (past - self.mean_[:k]) @ gain.T
+        return np.stack([rng.multivariate_normal(m, covariance, num_samples) for m in means])
+
+
+def test_a_density_model_passes_the_kit():
+    check_model(GaussianWindows())
+
+
+def test_an_unnormalized_density_fails_the_integration_check():
+    class Unnormalized(GaussianWindows):
+        def log_prob(self, items):
+            return super().log_prob(items) + 1.0
+
+    assert set(failures(Unnormalized())) == {"check_log_prob"}
