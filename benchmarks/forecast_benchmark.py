@@ -8,18 +8,20 @@ relative to seasonal naive. Test points missing in the file are skipped.
 
     python benchmarks/forecast_benchmark.py                      # all series, all models
     python benchmarks/forecast_benchmark.py --limit 20 --jobs 2  # a quick look
+    python benchmarks/forecast_benchmark.py --models rnn,rnn:hidden_size=64  # settings compared
     FORECASTGEN_SERIES=/elsewhere/series python benchmarks/forecast_benchmark.py
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 import traceback
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,10 @@ PERIOD = {"yearly": 1, "quarterly": 4, "monthly": 12, "weekly": 52, "daily": 7,
 METRICS = ["mase", "smape", "crps", "coverage80", "coverage95", "seconds"]
 COLUMNS = ["frequency", "model", "series", "mase", "smape", "crps", "coverage80", "coverage95",
            "rel_mase_gmean", "seconds"]
+
+# Other libraries' forecasters, added by the scripts in benchmarks/peers/:
+# name -> function(history SeriesSet with one series, horizon, samples) -> paths (samples, horizon)
+PEERS: dict = {}
 
 
 def mase_period(frequency: str, history_length: int) -> int:
@@ -68,25 +74,33 @@ def run_series(task: tuple) -> list[dict]:
         row = {"series": name, "frequency": frequency, "model": model, "error": ""}
         start = time.perf_counter()
         try:
-            forecast = create(model, device).fit(history).predict(h, num_samples=samples, seed=0)
-            paths = forecast.samples[name]
+            if model in PEERS:
+                paths = PEERS[model](history, h, samples)
+            else:
+                forecast = create(model, device).fit(history).predict(h, num_samples=samples, seed=0)
+                paths = forecast.samples[name]
+                row["fallback"] = any("instead" in note for note in forecast.notes)
             row.update(score_forecast(actual, paths, history_values, m))
-            row["fallback"] = any("instead" in note for note in forecast.notes)
         except Exception as exc:  # a benchmark reports every failure and goes on
             row["error"] = f"{type(exc).__name__}: {exc}"
-            traceback.print_exc(file=sys.stderr)
+            if type(exc).__name__ != "InputError":  # refusals explain themselves in the table
+                traceback.print_exc(file=sys.stderr)
         row["seconds"] = time.perf_counter() - start
         rows.append(row)
     return rows
 
 
 def create(model: str, device: str | None):
-    """The model with default settings; neural ones on ``device`` when given."""
+    """The model named by ``model`` ("name" or "name:key=value:key=value", values in JSON),
+    neural ones on ``device`` when given."""
     from forecastgen.registry import default_registry
 
     registry = default_registry()
-    accepts_device = "device" in registry.get(model).load_class()._param_names()
-    return registry.create(model, **({"device": device} if device and accepts_device else {}))
+    name, *pairs = model.split(":")
+    params = {key: json.loads(value) for key, value in (pair.split("=", 1) for pair in pairs)}
+    if device and "device" in registry.get(name).load_class()._param_names():
+        params["device"] = device
+    return registry.create(name, **params)
 
 
 def summarize(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:
@@ -113,40 +127,49 @@ def relative_mase(part: pd.DataFrame) -> pd.Series:
     return np.exp(np.log(ratio).mean())
 
 
-def main() -> None:
+def main(default_output: Path = RESULTS / "forecast_benchmark") -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="snaive,ets,theta")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, help="only the first N series (a quick look)")
     parser.add_argument("--every", type=int, default=1, help="only every K-th series (a spread sample)")
+    parser.add_argument("--shard", default="0/1", metavar="K/N",
+                        help="only the series whose position modulo N is K (split a run between calls)")
+    parser.add_argument("--frequency", help="only series of these frequencies (comma-separated)")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--device", help="device for neural models (default: their own, auto)")
     parser.add_argument("--note", help="a line for the report (where the runs ran, what is missing)")
     parser.add_argument("--from-csv", nargs="+", metavar="CSV",
                         help="summarize score files of earlier runs (pieces of one run) instead of running")
-    parser.add_argument("--output", default=str(RESULTS / "forecast_benchmark"),
+    parser.add_argument("--output", default=str(default_output),
                         help="write OUTPUT.md (the table) and OUTPUT.csv (every score)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     models = args.models.split(",")
     index = pd.read_csv(DATA / "index.csv")
+    if args.frequency:
+        index = index[index["frequency"].isin(args.frequency.split(","))]
     index = index.iloc[:: args.every]
     if args.limit:
         index = index.head(args.limit)
+    shard, shards = (int(part) for part in args.shard.split("/"))
+    index = index.iloc[shard::shards]
+    longest_first = index.sort_values("length", ascending=False, kind="stable")  # fewer idle workers
     tasks = [(r.name, r.frequency, r.timestamp_kind, models, args.samples, args.device)
-             for r in index.itertuples()]
+             for r in longest_first.itertuples()]
     start = time.perf_counter()
     output = Path(args.output)
     if args.from_csv:
         scores = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
-        scores["error"] = scores["error"].fillna("")
+        scores["error"] = scores["error"].astype(object).where(scores["error"].notna(), "")
         report(scores, models, len(scores["series"].unique()), 0.0, args, output)
         return
     rows = []
     with ProcessPoolExecutor(args.jobs) as pool:
-        for done, result in enumerate(pool.map(run_series, tasks), start=1):
-            rows.extend(result)
+        running = [pool.submit(run_series, task) for task in tasks]
+        for done, finished in enumerate(as_completed(running), start=1):
+            rows.extend(finished.result())
             if done % 20 == 0 or done == len(tasks):  # partial results survive an interruption
                 pd.DataFrame(rows).to_csv(output.with_suffix(".csv"), index=False, float_format="%.6g")
                 print(f"{done}/{len(tasks)} series", file=sys.stderr, flush=True)
@@ -160,6 +183,25 @@ def report(scores: pd.DataFrame, models: list[str], count: int, elapsed: float, 
     text = format_report(table, count, failures, fallbacks, elapsed, args)
     print(text)
     output.with_suffix(".md").write_text(text)
+
+
+def classical_comparison(table: pd.DataFrame) -> list[str]:
+    """Each other model's mean MASE over all series against the best classical one's."""
+    overall = table[table["frequency"] == "all"]["mase"]
+    classical = overall.reindex([m for m in ("ets", "theta", "snaive") if m in overall.index])
+    if classical.empty:
+        return []
+    best = classical.idxmin()
+    others = [m for m in overall.index if m not in ("ets", "theta", "snaive")]
+    return [f"Mean MASE of {m} / best classical ({best}): {overall[m] / classical[best]:.3f}"
+            for m in others] + ([""] if others else [])
+
+
+def script() -> str:
+    try:
+        return str(Path(sys.argv[0]).resolve().relative_to(ROOT))
+    except ValueError:
+        return sys.argv[0]
 
 
 def machine() -> str:
@@ -184,7 +226,7 @@ def format_report(table, count, failures, fallbacks, elapsed, args) -> str:
         + (f"summarized from {', '.join(map(str, args.from_csv))}." if args.from_csv else
            f"{elapsed:.0f} s wall on {args.jobs} process(es) of {machine()}."),
         *([args.note] if args.note else []),
-        *([] if args.from_csv else [f"Command: `python benchmarks/forecast_benchmark.py{command}`"]),
+        *([] if args.from_csv else [f"Command: `python {script()}{command}`"]),
         "",
         "MASE, sMAPE (0-200) and scaled CRPS: lower is better; coverage80/95: share of test",
         "points inside the central 80%/95% intervals (ideal 0.80/0.95); seconds: fit + forecast",
@@ -196,6 +238,7 @@ def format_report(table, count, failures, fallbacks, elapsed, args) -> str:
         "on the series every one of them forecast.",
         "",
     ]
+    lines.extend(classical_comparison(table))
     refused = failures["error"].str.contains("needs autocorrelation")
     lines.append(f"Refused for lack of autocorrelation (as designed): {int(refused.sum())}"
                  + "".join(f"\n- {r.series} / {r.model}" for r in failures[refused].itertuples()))

@@ -57,20 +57,43 @@ def test_allocation_of_draws_follows_the_weights():
     assert sum(_allocate(101, [0.34, 0.33, 0.33])) == 101
 
 
-def test_close_runner_up_joins_a_mixture(airline):
-    model = forecastgen.create("auto", candidates="snaive,theta", tolerance=10.0).fit(airline)
-    assert set(model.weights_) == {"snaive", "theta"}
+def test_the_winner_is_mixed_with_the_anchors(airline):
+    model = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline)
+    assert set(model.weights_) == {"ets", "theta", model.chosen_}
     assert sum(model.weights_.values()) == pytest.approx(1)
     assert model.weights_[model.chosen_] == max(model.weights_.values())
-    assert "sample paths are mixed with the runner-up's" in model.reason_
+    assert "sample paths are mixed with those of" in model.reason_
     paths = model.predict(6, num_samples=300, seed=2).samples["airline"]
     alone = {name: member.predict(6, num_samples=300, seed=2).samples["airline"]
              for name, member in model.models_.items()}
     assert paths.shape == (300, 6)
-    low, high = sorted(np.median(p[:, 0]) for p in alone.values())
+    low = min(np.quantile(p[:, 0], 0.4) for p in alone.values())
+    high = max(np.quantile(p[:, 0], 0.6) for p in alone.values())
     assert low <= np.median(paths[:, 0]) <= high
 
 
-def test_far_runner_up_stays_out(airline):
-    model = forecastgen.create("auto", candidates="snaive,ets", tolerance=0.0).fit(airline)
+def test_one_share_each_and_a_winning_anchor_takes_two():
+    model = forecastgen.create("auto")
+    model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["ets", "rnn", "theta"])
+    assert model._mixture() == pytest.approx({"ets": 2 / 3, "theta": 1 / 3})
+    model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["rnn", "ets", "theta"])
+    assert model._mixture() == pytest.approx({"rnn": 1 / 3, "ets": 1 / 3, "theta": 1 / 3})
+    assert list(model._mixture()) == ["rnn", "ets", "theta"]
+
+
+def test_without_anchors_the_winner_forecasts_alone(airline):
+    model = forecastgen.create("auto", candidates="snaive,ets", anchors=None).fit(airline)
     assert list(model.weights_) == [model.chosen_] and model.weights_[model.chosen_] == 1.0
+
+
+def test_a_candidate_that_refuses_the_backtest_history_is_left_out():
+    # autocorrelated in full, but the seasonal pattern is only in the last points the
+    # backtest holds out: its shorter history looks like white noise to the rnn
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=120)
+    values[-20:] += 6 * np.sin(np.arange(20) * 2 * np.pi / 12)
+    series = pd.Series(values, index=pd.date_range("2000-01", periods=120, freq="MS"), name="y")
+    model = forecastgen.create("auto", candidates="snaive,rnn", quick_epochs=1, quick_batches=2)
+    model.fit(series)
+    assert list(model.scores_.index) == ["snaive"]
+    assert "rnn (refused the backtest's shorter history: rnn needs autocorrelation" in model.reason_

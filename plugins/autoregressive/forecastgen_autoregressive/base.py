@@ -59,7 +59,7 @@ class AutoregressiveForecaster(SequenceGenerator):
         train, validation = training_windows(data, plan, head.mean_scaling, self.max_windows,
                                              np.random.default_rng(self.seed))
         input_size = len(plan.lags) + train.tensors[1].shape[-1]
-        network = self._build_network(input_size, head.param_count)
+        network = self._network(input_size, head)
         trainer = Trainer(self._training_config())
         self.history_: TrainingHistory = trainer.fit(network, self._loss, train, validation)
         self.network_, self.plan_, self.freq_, self.season_ = network, plan, data.freq, season
@@ -226,11 +226,17 @@ class AutoregressiveForecaster(SequenceGenerator):
         self.freq_ = Frequency.from_dict(state["freq"])
         self.season_ = state["season"]
         self.history_ = TrainingHistory(**state["history"])
-        network = self._build_network(state["input_size"], likelihood(self.likelihood).param_count)
+        network = self._network(state["input_size"], likelihood(self.likelihood))
         network.load_state_dict(tensors)
         self.device_ = resolve_device(self.device)
         self.network_ = network.to(self.device_).eval()
         self.data_ = None
+
+    def _network(self, input_size: int, head) -> torch.nn.Module:
+        network = self._build_network(input_size, head.param_count)
+        if self.predict_change and head.location_index is not None:
+            return ChangeFromLastValue(network, head.param_count, head.location_index)
+        return network
 
     # -- to implement -----------------------------------------------------------------------
     def _build_network(self, input_size: int, param_count: int) -> torch.nn.Module:
@@ -239,6 +245,32 @@ class AutoregressiveForecaster(SequenceGenerator):
     def _sampler(self) -> torch.nn.Module:
         """The module whose prime/step draw the sample paths (the network itself by default)."""
         return self.network_
+
+
+class ChangeFromLastValue(torch.nn.Module):
+    """The network predicts the change from the last value instead of the value itself.
+
+    Its location output is added to the lag-1 input (the last value, standardized like
+    the target), so an untrained network forecasts "no change" - the naive forecast,
+    hard to beat on short trending series - and training learns departures from it.
+    """
+
+    def __init__(self, network: torch.nn.Module, param_count: int, location_index: int):
+        super().__init__()
+        self.network, self.input_size = network, network.input_size
+        unit = torch.zeros(param_count)
+        unit[location_index] = 1.0
+        self.register_buffer("unit", unit, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.network(x) + x[..., :1] * self.unit
+
+    def prime(self, x: torch.Tensor):
+        return self.network.prime(x)
+
+    def step(self, x: torch.Tensor, state):
+        raw, state = self.network.step(x, state)
+        return raw + x[..., :1] * self.unit, state
 
 
 def _season(calendar_season: int, reports: list) -> int:

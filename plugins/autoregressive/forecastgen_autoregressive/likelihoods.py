@@ -23,13 +23,14 @@ class Likelihood:
     name = ""
     param_count = 0
     mean_scaling = False  # True: loc is 0 and scale is 1 + mean(|context|)
+    location_index: int | None = None  # the raw output that shifts the standardized value
 
     def distribution(self, raw: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> D.Distribution:
         raise NotImplementedError
 
 
 class StudentT(Likelihood):
-    name, param_count = "student_t", 3
+    name, param_count, location_index = "student_t", 3, 1
 
     def distribution(self, raw, loc, scale):
         df = 2.0 + softplus(raw[..., 0])
@@ -38,7 +39,7 @@ class StudentT(Likelihood):
 
 
 class Normal(Likelihood):
-    name, param_count = "normal", 2
+    name, param_count, location_index = "normal", 2, 0
 
     def distribution(self, raw, loc, scale):
         base = D.Normal(raw[..., 0], softplus(raw[..., 1]) + MIN_SCALE)
