@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from forecastgen_autoregressive.base import network_inputs
+from forecastgen_autoregressive.base import ChangeFromLastValue, network_inputs
 from forecastgen_autoregressive.likelihoods import likelihood
 from forecastgen_autoregressive.windows import lagged_values, plan_windows, window_scale
 
@@ -156,3 +156,34 @@ def test_unusable_paths_fall_back_to_seasonal_naive_with_a_note(tiny_rnn, monkey
     assert np.isfinite(forecast.samples["airline"]).all()
     assert forecast.notes == ["series 'airline': rnn gave an unusable forecast (non-finite values); "
                               "used seasonal naive instead"]
+
+
+def test_predict_change_adds_the_last_value_to_the_location_only():
+    class Zero(torch.nn.Module):  # a network that predicts no change at all
+        input_size = 4
+
+        def forward(self, x):
+            return torch.zeros(*x.shape[:-1], 3)
+
+        def prime(self, x):
+            return None
+
+        def step(self, x, state):
+            return torch.zeros(len(x), 3), state
+
+    head = likelihood("student_t")
+    network = ChangeFromLastValue(Zero(), head.param_count, head.location_index)
+    x = torch.tensor([[[0.5, 1.0, 2.0, 0.0], [-1.5, 0.5, 1.0, 0.0]]])
+    raw = network(x)
+    assert raw[..., head.location_index].tolist() == [[0.5, -1.5]]  # the lag-1 input
+    assert raw[..., 0].abs().sum() == 0 and raw[..., 2].abs().sum() == 0
+    step_raw, _ = network.step(x[:, 0], None)
+    assert step_raw[:, head.location_index].tolist() == [0.5]
+    assert likelihood("negbin").location_index is None  # counts keep their own mean
+
+
+def test_predict_change_is_a_setting_that_changes_the_forecast(airline, tiny):
+    change = forecastgen.create("rnn", **tiny).fit(airline).predict(6, num_samples=50, seed=0)
+    level = forecastgen.create("rnn", **tiny, predict_change=False).fit(airline)
+    level = level.predict(6, num_samples=50, seed=0)
+    assert not np.allclose(change.samples["airline"], level.samples["airline"])
