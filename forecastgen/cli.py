@@ -15,7 +15,7 @@ import warnings
 import click
 
 from forecastgen.engine import is_main_process
-from forecastgen.errors import ForecastgenError
+from forecastgen.errors import ForecastgenError, InputError
 from forecastgen.progress import quiet
 
 DEBUG_VARIABLE = "FORECASTGEN_DEBUG"
@@ -120,6 +120,10 @@ def parse_quantiles(text: str) -> list[float]:
 def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None, force: bool):
     """A new model from the command line's name, NAME=VALUE pairs, --device and --force."""
     spec = registry.get(name)
+    if spec.kind != "sequence":
+        raise InputError(f"model '{name}' is a {spec.kind} model: it learns fixed-shape items "
+                         "(windows, vectors, images), and this command works on series with "
+                         "sequence models; `forecastgen models` shows each model's kind")
     params = parse_params(pairs)
     accepted = spec.load_class()._param_names()
     for option, key, value in (("--device", "device", device), ("--force", "force", force or None)):

@@ -284,3 +284,9 @@ def test_rnn_refuses_white_noise_unless_forced(tmp_path):
     forced = runner.invoke(cli, ["predict", str(path), "-m", "rnn", "--force", "-H", "5", *TINY_RNN],
                            catch_exceptions=False)
     assert forced.exit_code == 0 and len(forced.stdout.splitlines()) == 6
+
+
+def test_a_density_model_is_refused_by_series_commands_with_the_reason():
+    result = forecastgen("predict", AIRLINE, "--model", "gmm")
+    assert result.returncode == 2
+    assert "model 'gmm' is a density model" in result.stderr and "Traceback" not in result.stderr

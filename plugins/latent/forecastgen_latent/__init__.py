@@ -1,0 +1,1 @@
+"""forecastgen-latent: density models with latent variables (Gaussian mixtures by EM)."""

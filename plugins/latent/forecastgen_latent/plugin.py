@@ -1,0 +1,12 @@
+"""Registers the latent-variable models. Imports nothing heavy: classes load on first use."""
+
+from forecastgen import ModelSpec, hookimpl
+
+
+@hookimpl
+def register_models(register):
+    register(ModelSpec(
+        name="gmm", factory="forecastgen_latent.gmm:GaussianMixture", kind="density",
+        family="latent", capabilities=frozenset({"forecast", "sample", "log_prob", "series"}),
+        summary="Gaussian mixture by EM in torch (scikit-learn's parameters), exact conditioning",
+        test_params={"n_components": 2, "max_iter": 20}))
