@@ -19,6 +19,7 @@ kept: 12x faster than scikit-learn at equal log-likelihood on N=200,000, D=16, K
 Initialization: k-means++ seeding and a few k-means steps (``init_params="kmeans"``),
 k-means++ seeding alone, or random responsibilities; ``n_init`` restarts keep the
 best. ``n_components="bic"`` fits 1..``max_components`` and keeps the lowest BIC.
+Unlike scikit-learn, ``random_state=None`` means seed 0: every fit is reproducible.
 
 A mixture of windows forecasts: the future part of a window given its past is again
 a Gaussian mixture, by exact Gaussian conditioning of each component (``sample_future``).

@@ -1,0 +1,213 @@
+"""Synthesis fidelity: how well can generated data be told from real data?
+
+The scores of TimeGAN (Yoon, Jarrett & van der Schaar 2019, "Time-series Generative
+Adversarial Networks", NeurIPS), computed the way its published code does, plus two
+kernel and autocorrelation distances:
+
+- ``discriminative_score``: a small classifier (a GRU over windows, a small CNN over
+  images) learns to tell real from synthetic on 80% of each; |accuracy - 0.5| on the
+  other 20%. 0 means indistinguishable.
+- ``predictive_score``: a small GRU trained on synthetic windows to predict the last
+  channel one step ahead from the other channels; its mean absolute error on the real
+  windows ("train on synthetic, test on real"). Lower is better; compare with the same
+  predictor trained on real data.
+- ``mmd``: squared maximum mean discrepancy with an RBF kernel whose bandwidth is the
+  median distance between items (Gretton et al. 2012, "A kernel two-sample test").
+- ``acf_distance``: mean absolute difference between the average autocorrelation of
+  real and synthetic windows, per channel and lag.
+
+Windows are arrays (n, length, channels) (or (n, length) for one channel) scaled to
+[0, 1] as in TimeGAN; images are 4-D, (n, channels, height, width). Every score is
+seeded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from forecastgen.engine.device import resolve_device
+from forecastgen.engine.seeding import seed_everything
+from forecastgen.errors import InputError
+
+BATCH = 128
+
+
+def sines(count: int, length: int = 24, channels: int = 5, seed: int = 0) -> np.ndarray:
+    """TimeGAN's Sines: each channel sin(f t + p), f and p uniform in [0, 0.1], scaled to
+    [0, 1]; shape (count, length, channels)."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(length)[None, :, None]
+    frequency = rng.uniform(0, 0.1, size=(count, 1, channels))
+    phase = rng.uniform(0, 0.1, size=(count, 1, channels))
+    return (np.sin(frequency * steps + phase) + 1) / 2
+
+
+def discriminative_score(real, synthetic, iterations: int = 2000, seed: int = 0,
+                         device: str = "auto") -> float:
+    """|accuracy - 0.5| of a post-hoc classifier of real versus synthetic, on a held-out 20%."""
+    real, synthetic = _pair(real, synthetic)
+    rng = np.random.default_rng(seed)
+    real_train, real_test = _split(real, rng)
+    synth_train, synth_test = _split(synthetic, rng)
+    seed_everything(seed)
+    target = resolve_device(device)
+    model = (_ImageClassifier(real) if real.ndim == 4 else _WindowClassifier(real)).to(target)
+    x = torch.as_tensor(np.concatenate([real_train, synth_train]), dtype=torch.float32, device=target)
+    y = torch.cat([torch.ones(len(real_train)), torch.zeros(len(synth_train))]).to(target)
+    _train(model, x, y, nn.BCEWithLogitsLoss(), iterations, seed)
+    with torch.no_grad():
+        test = torch.as_tensor(np.concatenate([real_test, synth_test]), dtype=torch.float32,
+                               device=target)
+        guesses = (model(test) > 0).float().cpu().numpy()
+    truth = np.concatenate([np.ones(len(real_test)), np.zeros(len(synth_test))])
+    return float(abs((guesses == truth).mean() - 0.5))
+
+
+def predictive_score(real, synthetic, iterations: int = 5000, seed: int = 0, device: str = "auto") -> float:
+    """Mean absolute error on real windows of a GRU trained on synthetic ones to predict the
+    last channel one step ahead from the other channels (one channel: from itself)."""
+    real, synthetic = _pair(real, synthetic)
+    if real.ndim != 3:
+        raise InputError("predictive_score is for windows (n, length, channels), not images")
+    seed_everything(seed)
+    target = resolve_device(device)
+    channels = real.shape[2]
+    model = _NextStep(max(channels - 1, 1)).to(target)
+    inputs, outputs = _next_step_data(synthetic, target)
+    _train(model, inputs, outputs, nn.L1Loss(), iterations, seed)
+    with torch.no_grad():
+        inputs, outputs = _next_step_data(real, target)
+        return float((model(inputs) - outputs).abs().mean())
+
+
+def mmd(real, synthetic, max_items: int = 2000, seed: int = 0) -> float:
+    """Squared MMD (unbiased) with an RBF kernel, bandwidth = median pairwise distance."""
+    real, synthetic = _pair(real, synthetic)
+    rng = np.random.default_rng(seed)
+    a = _flat(real)[rng.permutation(len(real))[:max_items]]
+    b = _flat(synthetic)[rng.permutation(len(synthetic))[:max_items]]
+    both = torch.as_tensor(np.concatenate([a, b]), dtype=torch.float64)
+    distances = torch.cdist(both, both).square()
+    bandwidth = distances[distances > 0].median().clamp(min=1e-12)
+    kernel = torch.exp(-distances / bandwidth)
+    n, m = len(a), len(b)
+    within_a = (kernel[:n, :n].sum() - n) / (n * (n - 1))
+    within_b = (kernel[n:, n:].sum() - m) / (m * (m - 1))
+    return float(within_a + within_b - 2 * kernel[:n, n:].mean())
+
+
+def acf_distance(real, synthetic, lags: int = 10) -> float:
+    """Mean |ACF_real - ACF_synthetic| over channels and lags 1..``lags`` of the windows'
+    average autocorrelation."""
+    real, synthetic = _pair(real, synthetic)
+    if real.ndim != 3:
+        raise InputError("acf_distance is for windows (n, length, channels), not images")
+    lags = min(lags, real.shape[1] - 1)
+    return float(np.abs(_mean_acf(real, lags) - _mean_acf(synthetic, lags)).mean())
+
+
+def bits_per_dim(nll_nats: float, dims: int) -> float:
+    """A negative log-likelihood in nats per item as bits per dimension."""
+    return float(nll_nats / (dims * np.log(2)))
+
+
+# -- the post-hoc networks ------------------------------------------------------------------
+class _WindowClassifier(nn.Module):
+    """TimeGAN's discriminator for the score: one GRU layer of max(channels / 2, 1) units."""
+
+    def __init__(self, example: np.ndarray):
+        super().__init__()
+        hidden = max(example.shape[2] // 2, 1)
+        self.gru = nn.GRU(example.shape[2], hidden, batch_first=True)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        _, last = self.gru(x)
+        return self.out(last[-1])[:, 0]
+
+
+class _ImageClassifier(nn.Module):
+    """Two small convolutions and a linear read-out."""
+
+    def __init__(self, example: np.ndarray):
+        super().__init__()
+        channels = example.shape[1]
+        self.net = nn.Sequential(nn.Conv2d(channels, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                 nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                                 nn.Flatten(), nn.Linear(32, 1))
+
+    def forward(self, x):
+        return self.net(x)[:, 0]
+
+
+class _NextStep(nn.Module):
+    def __init__(self, inputs: int):
+        super().__init__()
+        hidden = max(inputs // 2, 1)
+        self.gru = nn.GRU(inputs, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        output, _ = self.gru(x)
+        return torch.sigmoid(self.out(output))[..., 0]
+
+
+def _next_step_data(windows: np.ndarray, device) -> tuple[torch.Tensor, torch.Tensor]:
+    x = torch.as_tensor(windows, dtype=torch.float32, device=device)
+    inputs = x[:, :-1, :-1] if x.shape[2] > 1 else x[:, :-1, :]
+    return inputs, x[:, 1:, -1]
+
+
+def _train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn, iterations: int, seed: int) -> None:
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters())
+    for _ in range(iterations):
+        batch = torch.randint(len(x), (min(BATCH, len(x)),), generator=generator).to(x.device)
+        optimizer.zero_grad()
+        loss_fn(model(x[batch]), y[batch]).backward()
+        optimizer.step()
+    model.eval()
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _pair(real, synthetic) -> tuple[np.ndarray, np.ndarray]:
+    real, synthetic = _array(real, "real"), _array(synthetic, "synthetic")
+    if real.shape[1:] != synthetic.shape[1:]:
+        raise InputError(f"real items have shape {real.shape[1:]} but synthetic ones {synthetic.shape[1:]}; "
+                         "compare items of the same shape")
+    return real, synthetic
+
+
+def _array(items, which: str) -> np.ndarray:
+    try:
+        array = np.asarray(items, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"the {which} items must be a numeric array") from None
+    if array.ndim == 2:
+        array = array[:, :, None]  # one-channel windows
+    if array.ndim not in (3, 4) or len(array) < 5:
+        raise InputError(f"the {which} items must be at least 5 windows (n, length[, channels]) or "
+                         f"images (n, channels, height, width); got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise InputError(f"the {which} items hold NaN or inf")
+    return array
+
+
+def _split(items: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    order = rng.permutation(len(items))
+    cut = int(0.8 * len(items))
+    return items[order[:cut]], items[order[cut:]]
+
+
+def _flat(items: np.ndarray) -> np.ndarray:
+    return items.reshape(len(items), -1)
+
+
+def _mean_acf(windows: np.ndarray, lags: int) -> np.ndarray:
+    centered = windows - windows.mean(axis=1, keepdims=True)
+    variance = (centered ** 2).sum(axis=1)
+    acf = [(centered[:, lag:] * centered[:, :-lag]).sum(axis=1) / np.where(variance > 0, variance, 1.0)
+           for lag in range(1, lags + 1)]
+    return np.stack(acf, axis=1).mean(axis=0)  # (lags, channels)

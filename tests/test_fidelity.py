@@ -1,0 +1,73 @@
+"""Fidelity scores on data whose answer is known: the same distribution against itself,
+and against something easy to tell apart."""
+
+import numpy as np
+import pytest
+
+from forecastgen.errors import InputError
+from forecastgen.fidelity import (
+    acf_distance,
+    bits_per_dim,
+    discriminative_score,
+    mmd,
+    predictive_score,
+    sines,
+)
+
+
+def noise_like(windows: np.ndarray, seed: int = 9) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(size=windows.shape)
+
+
+def test_sines_follow_timegans_recipe():
+    data = sines(300, seed=1)
+    assert data.shape == (300, 24, 5)
+    assert 0.0 <= data.min() and data.max() <= 1.0
+    np.testing.assert_array_equal(data, sines(300, seed=1))
+    # slow sines with phase near 0: each channel rises from about 0.5
+    assert np.allclose(data[:, 0], 0.5, atol=0.06)
+
+
+def test_discriminative_score_tells_noise_from_sines_but_not_sines_from_sines():
+    real, other = sines(300, seed=1), sines(300, seed=2)
+    same = discriminative_score(real, other, iterations=600, seed=0, device="cpu")
+    different = discriminative_score(real, noise_like(real), iterations=600, seed=0, device="cpu")
+    assert same < 0.1
+    assert different > 0.4
+    again = [discriminative_score(real, other, iterations=50, seed=4, device="cpu") for _ in range(2)]
+    assert again[0] == again[1]
+
+
+def test_discriminative_score_on_images():
+    rng = np.random.default_rng(0)
+    smooth = np.cumsum(np.cumsum(rng.normal(size=(120, 1, 8, 8)), axis=2), axis=3)
+    smooth = (smooth - smooth.min()) / (smooth.max() - smooth.min())
+    noisy = rng.uniform(size=smooth.shape)
+    assert discriminative_score(smooth, noisy, iterations=150, device="cpu") > 0.35
+
+
+def test_predictive_score_rewards_realistic_training_data():
+    real = sines(200, seed=1)
+    from_real = predictive_score(real, sines(200, seed=2), iterations=150, device="cpu")
+    from_noise = predictive_score(real, noise_like(real), iterations=150, device="cpu")
+    assert from_real < from_noise
+
+
+def test_mmd_is_near_zero_for_one_distribution_and_grows_with_a_shift():
+    real = sines(300, seed=1)
+    assert abs(mmd(real, sines(300, seed=2))) < 0.01
+    assert mmd(real, np.clip(real + 0.2, 0, 1)) > 0.1
+
+
+def test_acf_distance():
+    real = sines(200, seed=1)
+    assert acf_distance(real, real) == 0.0
+    assert acf_distance(real, noise_like(real)) > 0.3 > acf_distance(real, sines(200, seed=3))
+
+
+def test_bits_per_dim_and_bad_input():
+    assert bits_per_dim(64 * np.log(2), 64) == pytest.approx(1.0)
+    with pytest.raises(InputError, match="same shape"):
+        mmd(sines(10), sines(10, length=12))
+    with pytest.raises(InputError, match="NaN or inf"):
+        acf_distance(np.full((10, 24), np.nan), sines(10, channels=1)[:, :, 0])
