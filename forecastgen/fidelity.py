@@ -108,6 +108,19 @@ def acf_distance(real, synthetic, lags: int = 10) -> float:
     return float(np.abs(_mean_acf(real, lags) - _mean_acf(synthetic, lags)).mean())
 
 
+def fidelity_scores(real, synthetic, seed: int = 0, device: str = "auto",
+                    iterations: tuple[int, int] = (2000, 5000)) -> dict[str, float]:
+    """Every score that applies: all four for windows, discriminative and MMD for images."""
+    real, synthetic = _pair(real, synthetic)
+    scores = {"discriminative": discriminative_score(real, synthetic, iterations[0], seed, device)}
+    if real.ndim == 3:
+        scores["predictive"] = predictive_score(real, synthetic, iterations[1], seed, device)
+    scores["mmd"] = mmd(real, synthetic, seed=seed)
+    if real.ndim == 3:
+        scores["acf_distance"] = acf_distance(real, synthetic)
+    return scores
+
+
 def bits_per_dim(nll_nats: float, dims: int) -> float:
     """A negative log-likelihood in nats per item as bits per dimension."""
     return float(nll_nats / (dims * np.log(2)))

@@ -1,0 +1,168 @@
+"""Images in and out: ``.npz``/``.npy`` arrays and folders of PNGs, sample grids as PNG.
+
+An ``ImageSet`` holds images as (n, channels, height, width), their number of
+discrete ``levels`` (2 for binary, 17 for the scikit-learn digits, 256 for 8-bit;
+None for real-valued data) and optional labels. ``scaled()`` maps them to [0, 1].
+Arrays of shape (n, height, width) get one channel; channels-last arrays (n, h, w, c)
+with c in 1, 3, 4 are turned channels-first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from forecastgen.errors import InputError
+from forecastgen.output import atomic_path
+
+CHANNEL_COUNTS = (1, 3, 4)
+GRID_CELL_PIXELS = 56  # small images are enlarged (nearest neighbour) to about this size
+
+
+@dataclass
+class ImageSet:
+    images: np.ndarray  # (n, channels, height, width)
+    levels: int | None
+    labels: np.ndarray | None = None
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])
+
+    def scaled(self) -> np.ndarray:
+        """float64 images in [0, 1]."""
+        images = self.images.astype(np.float64)
+        return images / (self.levels - 1) if self.levels else images
+
+    def split(self, first: int) -> tuple[ImageSet, ImageSet]:
+        """The first ``first`` images and the rest (the fixed splits of ../shared/data)."""
+        labels = (None, None) if self.labels is None else (self.labels[:first], self.labels[first:])
+        return (ImageSet(self.images[:first], self.levels, labels[0], self.source),
+                ImageSet(self.images[first:], self.levels, labels[1], self.source))
+
+    def binarized(self, threshold: float = 0.5) -> ImageSet:
+        """Two levels: pixels above ``threshold`` of the range are 1 (MNIST: > 127 of 255)."""
+        return ImageSet((self.scaled() > threshold).astype(np.uint8), 2, self.labels, self.source)
+
+
+def read_images(path: str | Path, levels: int | None = None) -> ImageSet:
+    """Images from a ``.npz`` (key ``images``, or its only array; ``labels`` when present),
+    a ``.npy`` array, or a folder of ``.png`` files (sorted by name)."""
+    path = Path(path)
+    if path.is_dir():
+        images, labels = _read_png_folder(path), None
+    elif not path.exists():
+        raise InputError(f"{path}: no such file or folder; check the path")
+    elif path.suffix == ".npz":
+        images, labels = _read_npz(path)
+    elif path.suffix == ".npy":
+        images, labels = _load(np.load, path), None
+    else:
+        raise InputError(f"{path}: images are read from .npz, .npy or a folder of .png files")
+    images = _channels_first(np.asarray(images), path)
+    _check_values(images, path)
+    default_levels = 256 if path.is_dir() else _levels(images)  # PNGs are 8-bit
+    return ImageSet(images, levels or default_levels, labels, str(path))
+
+
+def write_image_grid(images: np.ndarray, path: str | Path, levels: int | None = None,
+                     columns: int | None = None) -> Path:
+    """Tile (n, channels, h, w) images into one PNG (atomically), small ones enlarged."""
+    from PIL import Image
+
+    images = _channels_first(np.asarray(images), Path(path))
+    scaled = images.astype(np.float64) / (levels - 1) if levels else images.astype(np.float64)
+    n, channels, height, width = scaled.shape
+    columns = columns or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / columns))
+    zoom = max(1, GRID_CELL_PIXELS // max(height, width))
+    gap = 2
+    canvas = np.ones((rows * (height * zoom + gap) + gap, columns * (width * zoom + gap) + gap, channels))
+    for index, image in enumerate(np.clip(scaled, 0.0, 1.0)):
+        top = gap + (index // columns) * (height * zoom + gap)
+        left = gap + (index % columns) * (width * zoom + gap)
+        enlarged = image.transpose(1, 2, 0).repeat(zoom, axis=0).repeat(zoom, axis=1)
+        canvas[top:top + height * zoom, left:left + width * zoom] = enlarged
+    pixels = np.round(canvas * 255).astype(np.uint8)
+    pixels = pixels[:, :, 0] if channels == 1 else pixels[:, :, :3]
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        Image.fromarray(pixels).save(temporary, format="PNG")
+    return path
+
+
+def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    archive = _load(np.load, path)
+    keys = list(archive.keys())
+    if "images" in keys:
+        images = archive["images"]
+    elif len(keys) == 1:
+        images = archive[keys[0]]
+    else:
+        raise InputError(f"{path}: holds arrays {keys}; name the images array 'images'")
+    return images, archive["labels"] if "labels" in keys else None
+
+
+def _read_png_folder(folder: Path) -> np.ndarray:
+    from PIL import Image
+
+    files = sorted(folder.glob("*.png"))
+    if not files:
+        raise InputError(f"{folder}: no .png files in this folder")
+    images = []
+    for file in files:
+        try:
+            with Image.open(file) as opened:
+                mode = "L" if opened.mode in ("1", "L", "LA", "I", "I;16", "P") else "RGB"
+                pixels = np.asarray(opened.convert(mode))
+        except OSError as exc:
+            raise InputError(f"{file}: not a readable PNG ({exc})") from None
+        if images and pixels.shape != images[0].shape:
+            raise InputError(f"{file}: {pixels.shape} pixels, but {files[0].name} has "
+                             f"{images[0].shape}; give images of one size")
+        images.append(pixels)
+    return np.stack(images)
+
+
+def _load(loader, path: Path):
+    try:
+        return loader(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read it as a numpy array file ({exc})") from None
+
+
+def _channels_first(images: np.ndarray, path: Path) -> np.ndarray:
+    if images.ndim == 3:
+        return images[:, None]
+    if images.ndim == 4 and images.shape[1] in CHANNEL_COUNTS:
+        return images
+    if images.ndim == 4 and images.shape[3] in CHANNEL_COUNTS:
+        return images.transpose(0, 3, 1, 2)
+    raise InputError(f"{path}: images must have shape (n, height, width) or (n, channels, height, "
+                     f"width) with 1, 3 or 4 channels; got {images.shape}")
+
+
+def _check_values(images: np.ndarray, path: Path) -> None:
+    if images.size == 0:
+        raise InputError(f"{path}: holds no images")
+    if not np.issubdtype(images.dtype, np.number) and images.dtype != bool:
+        raise InputError(f"{path}: image values must be numbers, not {images.dtype}")
+    if not np.isfinite(images.astype(np.float64)).all():
+        raise InputError(f"{path}: some pixels are NaN or infinite")
+    if images.min() < 0:
+        raise InputError(f"{path}: pixel values must not be negative (lowest {images.min()})")
+
+
+def _levels(images: np.ndarray) -> int | None:
+    """Integer images: max + 1 levels (17 for the digits, 256 for 8-bit MNIST); floats: None."""
+    if images.dtype == bool:
+        return 2
+    if np.issubdtype(images.dtype, np.integer):
+        return max(int(images.max()) + 1, 2)
+    return None
