@@ -94,13 +94,14 @@ def create(model: str, device: str | None):
     """The model named by ``model`` ("name" or "name:key=value:key=value", values in JSON),
     neural ones on ``device`` when given."""
     from forecastgen.registry import default_registry
+    from forecastgen.windowed import as_forecaster
 
     registry = default_registry()
     name, *pairs = model.split(":")
     params = {key: json.loads(value) for key, value in (pair.split("=", 1) for pair in pairs)}
     if device and "device" in registry.get(name).load_class()._param_names():
         params["device"] = device
-    return registry.create(name, **params)
+    return as_forecaster(registry.create(name, **params))
 
 
 def summarize(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:

@@ -120,10 +120,9 @@ def parse_quantiles(text: str) -> list[float]:
 def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None, force: bool):
     """A new model from the command line's name, NAME=VALUE pairs, --device and --force."""
     spec = registry.get(name)
-    if spec.kind != "sequence":
-        raise InputError(f"model '{name}' is a {spec.kind} model: it learns fixed-shape items "
-                         "(windows, vectors, images), and this command works on series with "
-                         "sequence models; `forecastgen models` shows each model's kind")
+    if spec.kind != "sequence" and "forecast" not in spec.capabilities:
+        raise InputError(f"model '{name}' is a {spec.kind} model that cannot forecast: it learns "
+                         "fixed-shape items; `forecastgen models` shows each model's capabilities")
     params = parse_params(pairs)
     accepted = spec.load_class()._param_names()
     for option, key, value in (("--device", "device", device), ("--force", "force", force or None)):
@@ -132,7 +131,9 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
         if key not in accepted:
             raise click.BadParameter(f"model '{name}' has no {key} setting", param_hint=option)
         params[key] = value
-    return registry.create(spec.name, **params)
+    from forecastgen.windowed import as_forecaster
+
+    return as_forecaster(registry.create(spec.name, **params))  # density models forecast windows
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:

@@ -286,7 +286,13 @@ def test_rnn_refuses_white_noise_unless_forced(tmp_path):
     assert forced.exit_code == 0 and len(forced.stdout.splitlines()) == 6
 
 
-def test_a_density_model_is_refused_by_series_commands_with_the_reason():
-    result = forecastgen("predict", AIRLINE, "--model", "gmm")
-    assert result.returncode == 2
-    assert "model 'gmm' is a density model" in result.stderr and "Traceback" not in result.stderr
+def test_a_density_model_forecasts_through_its_windows():
+    result = forecastgen("predict", AIRLINE, "--model", "gmm", "-p", "n_components=2", "-H", "12")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout))
+    assert len(table) == 12 and (table["q10"] <= table["q90"]).all()
+    july = table.loc[table["timestamp"] == "1961-07-01", "q50"].item()
+    november = table.loc[table["timestamp"] == "1961-11-01", "q50"].item()
+    assert 450 < july < 750 and november < july  # the seasonal shape survives
+    saved = forecastgen("fit", AIRLINE, "--model", "gmm", "-o", "/tmp/never-written")
+    assert saved.returncode == 2 and "cannot be saved" in saved.stderr

@@ -1,0 +1,123 @@
+"""``WindowForecaster``: a density model of windows, used as a series forecaster.
+
+A density model learns p(x) over fixed-length windows; a window's future part given
+its past is a forecast. This adapter cuts every window of ``context + horizon``
+steps from all series, standardizes each by the mean and standard deviation of its
+context part (so one model serves series of any level), fits the density model on
+them, and forecasts each series by sampling the future part of its last window given
+the standardized last ``context`` values (``sample_future``: exact conditioning for
+a Gaussian mixture). Horizons longer than the window's future part are reached by
+feeding the samples back as context. Forecasts are guarded like every other model's:
+unusable paths fall back to seasonal naive with a note.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from forecastgen.data import SeriesSet, as_series_set
+from forecastgen.errors import InputError
+from forecastgen.forecast import Forecast
+from forecastgen.interfaces import FORECAST, DensityModel, SequenceGenerator
+from forecastgen.local import ForecastFailed, check_plausible, seasonal_naive_paths
+
+MIN_CONTEXT = 4
+MIN_WINDOWS = 20
+
+
+class WindowForecaster(SequenceGenerator):
+    capabilities = frozenset({"forecast", "series"})
+
+    def __init__(self, model: DensityModel, context_length: int | None = None,
+                 prediction_length: int | None = None):
+        self._store_params(locals())
+
+    @property
+    def name(self) -> str:  # the wrapped model's name, in notes and forecasts
+        return getattr(self.model, "name", "window model")
+
+    def fit(self, data) -> WindowForecaster:
+        if not self.model.supports(FORECAST):
+            raise InputError(f"model '{self.name}' cannot forecast: it does not sample the future "
+                             "part of a window")
+        data = as_series_set(data)
+        self.prediction_ = int(self.prediction_length or data.freq.horizon)
+        self.context_ = self._context(data)
+        windows = np.concatenate([_windows(data.values(key), self.context_ + self.prediction_)
+                                  for key in data.ids])
+        if len(windows) < MIN_WINDOWS:
+            raise InputError(f"{self.name}: the series give {len(windows)} windows of "
+                             f"{self.context_ + self.prediction_} steps, fewer than {MIN_WINDOWS}; "
+                             "give longer series or a smaller context_length/prediction_length")
+        self.model.fit(_standardize(windows, self.context_)[0])
+        self.data_, self.season_ = data, data.freq.season
+        return self
+
+    def predict(self, horizon: int | None = None, num_samples: int = 200,
+                seed: int | None = None) -> Forecast:
+        self._check_fitted()
+        data = self.data_
+        horizon = int(data.freq.horizon if horizon is None else horizon)
+        data.check_horizon(horizon)
+        rng = np.random.default_rng(seed)
+        samples, index, notes = {}, {}, []
+        for key in data.ids:
+            y = data.values(key)
+            paths = self._sample(y, horizon, num_samples, rng)
+            try:
+                check_plausible(paths, y)
+            except ForecastFailed as exc:
+                notes.append(f"series '{key}': {self.name} gave an unusable forecast ({exc}); "
+                             "used seasonal naive instead")
+                paths = seasonal_naive_paths(y, self.season_, horizon, num_samples, rng)
+            samples[key], index[key] = paths, data.future_index(key, horizon)
+        return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
+
+    def _sample(self, y: np.ndarray, horizon: int, num_samples: int, rng) -> np.ndarray:
+        """Paths (num_samples, horizon): blocks of up to ``prediction_`` steps, each given the
+        last ``context_`` values of the history and of the path so far."""
+        paths = np.tile(y[-self.context_:], (num_samples, 1))
+        while paths.shape[1] < self.context_ + horizon:
+            context = paths[:, -self.context_:]
+            scaled, loc, scale = _standardize(context, self.context_)
+            steps = min(self.prediction_, self.context_ + horizon - paths.shape[1])
+            unique = len(np.unique(context, axis=0)) == 1  # one shared context: one conditioning
+            block_seed = int(rng.integers(2**31))
+            if unique:
+                block = self.model.sample_future(scaled[:1], steps, num_samples, seed=block_seed)[0]
+            else:
+                block = self.model.sample_future(scaled, steps, 1, seed=block_seed)[:, 0]
+            paths = np.concatenate([paths, block * scale[:, None] + loc[:, None]], axis=1)
+        return paths[:, self.context_:]
+
+    def _context(self, data: SeriesSet) -> int:
+        if self.context_length:
+            return int(self.context_length)
+        season = data.freq.season
+        wanted = max(2 * season if season > 1 else 0, self.prediction_, 12)
+        room = data.shortest() - self.prediction_ - MIN_WINDOWS + 1
+        context = min(wanted, room)
+        if context < MIN_CONTEXT:
+            raise InputError(f"{self.name}: the shortest series has {data.shortest()} points, too "
+                             f"few for windows of {MIN_CONTEXT}+{self.prediction_} steps")
+        return context
+
+
+def as_forecaster(model) -> SequenceGenerator:
+    """``model`` itself if it forecasts series, else the window adapter around it."""
+    return WindowForecaster(model) if isinstance(model, DensityModel) else model
+
+
+def _windows(y: np.ndarray, length: int) -> np.ndarray:
+    if len(y) < length:
+        return np.empty((0, length))
+    return sliding_window_view(y, length).astype(np.float64)
+
+
+def _standardize(windows: np.ndarray, context: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row minus its context's mean, over its context's standard deviation."""
+    loc = windows[:, :context].mean(axis=1)
+    spread = windows[:, :context].std(axis=1)
+    scale = np.maximum(spread, np.maximum(1e-2 * np.abs(loc), 1e-6))
+    return (windows - loc[:, None]) / scale[:, None], loc, scale

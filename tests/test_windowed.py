@@ -1,0 +1,46 @@
+"""Density models forecasting series through windows (forecastgen.windowed)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecastgen
+from forecastgen.windowed import WindowForecaster, as_forecaster
+
+
+def seasonal(length: int = 240, seed: int = 0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    steps = np.arange(length + 12)
+    values = 100 + 0.2 * steps + 10 * np.sin(2 * np.pi * steps / 12) + rng.normal(0, 0.5, len(steps))
+    return pd.Series(values, index=pd.date_range("2000-01", periods=len(steps), freq="MS"), name="y")
+
+
+def test_a_gaussian_of_windows_forecasts_a_seasonal_series():
+    series = seasonal()
+    history, future = series.iloc[:-12], series.iloc[-12:].to_numpy()
+    model = as_forecaster(forecastgen.create("gmm", n_components=1))
+    assert isinstance(model, WindowForecaster)
+    forecast = model.fit(history).predict(12, num_samples=300, seed=0)
+    median = np.median(forecast.samples["y"], axis=0)
+    assert np.abs(median - future).mean() < 1.5  # noise sd 0.5, season amplitude 10
+    low, high = np.quantile(forecast.samples["y"], [0.05, 0.95], axis=0)
+    assert ((future >= low) & (future <= high)).mean() >= 0.75
+
+
+def test_long_horizons_chain_blocks_and_seeds_reproduce():
+    model = WindowForecaster(forecastgen.create("gmm", n_components=2), prediction_length=6)
+    model.fit(seasonal())
+    first = model.predict(20, num_samples=40, seed=3).samples["y"]
+    assert first.shape == (40, 20) and np.isfinite(first).all()
+    np.testing.assert_array_equal(first, model.predict(20, num_samples=40, seed=3).samples["y"])
+
+
+def test_too_short_series_are_refused_clearly():
+    short = seasonal(length=20)
+    with pytest.raises(forecastgen.InputError, match="too few for windows"):
+        WindowForecaster(forecastgen.create("gmm")).fit(short)
+
+
+def test_sequence_models_pass_through():
+    ets = forecastgen.create("ets")
+    assert as_forecaster(ets) is ets
