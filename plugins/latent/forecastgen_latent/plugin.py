@@ -10,3 +10,8 @@ def register_models(register):
         family="latent", capabilities=frozenset({"forecast", "sample", "log_prob", "series"}),
         summary="Gaussian mixture by EM in torch (scikit-learn's parameters), exact conditioning",
         test_params={"n_components": 2, "max_iter": 20}))
+    register(ModelSpec(
+        name="vae", factory="forecastgen_latent.vae:VAE", kind="density", family="latent",
+        capabilities=frozenset({"sample", "series", "images"}),
+        summary="variational autoencoder (MLP or convolutional), ELBO and importance-weighted NLL",
+        test_params={"latent_dim": 2, "hidden_size": 16, "max_epochs": 2, "batches_per_epoch": 3}))
