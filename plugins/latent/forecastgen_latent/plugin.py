@@ -15,3 +15,9 @@ def register_models(register):
         capabilities=frozenset({"sample", "series", "images"}),
         summary="variational autoencoder (MLP or convolutional), ELBO and importance-weighted NLL",
         test_params={"latent_dim": 2, "hidden_size": 16, "max_epochs": 2, "batches_per_epoch": 3}))
+    register(ModelSpec(
+        name="ae-gmm", factory="forecastgen_latent.ae_gmm:AutoencoderGMM", kind="density",
+        family="latent", capabilities=frozenset({"sample", "series", "images"}),
+        summary="autoencoder, then a Gaussian mixture of its codes (two stages); decoded samples",
+        test_params={"latent_dim": 2, "hidden_size": 16, "n_components": 2, "max_epochs": 2,
+                     "batches_per_epoch": 3}))

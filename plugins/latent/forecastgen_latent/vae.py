@@ -48,29 +48,12 @@ class VAE(DensityModel):
         self._store_params(locals())
 
     def fit(self, items) -> VAE:
-        data = _as_items(items)
-        if self.likelihood not in LIKELIHOODS:
-            raise InputError(f"vae: likelihood must be one of {', '.join(LIKELIHOODS)}, "
-                             f"not {self.likelihood!r}")
-        if len(data) < 10:
-            raise InputError(f"vae: give at least 10 items to train on, not {len(data)}")
-        likelihood = self.likelihood
-        if likelihood == "auto":
-            likelihood = "bernoulli" if np.isin(data, (0.0, 1.0)).all() else "gaussian"
+        data = as_items(items, self.name, minimum=10)
+        likelihood = choose_likelihood(self.likelihood, data)
         seed_everything(self.seed)
-        network = _build(data.shape[1:], self.hidden_size, self.latent_dim, likelihood)
-        order = np.random.default_rng(self.seed).permutation(len(data))
-        held_out = max(1, len(data) // 10)
-        tensor = torch.as_tensor(data, dtype=torch.float32)
-        train = TensorDataset(tensor[order[held_out:]])
-        validation = TensorDataset(tensor[order[:held_out]])
-        trainer = Trainer(TrainingConfig(
-            max_epochs=self.max_epochs, batch_size=self.batch_size,
-            batches_per_epoch=self.batches_per_epoch, learning_rate=self.learning_rate,
-            patience=self.patience, device=self.device, precision=self.precision, seed=self.seed))
-        self.history_: TrainingHistory = trainer.fit(network, self._loss, train, validation)
+        network = build_network(data.shape[1:], self.hidden_size, self.latent_dim, likelihood)
+        self.history_, self.device_ = train_network(self, network, self._loss, data)
         self.network_, self.shape_, self.likelihood_ = network.eval(), tuple(data.shape[1:]), likelihood
-        self.device_ = trainer.device
         return self
 
     def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
@@ -90,7 +73,7 @@ class VAE(DensityModel):
 
     def _per_item(self, items, score) -> np.ndarray:
         self._check_fitted()
-        data = _as_items(items)
+        data = as_items(items, self.name)
         if tuple(data.shape[1:]) != self.shape_:
             raise InputError(f"vae: fitted on items of shape {self.shape_}, not {data.shape[1:]}")
         x = torch.as_tensor(data, dtype=torch.float32, device=self.device_)
@@ -123,7 +106,7 @@ class VAE(DensityModel):
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
         self.shape_, self.likelihood_ = tuple(state["shape"]), state["likelihood"]
         self.history_ = TrainingHistory(**state["history"])
-        network = _build(self.shape_, self.hidden_size, self.latent_dim, self.likelihood_)
+        network = build_network(self.shape_, self.hidden_size, self.latent_dim, self.likelihood_)
         network.load_state_dict(tensors)
         self.device_ = resolve_device(self.device)
         self.network_ = network.to(self.device_).eval()
@@ -208,13 +191,38 @@ class _Convolutional(_VAENetwork):
         return self.decoder(self.expand(z).view(-1, *self.small))
 
 
-def _build(shape, hidden: int, latent: int, likelihood: str) -> _VAENetwork:
+def build_network(shape, hidden: int, latent: int, likelihood: str) -> _VAENetwork:
+    """Strided convolutions for images whose sides divide by 4, else an MLP."""
     if len(shape) == 3 and shape[1] % 4 == 0 and shape[2] % 4 == 0:
         return _Convolutional(shape, hidden, latent, likelihood)
     return _MLP(shape, hidden, latent, likelihood)
 
 
-def _as_items(items) -> np.ndarray:
+def choose_likelihood(likelihood: str, data: np.ndarray) -> str:
+    """Bernoulli for 0/1 items, Gaussian otherwise, unless one is named."""
+    if likelihood not in LIKELIHOODS:
+        raise InputError(f"likelihood must be one of {', '.join(LIKELIHOODS)}, not {likelihood!r}")
+    if likelihood != "auto":
+        return likelihood
+    return "bernoulli" if np.isin(data, (0.0, 1.0)).all() else "gaussian"
+
+
+def train_network(model, network: nn.Module, loss, data: np.ndarray) -> tuple[TrainingHistory, torch.device]:
+    """Train with the engine on all items but a held-out tenth (early stopping), using the
+    model's own training settings."""
+    order = np.random.default_rng(model.seed).permutation(len(data))
+    held_out = max(1, len(data) // 10)
+    tensor = torch.as_tensor(data, dtype=torch.float32)
+    trainer = Trainer(TrainingConfig(
+        max_epochs=model.max_epochs, batch_size=model.batch_size,
+        batches_per_epoch=model.batches_per_epoch, learning_rate=model.learning_rate,
+        patience=model.patience, device=model.device, precision=model.precision, seed=model.seed))
+    history = trainer.fit(network, loss, TensorDataset(tensor[order[held_out:]]),
+                          TensorDataset(tensor[order[:held_out]]))
+    return history, trainer.device
+
+
+def as_items(items, name: str, minimum: int = 1) -> np.ndarray:
     """(n, dim) vectors or windows, or (n, channels, height, width) images, as float32."""
     if hasattr(items, "scaled"):  # an ImageSet
         items = items.scaled()
@@ -225,10 +233,12 @@ def _as_items(items) -> np.ndarray:
     try:
         data = np.asarray(items, dtype=np.float32)
     except (TypeError, ValueError):
-        raise InputError("vae: give the items as a numeric array, tensor, frame or ImageSet") from None
+        raise InputError(f"{name}: give the items as a numeric array, tensor, frame or ImageSet") from None
     if data.ndim < 2 or data.size == 0:
-        raise InputError(f"vae: give items as rows, shape (n, dim) or (n, channels, height, width); "
+        raise InputError(f"{name}: give items as rows, shape (n, dim) or (n, channels, height, width); "
                          f"got shape {data.shape}")
     if not np.isfinite(data).all():
-        raise InputError("vae: some items hold NaN or inf: drop or fill them first")
+        raise InputError(f"{name}: some items hold NaN or inf: drop or fill them first")
+    if len(data) < minimum:
+        raise InputError(f"{name}: give at least {minimum} items, not {len(data)}")
     return data
