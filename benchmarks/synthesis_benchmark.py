@@ -1,4 +1,4 @@
-"""Synthesis fidelity of the density models on TimeGAN's Sines, with the real-data floor.
+"""Synthesis fidelity of the density models on Sines and on images, with real-data floors.
 
 Sines (forecastgen.fidelity.sines): 10,000 windows of 24 steps x 5 channels for
 training, another 10,000 (another seed) as the real sample the scores compare with.
@@ -9,8 +9,20 @@ GRU trained on the samples, tested on real windows), RBF MMD and ACF distance. T
 row "real (floor)" scores a third real sample: what a perfect generator would get
 with these finite samples and classifiers.
 
-    python benchmarks/synthesis_benchmark.py            # prints the table
-    python benchmarks/synthesis_benchmark.py --quick    # 2,000 windows, short classifiers
+Images (../shared/data/images, the README's splits): digits (17 levels, 1437 train /
+360 test) and MNIST-5000 (4000 / 1000), scaled to [0, 1]. Each model is fitted on the
+training images and samples as many images as the test split holds; scores against the
+test images: the Frechet distance in the features of a small CNN classifier trained on
+the training split (forecastgen.fidelity.ImageFeatures), the discriminative score (a
+small CNN) and MMD; the floor row scores training images against test images. ae-gmm is
+also sampled from N(0, I) codes (the baseline its mixture must beat: target FD ratio
+<= 0.6 on MNIST-5000). The VAE's importance-weighted NLL (nats, 100 samples) is
+reported on the binarized MNIST-5000 test images (pixel > 127), trained on the binarized
+training images.
+
+    python benchmarks/synthesis_benchmark.py                   # Sines and images
+    python benchmarks/synthesis_benchmark.py --part images     # one part
+    python benchmarks/synthesis_benchmark.py --quick           # smaller, shorter
 
 TimeGAN's published Sines figures: discriminative 0.011, predictive 0.093.
 """
@@ -19,11 +31,30 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
-from forecastgen.fidelity import acf_distance, discriminative_score, mmd, predictive_score, sines
+from forecastgen.data.images import read_images
+from forecastgen.fidelity import (
+    ImageFeatures,
+    acf_distance,
+    discriminative_score,
+    frechet_distance,
+    mmd,
+    predictive_score,
+    sines,
+)
 from forecastgen.registry import default_registry
+
+IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "images"
+IMAGE_SETS = {"digits": ("digits.npz", 1437), "mnist5000": ("mnist5000.npz", 4000)}
+IMAGE_MODELS = {  # label -> (registered model, settings, sample options)
+    "gmm (10 diag)": ("gmm", {"n_components": 10, "covariance_type": "diag"}, {}),
+    "vae": ("vae", {"latent_dim": 16, "max_epochs": 30}, {"mean": True}),
+    "ae-gmm": ("ae-gmm", {"latent_dim": 16, "n_components": 10, "max_epochs": 30}, {}),
+    "ae, N(0, I) codes": (None, {}, {"prior": "normal"}),  # the ae-gmm above, other prior
+}
 
 SHAPE = (24, 5)
 MODELS = {  # label -> (registered model, settings)
@@ -38,13 +69,9 @@ def scores(real: np.ndarray, synthetic: np.ndarray, iterations: tuple[int, int])
             "mmd": mmd(real, synthetic), "acf_distance": acf_distance(real, synthetic)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    count = 2000 if args.quick else 10_000
-    iterations = (500, 500) if args.quick else (2000, 5000)
+def sines_part(quick: bool) -> None:
+    count = 2000 if quick else 10_000
+    iterations = (500, 500) if quick else (2000, 5000)
     train, real, floor = sines(count, seed=0), sines(count, seed=1), sines(count, seed=2)
     registry = default_registry()
     rows = [("real (floor)", scores(real, floor, iterations), 0.0)]
@@ -55,11 +82,70 @@ def main() -> None:
         fit_seconds = time.perf_counter() - began
         rows.append((label, scores(real, synthetic, iterations), fit_seconds))
     print(f"Sines, {count} windows of 24 x 5; classifier iterations {iterations}; seed 0")
-    print(f"{'model':<16}{'discriminative':>16}{'predictive':>12}{'mmd':>10}"
-          f"{'acf_dist':>10}{'fit+sample s':>14}")
+    print(f"{'model':<16}{'discriminative':>16}{'predictive':>12}{'mmd':>10}{'acf_dist':>10}"
+          f"{'fit+sample s':>14}")
     for label, values, seconds in rows:
         print(f"{label:<16}{values['discriminative']:>16.3f}{values['predictive']:>12.4f}"
               f"{values['mmd']:>10.4f}{values['acf_distance']:>10.4f}{seconds:>14.1f}")
+
+
+def images_part(quick: bool) -> None:
+    registry = default_registry()
+    epochs_scale = 0.2 if quick else 1.0
+    for dataset, (file, first) in IMAGE_SETS.items():
+        images = read_images(IMAGES / file)
+        train, test = images.split(first)
+        real, train_images = test.scaled(), train.scaled()
+        features = ImageFeatures(train_images, train.labels, epochs=5, seed=0)
+        iterations = 300 if quick else 1000
+        rows = [("real (floor)", train_images[: len(real)], 0.0)]
+        previous = None
+        for label, (name, settings, sample_options) in IMAGE_MODELS.items():
+            began = time.perf_counter()
+            if name is None:
+                model = previous
+            else:
+                settings = {**settings, **({"max_epochs": max(2, int(settings["max_epochs"] * epochs_scale))}
+                                           if "max_epochs" in settings else {})}
+                flat = name == "gmm"
+                model = registry.create(name, **settings).fit(
+                    train_images.reshape(len(train_images), -1) if flat else train_images)
+            samples = model.sample(len(real), seed=0, **sample_options)
+            samples = np.clip(np.asarray(samples).reshape(real.shape), 0.0, 1.0)
+            rows.append((label, samples, time.perf_counter() - began))
+            previous = model
+        print(f"\n{dataset}: {len(train)} train / {len(test)} test images {images.shape}; feature "
+              f"classifier train accuracy {features.train_accuracy:.3f}")
+        print(f"{'model':<20}{'frechet':>10}{'discriminative':>16}{'mmd':>10}{'fit+sample s':>14}")
+        for label, samples, seconds in rows:
+            print(f"{label:<20}{frechet_distance(real, samples, features):>10.3f}"
+                  f"{discriminative_score(real, samples, iterations=iterations):>16.3f}"
+                  f"{mmd(real, samples):>10.4f}{seconds:>14.1f}")
+    binary_nll(registry, epochs_scale)
+
+
+def binary_nll(registry, epochs_scale: float) -> None:
+    images = read_images(IMAGES / "mnist5000.npz").binarized()
+    train, test = images.split(4000)
+    began = time.perf_counter()
+    vae = registry.create("vae", latent_dim=16, max_epochs=max(2, int(30 * epochs_scale)))
+    vae.fit(train.scaled())
+    nll = -vae.log_likelihood(test.scaled(), samples=100).mean()
+    print(f"\nbinarized MNIST-5000 (pixel > 127): vae test NLL {nll:.2f} nats "
+          f"(importance-weighted, 100 samples; ELBO {-vae.elbo(test.scaled()).mean():.2f}); "
+          f"{time.perf_counter() - began:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--part", choices=["sines", "images", "all"], default="all")
+    args = parser.parse_args()
+    if args.part in ("sines", "all"):
+        sines_part(args.quick)
+    if args.part in ("images", "all"):
+        images_part(args.quick)
 
 
 if __name__ == "__main__":

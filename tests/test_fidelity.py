@@ -1,6 +1,8 @@
 """Fidelity scores on data whose answer is known: the same distribution against itself,
 and against something easy to tell apart."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,20 @@ def test_bits_per_dim_and_bad_input():
         mmd(sines(10), sines(10, length=12))
     with pytest.raises(InputError, match="NaN or inf"):
         acf_distance(np.full((10, 24), np.nan), sines(10, channels=1)[:, :, 0])
+
+
+def test_frechet_distance_is_near_zero_for_the_same_images_and_grows_with_distortion():
+    from forecastgen.data.images import read_images
+    from forecastgen.fidelity import ImageFeatures, frechet_distance
+
+    digits = read_images(Path(__file__).resolve().parents[2] / "shared/data/images/digits.npz")
+    train, test = digits.split(1437)
+    features = ImageFeatures(train.scaled(), train.labels, epochs=3, device="cpu")
+    assert features.train_accuracy > 0.5
+    real = test.scaled()
+    same = frechet_distance(real, real, features)
+    floor = frechet_distance(real, train.scaled()[:360], features)
+    blurred = frechet_distance(real, np.clip(real + np.random.default_rng(0).normal(0, 0.3, real.shape),
+                                                 0, 1), features)
+    assert abs(same) < 1e-6
+    assert floor < blurred
