@@ -117,10 +117,12 @@ def parse_quantiles(text: str) -> list[float]:
     return levels
 
 
-def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None, force: bool):
-    """A new model from the command line's name, NAME=VALUE pairs, --device and --force."""
+def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None, force: bool,
+                series: bool = True):
+    """A new model from the command line's name, NAME=VALUE pairs, --device and --force;
+    with ``series``, a density model comes wrapped to forecast series through windows."""
     spec = registry.get(name)
-    if spec.kind != "sequence" and "forecast" not in spec.capabilities:
+    if series and spec.kind != "sequence" and "forecast" not in spec.capabilities:
         raise InputError(f"model '{name}' is a {spec.kind} model that cannot forecast: it learns "
                          "fixed-shape items; `forecastgen models` shows each model's capabilities")
     params = parse_params(pairs)
@@ -133,7 +135,8 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
         params[key] = value
     from forecastgen.windowed import as_forecaster
 
-    return as_forecaster(registry.create(spec.name, **params))  # density models forecast windows
+    model = registry.create(spec.name, **params)
+    return as_forecaster(model) if series else model  # density models forecast windows
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:
@@ -316,32 +319,46 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path())
 @model_options
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder to write the fitted model to (weights and config).")
 @data_options
 def fit(path, model, horizon, samples, seed, params, output, device, force, **options):
-    """Fit a model and save it, to forecast later with `predict --model-path`.
+    """Fit a model and save it, to forecast later with `predict --model-path` or to
+    draw from with `sample`.
 
     \b
-    The folder holds model.safetensors (the weights) and config.json (the model,
-    its parameters and scaling); nothing in it is executable. Under torchrun,
-    training is data parallel and only rank 0 writes.
+    PATH is a series CSV, or for density models (gmm, vae, ae-gmm) items: images (a
+    folder of PNGs, .npz with 'images') or windows (.npy/.npz). The folder holds
+    model.safetensors (the weights) and config.json (the model, its parameters and
+    scaling); nothing in it is executable. Under torchrun, training is data parallel
+    and only rank 0 writes.
 
     \b
     Examples:
       forecastgen fit examples/data/airline.csv --model rnn -o airline-rnn
       forecastgen predict examples/data/airline.csv --model-path airline-rnn
+      forecastgen fit ../shared/data/images/digits.npz --model vae -o digits-vae
+      forecastgen sample digits-vae -n 64 -o grid.png
       torchrun --nproc_per_node=2 -m forecastgen.cli fit data.csv -m rnn -o out
     """
     from forecastgen.engine.checkpoint import check_savable, save_checkpoint
 
-    estimator = build_model(model_registry(), model, params, device, force)
+    registry = model_registry()
+    items = is_items_file(path) and registry.get(model).kind == "density"
+    estimator = build_model(registry, model, params, device, force, series=not items)
     check_savable(estimator)
     if "seed" in estimator.get_params():
         estimator.set_params(seed=seed)
-    estimator.fit(read_data(path, options))
+    if items:
+        from forecastgen.data.items import read_items
+
+        data, kind = read_items(path)
+        note(options, f"read {len(data)} {kind} of shape {tuple(data.shape[1:])} from {path}")
+        estimator.fit(data)
+    else:
+        estimator.fit(read_data(path, options))
     history = getattr(estimator, "history_", None)
     if history is not None:
         note(options, f"trained {len(history.train_loss)} epochs on {history.device} "
@@ -430,6 +447,86 @@ def plugins(as_json):
                              for r in rows]))
     for problem in problems:
         click.echo(f"problem: {problem['name']} ({problem['distribution']}): {problem['error']}")
+
+
+def is_items_file(path: str) -> bool:
+    """Images or windows for density models, rather than a series CSV."""
+    from pathlib import Path
+
+    return Path(path).is_dir() or Path(path).suffix in (".npz", ".npy")
+
+
+@cli.command()
+@click.argument("model_dir", type=click.Path(file_okay=False))
+@click.option("-n", "--num-samples", default=64, show_default=True, type=click.IntRange(min=1))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="grid.png (images), or .npy / .npz / .csv (one window per row) for the items.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="For windows: also a PNG of the first sixteen sampled windows.")
+def sample(model_dir, num_samples, output, seed, plot):
+    """Draw new items from a saved density model (see `fit`).
+
+    \b
+    Examples:
+      forecastgen sample digits-vae -n 64 -o grid.png
+      forecastgen sample sines-gmm -n 1000 -o synth.csv --plot synth.png
+    """
+    import numpy as np
+
+    from forecastgen.data.images import write_image_grid
+    from forecastgen.engine.checkpoint import load_checkpoint
+    from forecastgen.output import atomic_path
+
+    model = load_checkpoint(model_dir)
+    items = np.asarray(model.sample(num_samples, seed=seed), dtype=np.float64)
+    suffix = output.rsplit(".", 1)[-1].lower()
+    if suffix == "png":
+        if items.ndim != 4:
+            raise InputError(f"the model samples items of shape {items.shape[1:]}, not images; "
+                             "write them to .npy, .npz or .csv")
+        write_image_grid(np.clip(items, 0.0, 1.0), output)
+    elif suffix in ("npy", "npz"):
+        with atomic_path(output) as temporary:
+            with open(temporary, "wb") as handle:
+                if suffix == "npy":
+                    np.save(handle, items)
+                else:
+                    np.savez(handle, **{"images" if items.ndim == 4 else "windows": items})
+    elif suffix == "csv":
+        if items.ndim > 3 or (items.ndim == 3 and items.shape[2] != 1):
+            raise InputError(f"a CSV holds one-channel windows; these items have shape "
+                             f"{items.shape[1:]}: write them to .npy or .npz")
+        with atomic_path(output) as temporary:
+            np.savetxt(temporary, items.reshape(len(items), -1), delimiter=",", fmt="%.6g")
+    else:
+        raise InputError(f"{output}: write samples to .png, .npy, .npz or .csv")
+    if plot:
+        plot_windows(items, plot)
+    click.echo(f"note: wrote {num_samples} samples of shape {items.shape[1:]} to {output}", err=True)
+
+
+def plot_windows(items, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from forecastgen.output import atomic_path
+
+    if items.ndim == 4:
+        raise InputError("--plot draws windows; images go to a .png output instead")
+    windows = items.reshape(len(items), items.shape[1], -1)[:16]
+    figure, axes = plt.subplots(4, 4, figsize=(10, 7), sharex=True)
+    for axis, window in zip(axes.ravel(), windows):
+        axis.plot(window)
+    for axis in axes.ravel()[len(windows):]:
+        axis.axis("off")
+    figure.suptitle(f"{len(windows)} sampled windows")
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=100)
+    plt.close(figure)
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:

@@ -5,8 +5,8 @@ Adversarial Networks", NeurIPS), computed the way its published code does, plus 
 kernel and autocorrelation distances:
 
 - ``discriminative_score``: a small classifier (a GRU over windows, a small CNN over
-  images) learns to tell real from synthetic on 80% of each; |accuracy - 0.5| on the
-  other 20%. 0 means indistinguishable.
+  images) learns to tell real from synthetic on 80% of each (the larger set subsampled
+  to the smaller's size); |accuracy - 0.5| on the other 20%. 0 means indistinguishable.
 - ``predictive_score``: a small GRU trained on synthetic windows to predict the last
   channel one step ahead from the other channels; its mean absolute error on the real
   windows ("train on synthetic, test on real"). Lower is better; compare with the same
@@ -53,6 +53,9 @@ def discriminative_score(real, synthetic, iterations: int = 2000, seed: int = 0,
     """|accuracy - 0.5| of a post-hoc classifier of real versus synthetic, on a held-out 20%."""
     real, synthetic = _pair(real, synthetic)
     rng = np.random.default_rng(seed)
+    size = min(len(real), len(synthetic))  # equal classes, or guessing the larger one scores
+    real = real[rng.permutation(len(real))[:size]]
+    synthetic = synthetic[rng.permutation(len(synthetic))[:size]]
     real_train, real_test = _split(real, rng)
     synth_train, synth_test = _split(synthetic, rng)
     seed_everything(seed)

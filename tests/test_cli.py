@@ -296,3 +296,30 @@ def test_a_density_model_forecasts_through_its_windows():
     assert 450 < july < 750 and november < july  # the seasonal shape survives
     saved = forecastgen("fit", AIRLINE, "--model", "gmm", "-o", "/tmp/never-written")
     assert saved.returncode == 2 and "cannot be saved" in saved.stderr
+
+
+def test_fit_a_density_model_on_items_then_sample_grids_and_windows(tmp_path):
+    rng = np.random.default_rng(0)
+    images = (rng.uniform(size=(60, 8, 8)) < 0.3).astype(np.uint8)
+    np.savez(tmp_path / "images.npz", images=images)
+    runner = CliRunner()
+    fitted = runner.invoke(cli, ["fit", str(tmp_path / "images.npz"), "-m", "vae", "-p", "max_epochs=2",
+                                 "-p", "hidden_size=16", "-p", "latent_dim=2", "-o", str(tmp_path / "vae")])
+    assert fitted.exit_code == 0, fitted.output
+    assert "read 60 images of shape (1, 8, 8)" in fitted.stderr
+    grid = runner.invoke(cli, ["sample", str(tmp_path / "vae"), "-n", "9", "-o", str(tmp_path / "g.png")])
+    assert grid.exit_code == 0, grid.output
+    assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    arrays = runner.invoke(cli, ["sample", str(tmp_path / "vae"), "-n", "5", "-o", str(tmp_path / "s.npz")])
+    assert arrays.exit_code == 0 and np.load(tmp_path / "s.npz")["images"].shape == (5, 1, 8, 8)
+
+    np.save(tmp_path / "windows.npy", rng.normal(size=(200, 12)))
+    runner.invoke(cli, ["fit", str(tmp_path / "windows.npy"), "-m", "gmm", "-p", "n_components=2",
+                        "-o", str(tmp_path / "gmm")], catch_exceptions=False)
+    csv = runner.invoke(cli, ["sample", str(tmp_path / "gmm"), "-n", "7", "-o", str(tmp_path / "w.csv"),
+                              "--plot", str(tmp_path / "w.png")])
+    assert csv.exit_code == 0, csv.output
+    assert np.loadtxt(tmp_path / "w.csv", delimiter=",").shape == (7, 12)
+    assert (tmp_path / "w.png").exists()
+    wrong = runner.invoke(cli, ["sample", str(tmp_path / "gmm"), "-o", str(tmp_path / "w.png")])
+    assert wrong.exit_code == 2 and "not images" in wrong.stderr

@@ -90,3 +90,9 @@ def test_frechet_distance_is_near_zero_for_the_same_images_and_grows_with_distor
                                                  0, 1), features)
     assert abs(same) < 1e-6
     assert floor < blurred
+
+
+def test_unequal_sets_are_balanced_before_the_discriminative_score():
+    real = sines(400, seed=1)
+    score = discriminative_score(real, sines(40, seed=2), iterations=100, device="cpu")
+    assert score < 0.25  # guessing "real" would score 0.41 on 400 against 40

@@ -58,8 +58,9 @@ class GaussianMixture(DensityModel):
     def fit(self, items) -> GaussianMixture:
         self._check_params()
         data = self._as_matrix(items)
+        item_shape = tuple(np.shape(items)[1:]) if np.ndim(items) > 2 else (data.shape[1],)
         if self.n_components == "bic":
-            return self._fit_by_bic(data)
+            return self._fit_by_bic(data, item_shape)
         k = int(self.n_components)
         if len(data) < k:
             raise InputError(f"gmm: {k} components need at least {k} items, got {len(data)}")
@@ -80,9 +81,10 @@ class GaussianMixture(DensityModel):
             setattr(self, f"{name}_", value.cpu().numpy())
         del self._center
         self.n_iter_ = len(self.lower_bounds_)
+        self.item_shape_ = item_shape  # samples come back in the items' own shape
         return self
 
-    def _fit_by_bic(self, data: np.ndarray) -> GaussianMixture:
+    def _fit_by_bic(self, data: np.ndarray, item_shape: tuple) -> GaussianMixture:
         candidates = []
         for k in range(1, min(self.max_components, len(data)) + 1):
             model = type(self)(**{**self.get_params(), "n_components": k}).fit(data)
@@ -90,6 +92,7 @@ class GaussianMixture(DensityModel):
         _, k, model = min(candidates, key=lambda c: (c[0], c[1]))
         self.__dict__.update({key: value for key, value in vars(model).items() if key.endswith("_")})
         self.bic_by_components_ = {kk: float(bic) for bic, kk, _ in candidates}
+        self.item_shape_ = item_shape
         return self
 
     def _em(self, x: torch.Tensor, chunks: _Chunks, state: dict):
@@ -215,7 +218,7 @@ class GaussianMixture(DensityModel):
         return -2 * self.score(items) * len(self._as_matrix(items)) + 2 * self._parameter_count()
 
     def sample(self, num_samples: int, seed: int | None = None, component: int | None = None) -> np.ndarray:
-        """Items drawn from the mixture (or from one ``component``), shape (num_samples, dim)."""
+        """Items drawn from the mixture (or from one ``component``), in the fitted items' shape."""
         self._check_fitted()
         rng = np.random.default_rng(seed)
         k = len(self.weights_)
@@ -229,7 +232,7 @@ class GaussianMixture(DensityModel):
             rows = labels == j
             out[rows] = rng.multivariate_normal(self.means_[j], covariances[j], int(rows.sum()),
                                                 method="cholesky")
-        return out
+        return out.reshape(num_samples, *getattr(self, "item_shape_", out.shape[1:]))
 
     def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
                       seed: int | None = None) -> np.ndarray:
@@ -282,13 +285,14 @@ class GaussianMixture(DensityModel):
         tensors = {name: torch.as_tensor(getattr(self, f"{name}_"))
                    for name in ("weights", "means", "covariances", "precisions_cholesky")}
         return tensors, {"converged": bool(self.converged_), "n_iter": int(self.n_iter_),
-                         "lower_bound": float(self.lower_bound_)}
+                         "lower_bound": float(self.lower_bound_), "item_shape": list(self.item_shape_)}
 
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
         for name, tensor in tensors.items():
             setattr(self, f"{name}_", tensor.double().numpy())
         self.converged_, self.n_iter_ = state["converged"], state["n_iter"]
         self.lower_bound_, self.lower_bounds_ = state["lower_bound"], []
+        self.item_shape_ = tuple(state.get("item_shape", self.means_.shape[1:]))
 
     # -- helpers ----------------------------------------------------------------------------
     def _check_params(self) -> None:
