@@ -3,7 +3,8 @@
 ``read_items(path)`` gives (items, kind): images (n, channels, height, width) scaled to
 [0, 1] from anything ``read_images`` reads, or windows (n, length, channels) from a
 ``.npy``/``.npz`` array (key ``windows``, or its only array) or a CSV with one window
-per row and one step per column (one channel, no header).
+per row and one step per column (one channel, no header). ``as_item_array`` checks
+what a density model's ``fit`` or score method is given.
 """
 
 from __future__ import annotations
@@ -26,6 +27,36 @@ def read_items(path: str | Path, kind: str | None = None) -> tuple[np.ndarray, s
     if kind != WINDOWS:
         raise InputError(f"kind must be {IMAGES} or {WINDOWS}, not {kind!r}")
     return _read_windows(path), WINDOWS
+
+
+def as_item_array(items, name: str, *, dtype=np.float64, minimum: int = 1) -> np.ndarray:
+    """Items as an array (n, *item_shape) of ``dtype``, from an array, a torch tensor, a frame
+    or an ImageSet (scaled to [0, 1]); refuses scalars, 1-D input, NaN, inf and fewer than
+    ``minimum`` items, each time saying what to give instead (``name`` is the model's)."""
+    if hasattr(items, "scaled"):  # an ImageSet
+        items = items.scaled()
+    elif hasattr(items, "to_numpy"):  # a pandas frame
+        items = items.to_numpy()
+    elif hasattr(items, "detach"):  # a torch tensor (torch is not imported here)
+        items = items.detach().cpu().numpy()
+    try:
+        data = np.asarray(items, dtype=dtype)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: give the items as a numeric array, tensor, frame or ImageSet "
+                         "of shape (n, dim) or (n, channels, height, width)") from None
+    if data.ndim == 1:
+        raise InputError(f"{name}: got a 1-D array of {len(data)} values; give items as rows, "
+                         "shape (n, dim) (reshape(-1, 1) for scalars)")
+    if data.ndim == 0:
+        raise InputError(f"{name}: got a single number; give items as rows, shape (n, dim)")
+    rows = data.reshape(len(data), -1)
+    if data.size == 0 or not np.isfinite(rows).all():
+        bad = int((~np.isfinite(rows)).any(axis=1).sum()) if data.size else 0
+        raise InputError(f"{name}: the items must be finite and non-empty; {bad} of {len(data)} rows "
+                         "hold NaN or inf: drop or fill them first")
+    if len(data) < minimum:
+        raise InputError(f"{name}: give at least {minimum} items, not {len(data)}")
+    return data
 
 
 def _guess_kind(path: Path) -> str:

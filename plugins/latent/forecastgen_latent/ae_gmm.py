@@ -17,18 +17,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from forecastgen.engine.device import resolve_device
-from forecastgen.engine.seeding import seed_everything
-from forecastgen.engine.trainer import TrainingHistory
 from forecastgen.errors import InputError
-from forecastgen.interfaces import DensityModel
 from forecastgen_latent.gmm import GaussianMixture
-from forecastgen_latent.vae import as_items, build_network, choose_likelihood, train_network
+from forecastgen_latent.vae import NeuralDensity
 
 MIXTURE_TENSORS = ("weights", "means", "covariances", "precisions_cholesky")
 
 
-class AutoencoderGMM(DensityModel):
+class AutoencoderGMM(NeuralDensity):
     name = "ae-gmm"
     capabilities = frozenset({"sample", "series", "images"})
 
@@ -40,13 +36,7 @@ class AutoencoderGMM(DensityModel):
         self._store_params(locals())
 
     def fit(self, items) -> AutoencoderGMM:
-        data = as_items(items, self.name, minimum=10)
-        likelihood = choose_likelihood(self.likelihood, data)
-        seed_everything(self.seed)
-        network = build_network(data.shape[1:], self.hidden_size, self.latent_dim, likelihood)
-        self.history_, self.device_ = train_network(self, network, _reconstruction_loss, data)
-        self.network_, self.shape_, self.likelihood_ = network.eval(), tuple(data.shape[1:]), likelihood
-        codes = self.encode(data)
+        codes = self.encode(self._fit_network(items))
         self.mixture_ = GaussianMixture(min(self.n_components, len(codes)), self.covariance_type,
                                         reg_covar=1e-4, random_state=self.seed, device="cpu").fit(codes)
         return self
@@ -54,11 +44,7 @@ class AutoencoderGMM(DensityModel):
     @torch.no_grad()
     def encode(self, items) -> np.ndarray:
         """The code of each item: (n, latent_dim)."""
-        self._check_fitted()
-        data = as_items(items, self.name)
-        if tuple(data.shape[1:]) != self.shape_:
-            raise InputError(f"{self.name}: fitted on items of shape {self.shape_}, not {data.shape[1:]}")
-        x = torch.as_tensor(data, dtype=torch.float32, device=self.device_)
+        x = self._items_tensor(items)
         return torch.cat([self.network_.posterior(chunk)[0] for chunk in x.split(256)]).double().cpu().numpy()
 
     @torch.no_grad()
@@ -80,29 +66,24 @@ class AutoencoderGMM(DensityModel):
             raise InputError(f"{self.name}: prior must be 'mixture' or 'normal', not {prior!r}")
         return self.decode(codes)
 
+    def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
+        """-log p(x | code), the code being the encoder's mean: a plain autoencoder."""
+        x = batch[0].float()
+        code, _ = network.posterior(x)
+        return -network.reconstruction(x, code).mean()
+
     def checkpoint_state(self) -> tuple[dict, dict]:
-        tensors = dict(self.network_.state_dict())
+        tensors, state = super().checkpoint_state()
         mixture_tensors, mixture_state = self.mixture_.checkpoint_state()
         tensors.update({f"mixture.{key}": value for key, value in mixture_tensors.items()})
-        return tensors, {"shape": list(self.shape_), "likelihood": self.likelihood_,
-                         "history": self.history_.to_dict(), "mixture": mixture_state,
+        return tensors, {**state, "mixture": mixture_state,
                          "mixture_params": {"n_components": self.mixture_.n_components,
                                             "covariance_type": self.mixture_.covariance_type}}
 
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
-        self.shape_, self.likelihood_ = tuple(state["shape"]), state["likelihood"]
-        self.history_ = TrainingHistory(**state["history"])
-        network = build_network(self.shape_, self.hidden_size, self.latent_dim, self.likelihood_)
-        network.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("mixture.")})
-        self.device_ = resolve_device(self.device)
-        self.network_ = network.to(self.device_).eval()
+        super().restore_checkpoint({k: v for k, v in tensors.items() if not k.startswith("mixture.")},
+                                   state)
         self.mixture_ = GaussianMixture(**state["mixture_params"], device="cpu")
         self.mixture_.restore_checkpoint({name: tensors[f"mixture.{name}"] for name in MIXTURE_TENSORS},
                                          state["mixture"])
 
-
-def _reconstruction_loss(network: nn.Module, batch: tuple) -> torch.Tensor:
-    """-log p(x | code), the code being the encoder's mean: a plain autoencoder."""
-    x = batch[0].float()
-    code, _ = network.posterior(x)
-    return -network.reconstruction(x, code).mean()

@@ -32,6 +32,7 @@ import math
 import numpy as np
 import torch
 
+from forecastgen.data.items import as_item_array
 from forecastgen.engine.device import resolve_device
 from forecastgen.errors import InputError
 from forecastgen.interfaces import DensityModel
@@ -57,8 +58,8 @@ class GaussianMixture(DensityModel):
     # -- fitting --------------------------------------------------------------------------
     def fit(self, items) -> GaussianMixture:
         self._check_params()
-        data = self._as_matrix(items)
-        item_shape = tuple(np.shape(items)[1:]) if np.ndim(items) > 2 else (data.shape[1],)
+        items = as_item_array(items, self.name)
+        item_shape, data = items.shape[1:], items.reshape(len(items), -1)
         if self.n_components == "bic":
             return self._fit_by_bic(data, item_shape)
         k = int(self.n_components)
@@ -210,12 +211,13 @@ class GaussianMixture(DensityModel):
 
     def bic(self, items) -> float:
         """Bayesian information criterion on ``items``: lower is better."""
-        n = len(self._as_matrix(items))
-        return -2 * self.score(items) * n + self._parameter_count() * math.log(n)
+        data = self._as_matrix(items)
+        return -2 * self.score(data) * len(data) + self._parameter_count() * math.log(len(data))
 
     def aic(self, items) -> float:
         """Akaike information criterion on ``items``: lower is better."""
-        return -2 * self.score(items) * len(self._as_matrix(items)) + 2 * self._parameter_count()
+        data = self._as_matrix(items)
+        return -2 * self.score(data) * len(data) + 2 * self._parameter_count()
 
     def sample(self, num_samples: int, seed: int | None = None, component: int | None = None) -> np.ndarray:
         """Items drawn from the mixture (or from one ``component``), in the fitted items' shape."""
@@ -232,7 +234,7 @@ class GaussianMixture(DensityModel):
             rows = labels == j
             out[rows] = rng.multivariate_normal(self.means_[j], covariances[j], int(rows.sum()),
                                                 method="cholesky")
-        return out.reshape(num_samples, *getattr(self, "item_shape_", out.shape[1:]))
+        return out.reshape(num_samples, *self.item_shape_)
 
     def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
                       seed: int | None = None) -> np.ndarray:
@@ -292,7 +294,7 @@ class GaussianMixture(DensityModel):
             setattr(self, f"{name}_", tensor.double().numpy())
         self.converged_, self.n_iter_ = state["converged"], state["n_iter"]
         self.lower_bound_, self.lower_bounds_ = state["lower_bound"], []
-        self.item_shape_ = tuple(state.get("item_shape", self.means_.shape[1:]))
+        self.item_shape_ = tuple(state["item_shape"])
 
     # -- helpers ----------------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -310,24 +312,9 @@ class GaussianMixture(DensityModel):
                              "at least 0")
 
     def _as_matrix(self, items) -> np.ndarray:
-        if hasattr(items, "to_numpy"):
-            items = items.to_numpy()
-        elif isinstance(items, torch.Tensor):
-            items = items.detach().cpu().numpy()
-        try:
-            data = np.asarray(items, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InputError("gmm: give the items as a numeric array, tensor or frame of shape "
-                             "(n, dim)") from None
-        if data.ndim == 1:
-            raise InputError(f"gmm: got a 1-D array of {len(data)} values; give items as rows, "
-                             "shape (n, dim) (reshape(-1, 1) for scalars)")
-        data = data.reshape(len(data), -1) if data.ndim > 2 else data
-        if data.size == 0 or not np.isfinite(data).all():
-            bad = int((~np.isfinite(data)).any(axis=1).sum()) if data.size else 0
-            raise InputError(f"gmm: the items must be finite and non-empty; {bad} of {len(data)} rows "
-                             "hold NaN or inf: drop or fill them first")
-        return data
+        """Items as rows of numbers, whatever their own shape."""
+        items = as_item_array(items, self.name)
+        return items.reshape(len(items), -1)
 
     def _tensor(self, items) -> torch.Tensor:
         data = self._as_matrix(items)

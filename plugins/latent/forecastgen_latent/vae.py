@@ -27,6 +27,7 @@ from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
 from torch.utils.data import TensorDataset
 
+from forecastgen.data.items import as_item_array
 from forecastgen.engine.device import resolve_device
 from forecastgen.engine.seeding import seed_everything
 from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
@@ -37,7 +38,55 @@ LIKELIHOODS = ("auto", "gaussian", "bernoulli")
 LOG_VARIANCE_LIMIT = 10.0
 
 
-class VAE(DensityModel):
+class NeuralDensity(DensityModel):
+    """What the VAE and AE+GMM's autoencoder share: one encoder/decoder network over items of
+    a fixed shape, trained by the engine on all items but a held-out tenth (early
+    stopping), saved as its weights. Subclasses give the loss."""
+
+    def _fit_network(self, items) -> np.ndarray:
+        """Train ``network_`` on the items; returns them as float32 (n, *shape_)."""
+        data = as_item_array(items, self.name, dtype=np.float32, minimum=10)
+        likelihood = choose_likelihood(self.likelihood, data)
+        seed_everything(self.seed)
+        network = build_network(data.shape[1:], self.hidden_size, self.latent_dim, likelihood)
+        order = np.random.default_rng(self.seed).permutation(len(data))
+        held_out = max(1, len(data) // 10)
+        train, held = (TensorDataset(torch.as_tensor(data[part])) for part in
+                       (order[held_out:], order[:held_out]))
+        trainer = Trainer(TrainingConfig(
+            max_epochs=self.max_epochs, batch_size=self.batch_size,
+            batches_per_epoch=self.batches_per_epoch, learning_rate=self.learning_rate,
+            patience=self.patience, device=self.device, precision=self.precision, seed=self.seed))
+        self.history_: TrainingHistory = trainer.fit(network, self._loss, train, held)
+        self.network_, self.shape_, self.likelihood_ = network.eval(), tuple(data.shape[1:]), likelihood
+        self.device_ = trainer.device
+        return data
+
+    def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _items_tensor(self, items) -> torch.Tensor:
+        """Items of the fitted shape, on the model's device."""
+        self._check_fitted()
+        data = as_item_array(items, self.name, dtype=np.float32)
+        if tuple(data.shape[1:]) != self.shape_:
+            raise InputError(f"{self.name}: fitted on items of shape {self.shape_}, not {data.shape[1:]}")
+        return torch.as_tensor(data, device=self.device_)
+
+    def checkpoint_state(self) -> tuple[dict, dict]:
+        return dict(self.network_.state_dict()), {
+            "shape": list(self.shape_), "likelihood": self.likelihood_, "history": self.history_.to_dict()}
+
+    def restore_checkpoint(self, tensors: dict, state: dict) -> None:
+        self.shape_, self.likelihood_ = tuple(state["shape"]), state["likelihood"]
+        self.history_ = TrainingHistory(**state["history"])
+        network = build_network(self.shape_, self.hidden_size, self.latent_dim, self.likelihood_)
+        network.load_state_dict(tensors)
+        self.device_ = resolve_device(self.device)
+        self.network_ = network.to(self.device_).eval()
+
+
+class VAE(NeuralDensity):
     name = "vae"
     capabilities = frozenset({"sample", "series", "images"})
 
@@ -48,12 +97,7 @@ class VAE(DensityModel):
         self._store_params(locals())
 
     def fit(self, items) -> VAE:
-        data = as_items(items, self.name, minimum=10)
-        likelihood = choose_likelihood(self.likelihood, data)
-        seed_everything(self.seed)
-        network = build_network(data.shape[1:], self.hidden_size, self.latent_dim, likelihood)
-        self.history_, self.device_ = train_network(self, network, self._loss, data)
-        self.network_, self.shape_, self.likelihood_ = network.eval(), tuple(data.shape[1:]), likelihood
+        self._fit_network(items)
         return self
 
     def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
@@ -72,11 +116,7 @@ class VAE(DensityModel):
         return self._per_item(items, lambda network, x: network.importance_weighted(x, samples, generator))
 
     def _per_item(self, items, score) -> np.ndarray:
-        self._check_fitted()
-        data = as_items(items, self.name)
-        if tuple(data.shape[1:]) != self.shape_:
-            raise InputError(f"vae: fitted on items of shape {self.shape_}, not {data.shape[1:]}")
-        x = torch.as_tensor(data, dtype=torch.float32, device=self.device_)
+        x = self._items_tensor(items)
         return torch.cat([score(self.network_, chunk).double() for chunk in x.split(256)]).cpu().numpy()
 
     # -- sampling ------------------------------------------------------------------------------
@@ -97,20 +137,6 @@ class VAE(DensityModel):
             return output.double().cpu().numpy()
         noise = torch.randn(output.shape, generator=generator, device=self.device_)
         return (output + noise * self.network_.log_scale.exp()).double().cpu().numpy()
-
-    # -- checkpoints ---------------------------------------------------------------------------
-    def checkpoint_state(self) -> tuple[dict, dict]:
-        return dict(self.network_.state_dict()), {
-            "shape": list(self.shape_), "likelihood": self.likelihood_, "history": self.history_.to_dict()}
-
-    def restore_checkpoint(self, tensors: dict, state: dict) -> None:
-        self.shape_, self.likelihood_ = tuple(state["shape"]), state["likelihood"]
-        self.history_ = TrainingHistory(**state["history"])
-        network = build_network(self.shape_, self.hidden_size, self.latent_dim, self.likelihood_)
-        network.load_state_dict(tensors)
-        self.device_ = resolve_device(self.device)
-        self.network_ = network.to(self.device_).eval()
-
 
 class _VAENetwork(nn.Module):
     """The ELBO and the importance-weighted bound for any encoder/decoder pair."""
@@ -205,40 +231,3 @@ def choose_likelihood(likelihood: str, data: np.ndarray) -> str:
     if likelihood != "auto":
         return likelihood
     return "bernoulli" if np.isin(data, (0.0, 1.0)).all() else "gaussian"
-
-
-def train_network(model, network: nn.Module, loss, data: np.ndarray) -> tuple[TrainingHistory, torch.device]:
-    """Train with the engine on all items but a held-out tenth (early stopping), using the
-    model's own training settings."""
-    order = np.random.default_rng(model.seed).permutation(len(data))
-    held_out = max(1, len(data) // 10)
-    tensor = torch.as_tensor(data, dtype=torch.float32)
-    trainer = Trainer(TrainingConfig(
-        max_epochs=model.max_epochs, batch_size=model.batch_size,
-        batches_per_epoch=model.batches_per_epoch, learning_rate=model.learning_rate,
-        patience=model.patience, device=model.device, precision=model.precision, seed=model.seed))
-    history = trainer.fit(network, loss, TensorDataset(tensor[order[held_out:]]),
-                          TensorDataset(tensor[order[:held_out]]))
-    return history, trainer.device
-
-
-def as_items(items, name: str, minimum: int = 1) -> np.ndarray:
-    """(n, dim) vectors or windows, or (n, channels, height, width) images, as float32."""
-    if hasattr(items, "scaled"):  # an ImageSet
-        items = items.scaled()
-    elif hasattr(items, "to_numpy"):
-        items = items.to_numpy()
-    elif isinstance(items, torch.Tensor):
-        items = items.detach().cpu().numpy()
-    try:
-        data = np.asarray(items, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: give the items as a numeric array, tensor, frame or ImageSet") from None
-    if data.ndim < 2 or data.size == 0:
-        raise InputError(f"{name}: give items as rows, shape (n, dim) or (n, channels, height, width); "
-                         f"got shape {data.shape}")
-    if not np.isfinite(data).all():
-        raise InputError(f"{name}: some items hold NaN or inf: drop or fill them first")
-    if len(data) < minimum:
-        raise InputError(f"{name}: give at least {minimum} items, not {len(data)}")
-    return data
