@@ -150,6 +150,18 @@ def check_plausible(paths: np.ndarray, y: np.ndarray) -> None:
                              f"beyond {SANE_RANGE_MULTIPLE:g}x the history's range")
 
 
+def guard_paths(paths: np.ndarray, y: np.ndarray, season: int, rng: np.random.Generator,
+                notes: list[str], label: str) -> np.ndarray:
+    """``paths`` if plausible for the history ``y``, else seasonal-naive paths of the same
+    shape, with a note starting with ``label`` (who forecast which series)."""
+    try:
+        check_plausible(paths, y)
+        return paths
+    except ForecastFailed as exc:
+        notes.append(f"{label} gave an unusable forecast ({exc}); used seasonal naive instead")
+        return seasonal_naive_paths(y, season, paths.shape[1], len(paths), rng)
+
+
 def seasonal_naive_paths(y: np.ndarray, season: int, horizon: int, num_samples: int,
                          rng: np.random.Generator) -> np.ndarray:
     """Ancestral samples of y[t] = y[t - season] + e, e ~ N(0, sigma^2) (naive when season is 1).

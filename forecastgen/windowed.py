@@ -20,7 +20,7 @@ from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import FORECAST, DensityModel, SequenceGenerator
-from forecastgen.local import ForecastFailed, check_plausible, seasonal_naive_paths
+from forecastgen.local import guard_paths
 
 MIN_CONTEXT = 4
 MIN_WINDOWS = 20
@@ -64,14 +64,9 @@ class WindowForecaster(SequenceGenerator):
         samples, index, notes = {}, {}, []
         for key in data.ids:
             y = data.values(key)
-            paths = self._sample(y, horizon, num_samples, rng)
-            try:
-                check_plausible(paths, y)
-            except ForecastFailed as exc:
-                notes.append(f"series '{key}': {self.name} gave an unusable forecast ({exc}); "
-                             "used seasonal naive instead")
-                paths = seasonal_naive_paths(y, self.season_, horizon, num_samples, rng)
-            samples[key], index[key] = paths, data.future_index(key, horizon)
+            samples[key] = guard_paths(self._sample(y, horizon, num_samples, rng), y, self.season_,
+                                       rng, notes, f"series '{key}': {self.name}")
+            index[key] = data.future_index(key, horizon)
         return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
 
     def _sample(self, y: np.ndarray, horizon: int, num_samples: int, rng) -> np.ndarray:
@@ -82,9 +77,8 @@ class WindowForecaster(SequenceGenerator):
             context = paths[:, -self.context_:]
             scaled, loc, scale = _standardize(context, self.context_)
             steps = min(self.prediction_, self.context_ + horizon - paths.shape[1])
-            unique = len(np.unique(context, axis=0)) == 1  # one shared context: one conditioning
             block_seed = int(rng.integers(2**31))
-            if unique:
+            if paths.shape[1] == self.context_:  # the first block: one shared context
                 block = self.model.sample_future(scaled[:1], steps, num_samples, seed=block_seed)[0]
             else:
                 block = self.model.sample_future(scaled, steps, 1, seed=block_seed)[:, 0]

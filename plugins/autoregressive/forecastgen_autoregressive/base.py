@@ -29,7 +29,7 @@ from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
-from forecastgen.local import ForecastFailed, check_plausible, seasonal_naive_paths
+from forecastgen.local import guard_paths
 from forecastgen_autoregressive.likelihoods import likelihood
 from forecastgen_autoregressive.windows import (
     WindowPlan,
@@ -112,16 +112,10 @@ class AutoregressiveForecaster(SequenceGenerator):
         paths = self._sample_paths(data, horizon, num_samples, seed)
         samples, index, notes = {}, {}, []
         for position, (key, series) in enumerate(data):
-            y = series.to_numpy(dtype=float)
-            samples[key] = paths[position]
+            samples[key] = guard_paths(paths[position], series.to_numpy(dtype=float), self.season_,
+                                       np.random.default_rng(seed), notes,
+                                       f"series '{key}': {self.name}")
             index[key] = data.future_index(key, horizon)
-            try:
-                check_plausible(samples[key], y)
-            except ForecastFailed as exc:
-                notes.append(f"series '{key}': {self.name} gave an unusable forecast ({exc}); "
-                             "used seasonal naive instead")
-                samples[key] = seasonal_naive_paths(y, self.season_, horizon, num_samples,
-                                                    np.random.default_rng(seed))
         return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
 
     def _forecast_data(self, data) -> SeriesSet:
