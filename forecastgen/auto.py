@@ -83,8 +83,7 @@ class AutoForecaster(SequenceGenerator):
         """One share for each anchor that was scored and one for the winner; winner first."""
         scores = self.scores_["score"]
         winner = scores.index[0]
-        anchors = [name.strip() for name in (self.anchors or "").split(",") if name.strip()]
-        shares = {name: 1.0 for name in anchors
+        shares = {name: 1.0 for name in _names(self.anchors)
                   if name in scores.index and np.isfinite(scores[name])}
         shares = {winner: shares.pop(winner, 0.0) + 1.0, **shares}
         total = sum(shares.values())
@@ -108,7 +107,7 @@ class AutoForecaster(SequenceGenerator):
                         history=first.history, notes=notes)
 
     def _suitable(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
-        wanted = None if self.candidates is None else [n.strip() for n in self.candidates.split(",")]
+        wanted = _names(self.candidates)
         names, excluded = [], []
         autocorrelated = None
         for name in wanted or registry.names():
@@ -160,6 +159,11 @@ class AutoForecaster(SequenceGenerator):
         if excluded:
             text += f"; not tried: {', '.join(excluded)}"
         return text
+
+
+def _names(text: str | None) -> list[str]:
+    """Model names from a comma-separated setting ("ets, theta"); none for None or ""."""
+    return [name.strip() for name in (text or "").split(",") if name.strip()]
 
 
 def _allocate(total: int, weights: list[float]) -> list[int]:

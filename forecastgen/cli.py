@@ -502,31 +502,12 @@ def sample(model_dir, num_samples, output, seed, plot):
     else:
         raise InputError(f"{output}: write samples to .png, .npy, .npz or .csv")
     if plot:
+        from forecastgen.plotting import plot_windows
+
+        if items.ndim == 4:
+            raise InputError("--plot draws windows; images go to a .png output instead")
         plot_windows(items, plot)
     click.echo(f"note: wrote {num_samples} samples of shape {items.shape[1:]} to {output}", err=True)
-
-
-def plot_windows(items, path: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from forecastgen.output import atomic_path
-
-    if items.ndim == 4:
-        raise InputError("--plot draws windows; images go to a .png output instead")
-    windows = items.reshape(len(items), items.shape[1], -1)[:16]
-    figure, axes = plt.subplots(4, 4, figsize=(10, 7), sharex=True)
-    for axis, window in zip(axes.ravel(), windows):
-        axis.plot(window)
-    for axis in axes.ravel()[len(windows):]:
-        axis.axis("off")
-    figure.suptitle(f"{len(windows)} sampled windows")
-    figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=100)
-    plt.close(figure)
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:

@@ -1,4 +1,5 @@
-"""Plots of forecasts: history, median, and the 80% and 95% predictive bands."""
+"""Plots of forecasts (history, median, and the 80% and 95% predictive bands), of the
+autocorrelation check, and of sampled windows."""
 
 from __future__ import annotations
 
@@ -86,4 +87,26 @@ def plot_autocorrelation(reports, path=None):
     if path is not None:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=110, format="png")
+    return figure
+
+
+def plot_windows(windows, path=None):
+    """The first sixteen windows (n, length[, channels]) in a 4 x 4 grid, one line per channel."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    windows = np.asarray(windows)
+    windows = windows.reshape(len(windows), windows.shape[1], -1)[:16]
+    figure, axes = plt.subplots(4, 4, figsize=(10, 7), sharex=True)
+    for axis, window in zip(axes.ravel(), windows):
+        axis.plot(window)
+    for axis in axes.ravel()[len(windows):]:
+        axis.axis("off")
+    figure.suptitle(f"{len(windows)} sampled windows")
+    figure.tight_layout()
+    if path is not None:
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, format="png", dpi=100)
     return figure

@@ -21,6 +21,7 @@ Give models settings that train in a second or two: the kit fits each a few time
 
 from __future__ import annotations
 
+import inspect
 import math
 import tempfile
 from collections.abc import Callable, Iterable
@@ -311,8 +312,6 @@ _FITTED: dict[tuple, Model] = {}
 
 def _model_id(model: Model) -> str:
     """The model's name, with the settings that differ from its defaults: ``ar(order=3)``."""
-    import inspect
-
     defaults = {name: p.default for name, p in inspect.signature(type(model).__init__).parameters.items()}
     changed = [f"{key}={value!r}" for key, value in model.get_params().items()
                if not _same({key: value}, {key: defaults.get(key, inspect.Parameter.empty)})]
@@ -360,10 +359,10 @@ def _capability_uses(model: Model) -> dict[str, Callable[[], object]]:
 
 def _seeded_draws(model: Model, with_data: bool = False) -> dict[str, Callable[[], object]]:
     """The model's outputs that depend on nothing but its fit and a seed."""
-    draws = {}
     if isinstance(model, DensityModel):
         uses = _capability_uses(model)
         return {f"{name} results": use for name, use in uses.items() if model.supports(name)}
+    draws = {}
     if model.supports(FORECAST):
         data = {"data": example_series()} if with_data and _accepts_data(model) else {}
         draws["forecasts"] = lambda: model.predict(HORIZON, num_samples=SAMPLES, seed=SEED,
@@ -376,8 +375,6 @@ def _seeded_draws(model: Model, with_data: bool = False) -> dict[str, Callable[[
 
 
 def _accepts_data(model: Model) -> bool:
-    import inspect
-
     return "data" in inspect.signature(model.predict).parameters
 
 
