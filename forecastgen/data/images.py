@@ -62,7 +62,7 @@ def read_images(path: str | Path, levels: int | None = None) -> ImageSet:
     elif path.suffix == ".npz":
         images, labels = _read_npz(path)
     elif path.suffix == ".npy":
-        images, labels = _load(np.load, path), None
+        images, labels = load_array(path), None
     else:
         raise InputError(f"{path}: images are read from .npz, .npy or a folder of .png files")
     images = _channels_first(np.asarray(images), path)
@@ -98,7 +98,7 @@ def write_image_grid(images: np.ndarray, path: str | Path, levels: int | None = 
 
 
 def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    archive = _load(np.load, path)
+    archive = load_array(path)
     keys = list(archive.keys())
     if "images" in keys:
         images = archive["images"]
@@ -130,9 +130,10 @@ def _read_png_folder(folder: Path) -> np.ndarray:
     return np.stack(images)
 
 
-def _load(loader, path: Path):
+def load_array(path: Path, **options):
+    """``np.load`` that never unpickles; an unreadable file is an InputError."""
     try:
-        return loader(path, allow_pickle=False)
+        return np.load(path, allow_pickle=False, **options)
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read it as a numpy array file ({exc})") from None
 

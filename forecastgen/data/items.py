@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecastgen.data.images import read_images
+from forecastgen.data.images import load_array, read_images
 from forecastgen.errors import InputError
 
 IMAGES, WINDOWS = "images", "windows"
@@ -63,32 +63,32 @@ def _guess_kind(path: Path) -> str:
     if path.is_dir():
         return IMAGES
     if path.suffix == ".npz" and path.exists():
-        with np.load(path, allow_pickle=False) as archive:
+        with load_array(path) as archive:
             return IMAGES if "images" in archive.files else WINDOWS
     if path.suffix == ".npy" and path.exists():
-        return IMAGES if np.load(path, mmap_mode="r", allow_pickle=False).ndim == 4 else WINDOWS
+        return IMAGES if load_array(path, mmap_mode="r").ndim == 4 else WINDOWS
     return WINDOWS
 
 
 def _read_windows(path: Path) -> np.ndarray:
     if not path.exists():
         raise InputError(f"{path}: no such file; check the path")
-    try:
-        if path.suffix == ".csv":
+    if path.suffix == ".csv":
+        try:
             windows = np.loadtxt(path, delimiter=",", ndmin=2)
-        elif path.suffix == ".npy":
-            windows = np.load(path, allow_pickle=False)
-        elif path.suffix == ".npz":
-            with np.load(path, allow_pickle=False) as archive:
-                key = "windows" if "windows" in archive.files else archive.files[0]
-                if len(archive.files) > 1 and key != "windows":
-                    raise InputError(f"{path}: holds arrays {archive.files}; name the windows "
-                                     "array 'windows'")
-                windows = archive[key]
-        else:
-            raise InputError(f"{path}: windows are read from .csv, .npy or .npz files")
-    except ValueError as exc:
-        raise InputError(f"{path}: cannot read windows ({str(exc).splitlines()[0]})") from None
+        except ValueError as exc:
+            raise InputError(f"{path}: cannot read windows ({str(exc).splitlines()[0]})") from None
+    elif path.suffix == ".npy":
+        windows = load_array(path)
+    elif path.suffix == ".npz":
+        with load_array(path) as archive:
+            key = "windows" if "windows" in archive.files else archive.files[0]
+            if len(archive.files) > 1 and key != "windows":
+                raise InputError(f"{path}: holds arrays {archive.files}; name the windows array "
+                                 "'windows'")
+            windows = archive[key]
+    else:
+        raise InputError(f"{path}: windows are read from .csv, .npy or .npz files")
     windows = np.asarray(windows, dtype=np.float64)
     if windows.ndim == 2:
         windows = windows[:, :, None]
