@@ -6,7 +6,9 @@ steps from all series, standardizes each by the mean and standard deviation of i
 context part (so one model serves series of any level), fits the density model on
 them, and forecasts each series by sampling the future part of its last window given
 the standardized last ``context`` values (``sample_future``: exact conditioning for
-a Gaussian mixture). Horizons longer than the window's future part are reached by
+a Gaussian mixture). A model with a ``context_length`` parameter conditions on a fixed
+past: the adapter uses the model's context when it is set and sets it when it is not.
+Horizons longer than the window's future part are reached by
 feeding the samples back as context. Forecasts are guarded like every other model's:
 unusable paths fall back to seasonal naive with a note.
 """
@@ -44,6 +46,8 @@ class WindowForecaster(SequenceGenerator):
         data = as_series_set(data)
         self.prediction_ = int(self.prediction_length or data.freq.horizon)
         self.context_ = self._context(data)
+        if "context_length" in self.model.get_params():
+            self.model.set_params(context_length=self.context_)
         windows = np.concatenate([_windows(data.values(key), self.context_ + self.prediction_)
                                   for key in data.ids])
         if len(windows) < MIN_WINDOWS:
@@ -86,8 +90,9 @@ class WindowForecaster(SequenceGenerator):
         return paths[:, self.context_:]
 
     def _context(self, data: SeriesSet) -> int:
-        if self.context_length:
-            return int(self.context_length)
+        fixed = self.context_length or self.model.get_params().get("context_length")
+        if fixed:
+            return int(fixed)
         season = data.freq.season
         wanted = max(2 * season if season > 1 else 0, self.prediction_, 12)
         room = data.shortest() - self.prediction_ - MIN_WINDOWS + 1

@@ -10,6 +10,8 @@ from forecastgen.errors import InputError
 from forecastgen.fidelity import (
     acf_distance,
     bits_per_dim,
+    dequantize,
+    dequantized_bits_per_dim,
     discriminative_score,
     mmd,
     predictive_score,
@@ -73,6 +75,22 @@ def test_bits_per_dim_and_bad_input():
         mmd(sines(10), sines(10, length=12))
     with pytest.raises(InputError, match="NaN or inf"):
         acf_distance(np.full((10, 24), np.nan), sines(10, channels=1)[:, :, 0])
+
+
+def test_dequantized_bits_per_dim_gives_a_discrete_models_figure():
+    rng = np.random.default_rng(0)
+    probabilities = np.array([0.5, 0.25, 0.125, 0.125])
+    pixels = rng.choice(4, size=(5000, 1), p=probabilities)
+    points = dequantize(pixels, levels=4, seed=1)
+    assert points.min() >= 0 and points.max() < 1
+    np.testing.assert_array_equal(np.floor(points * 4), pixels)  # each point stays in its level's bin
+    # a density flat within each bin, p_k * levels there, is the categorical model itself
+    log_density = np.log(probabilities[np.floor(points[:, 0] * 4).astype(int)] * 4)
+    entropy_bits = -np.log2(probabilities[pixels[:, 0]]).mean()
+    assert dequantized_bits_per_dim(log_density, 1, 4) == pytest.approx(entropy_bits)
+    assert dequantized_bits_per_dim(np.zeros(10), 64, 17) == pytest.approx(np.log2(17))  # uniform
+    with pytest.raises(InputError, match="integer pixel levels 0..3"):
+        dequantize(pixels / 3.0 + 0.1, levels=4)
 
 
 def test_frechet_distance_is_near_zero_for_the_same_images_and_grows_with_distortion():

@@ -44,3 +44,18 @@ def test_too_short_series_are_refused_clearly():
 def test_sequence_models_pass_through():
     ets = forecastgen.create("ets")
     assert as_forecaster(ets) is ets
+
+
+def test_a_conditional_vae_forecasts_from_the_adapters_context():
+    series = seasonal()
+    history, future = series.iloc[:-12], series.iloc[-12:].to_numpy()
+    cvae = forecastgen.create("cvae", hidden_size=32, max_epochs=8, batches_per_epoch=10, device="cpu")
+    model = WindowForecaster(cvae, context_length=24, prediction_length=12).fit(history)
+    assert cvae.context_length == 24  # set by the adapter: the model conditions on that past
+    forecast = model.predict(12, num_samples=100, seed=0).samples["y"]
+    assert forecast.shape == (100, 12) and np.isfinite(forecast).all()
+    naive = np.abs(history.to_numpy()[-12:] - future).mean()  # last season repeated
+    assert np.abs(np.median(forecast, axis=0) - future).mean() < naive  # beats seasonal naive
+    preset = forecastgen.create("cvae", context_length=13, hidden_size=8, max_epochs=1,
+                                batches_per_epoch=2, device="cpu")
+    assert WindowForecaster(preset, prediction_length=6).fit(history).context_ == 13

@@ -42,6 +42,7 @@ INIT_PARAMS = ("kmeans", "k-means++", "random")
 KMEANS_STEPS = 10
 EPS = float(np.finfo(np.float64).eps)
 CACHE_BYTES = 2**30  # chunks kept in memory between EM passes up to this size
+CHUNK_BYTES = 2**28  # at most this much per chunk: fewer rows when each row has many pair products
 
 
 class GaussianMixture(DensityModel):
@@ -164,7 +165,7 @@ class GaussianMixture(DensityModel):
 
     def _state_from_responsibilities(self, chunks: _Chunks, resp: torch.Tensor) -> dict:
         statistics = self._statistics(resp.shape[1], chunks)
-        for (_, centered, features), part in zip(chunks, resp.split(self.chunk_size)):
+        for (_, centered, features), part in zip(chunks, resp.split(chunks.size)):
             statistics.add(centered, part, features)
         return statistics.parameters()
 
@@ -352,9 +353,10 @@ class _Chunks:
     they fit in CACHE_BYTES, else recomputed on every pass (any N, chunk-sized memory)."""
 
     def __init__(self, x: torch.Tensor, center: torch.Tensor, size: int, features: bool):
-        self.x, self.center, self.size, self.features = x, center, size, features
+        self.x, self.center, self.features = x, center, features
         self.dim = x.shape[1]
         per_row = 8 * (self.dim + (_feature_count(self.dim) if features else 0))
+        self.size = max(1, min(size, CHUNK_BYTES // per_row))
         self.cache = list(self._compute()) if len(x) * per_row <= CACHE_BYTES else None
 
     def __iter__(self):

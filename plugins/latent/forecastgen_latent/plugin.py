@@ -16,6 +16,11 @@ def register_models(register):
         summary="variational autoencoder (MLP or convolutional), ELBO and importance-weighted NLL",
         test_params={"latent_dim": 2, "hidden_size": 16, "max_epochs": 2, "batches_per_epoch": 3}))
     register(ModelSpec(
+        name="cvae", factory="forecastgen_latent.cvae:ConditionalVAE", kind="density", family="latent",
+        capabilities=frozenset({"forecast", "sample", "series"}),
+        summary="conditional VAE of windows: samples a window's future given its past (forecasts)",
+        test_params={"latent_dim": 2, "hidden_size": 16, "max_epochs": 2, "batches_per_epoch": 3}))
+    register(ModelSpec(
         name="ae-gmm", factory="forecastgen_latent.ae_gmm:AutoencoderGMM", kind="density",
         family="latent", capabilities=frozenset({"sample", "series", "images"}),
         summary="autoencoder, then a Gaussian mixture of its codes (two stages); decoded samples",

@@ -46,9 +46,9 @@ class NeuralDensity(DensityModel):
     def _fit_network(self, items) -> np.ndarray:
         """Train ``network_`` on the items; returns them as float32 (n, *shape_)."""
         data = as_item_array(items, self.name, dtype=np.float32, minimum=10)
-        likelihood = choose_likelihood(self.likelihood, data)
+        likelihood = self._likelihood_for(data)
         seed_everything(self.seed)
-        network = build_network(data.shape[1:], self.hidden_size, self.latent_dim, likelihood)
+        network = self._build(data.shape[1:], likelihood)
         order = np.random.default_rng(self.seed).permutation(len(data))
         held_out = max(1, len(data) // 10)
         train, held = (TensorDataset(torch.as_tensor(data[part])) for part in
@@ -65,6 +65,12 @@ class NeuralDensity(DensityModel):
     def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
         raise NotImplementedError
 
+    def _likelihood_for(self, data: np.ndarray) -> str:
+        return choose_likelihood(self.likelihood, data)
+
+    def _build(self, shape: tuple[int, ...], likelihood: str) -> nn.Module:
+        return build_network(shape, self.hidden_size, self.latent_dim, likelihood)
+
     def _items_tensor(self, items) -> torch.Tensor:
         """Items of the fitted shape, on the model's device."""
         self._check_fitted()
@@ -80,7 +86,7 @@ class NeuralDensity(DensityModel):
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
         self.shape_, self.likelihood_ = tuple(state["shape"]), state["likelihood"]
         self.history_ = TrainingHistory(**state["history"])
-        network = build_network(self.shape_, self.hidden_size, self.latent_dim, self.likelihood_)
+        network = self._build(self.shape_, self.likelihood_)
         network.load_state_dict(tensors)
         self.device_ = resolve_device(self.device)
         self.network_ = network.to(self.device_).eval()
@@ -138,8 +144,32 @@ class VAE(NeuralDensity):
         noise = torch.randn(output.shape, generator=generator, device=self.device_)
         return (output + noise * self.network_.log_scale.exp()).double().cpu().numpy()
 
-class _VAENetwork(nn.Module):
-    """The ELBO and the importance-weighted bound for any encoder/decoder pair."""
+class LatentBounds(nn.Module):
+    """The ELBO and the importance-weighted bound of any network with a Gaussian posterior
+    ``posterior(x, *condition)`` and a likelihood ``reconstruction(x, z, *condition)``."""
+
+    def elbo(self, x: torch.Tensor, beta: float, *condition) -> torch.Tensor:
+        mean, log_variance = self.posterior(x, *condition)
+        z = mean + (0.5 * log_variance).exp() * torch.randn_like(mean)
+        kl = 0.5 * (mean.square() + log_variance.exp() - 1.0 - log_variance).sum(-1)
+        return self.reconstruction(x, z, *condition) - beta * kl
+
+    def importance_weighted(self, x: torch.Tensor, samples: int, generator: torch.Generator,
+                            *condition) -> torch.Tensor:
+        mean, log_variance = self.posterior(x, *condition)
+        std = (0.5 * log_variance).exp()
+        weights = []
+        for _ in range(samples):
+            eps = torch.randn(mean.shape, generator=generator, device=mean.device)
+            z = mean + std * eps
+            log_prior = -0.5 * (z.square() + math.log(2 * math.pi)).sum(-1)
+            log_posterior = (-0.5 * (eps.square() + math.log(2 * math.pi)) - 0.5 * log_variance).sum(-1)
+            weights.append(self.reconstruction(x, z, *condition) + log_prior - log_posterior)
+        return torch.logsumexp(torch.stack(weights), dim=0) - math.log(samples)
+
+
+class _VAENetwork(LatentBounds):
+    """An encoder/decoder pair over items of one shape, Bernoulli or Gaussian likelihood."""
 
     def __init__(self, shape: tuple[int, ...], likelihood: str):
         super().__init__()
@@ -159,24 +189,6 @@ class _VAENetwork(nn.Module):
         scale = self.log_scale.float()
         squared = ((x - output) / scale.exp()).square()
         return (-0.5 * squared - scale - 0.5 * math.log(2 * math.pi)).sum(dims)
-
-    def elbo(self, x: torch.Tensor, beta: float) -> torch.Tensor:
-        mean, log_variance = self.posterior(x)
-        z = mean + (0.5 * log_variance).exp() * torch.randn_like(mean)
-        kl = 0.5 * (mean.square() + log_variance.exp() - 1.0 - log_variance).sum(-1)
-        return self.reconstruction(x, z) - beta * kl
-
-    def importance_weighted(self, x: torch.Tensor, samples: int, generator: torch.Generator) -> torch.Tensor:
-        mean, log_variance = self.posterior(x)
-        std = (0.5 * log_variance).exp()
-        weights = []
-        for _ in range(samples):
-            eps = torch.randn(mean.shape, generator=generator, device=mean.device)
-            z = mean + std * eps
-            log_prior = -0.5 * (z.square() + math.log(2 * math.pi)).sum(-1)
-            log_posterior = (-0.5 * (eps.square() + math.log(2 * math.pi)) - 0.5 * log_variance).sum(-1)
-            weights.append(self.reconstruction(x, z) + log_prior - log_posterior)
-        return torch.logsumexp(torch.stack(weights), dim=0) - math.log(samples)
 
 
 class _MLP(_VAENetwork):

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from forecastgen_latent import gmm as gmm_module
 from forecastgen_latent.gmm import GaussianMixture
 
@@ -114,6 +115,12 @@ def test_chunked_and_uncached_passes_give_the_same_fit(monkeypatch):
     chunked = GaussianMixture(3, max_iter=15, tol=0, chunk_size=37).fit(data)
     np.testing.assert_allclose(chunked.means_, whole.means_, rtol=1e-6, atol=1e-6)
     assert chunked.lower_bound_ == pytest.approx(whole.lower_bound_, rel=1e-6)
+    # wide items: a chunk holds fewer rows, so its pair products stay within CHUNK_BYTES
+    monkeypatch.setattr(gmm_module, "CHUNK_BYTES", 8 * 13 * 11)  # 11 rows of 3 values + 10 products
+    bounded = GaussianMixture(3, max_iter=15, tol=0).fit(data)
+    np.testing.assert_allclose(bounded.means_, whole.means_, rtol=1e-6, atol=1e-6)
+    assert gmm_module._Chunks(torch.as_tensor(data), torch.zeros(3, dtype=torch.float64), 16384,
+                              features=True).size == 11
 
 
 def test_duplicated_and_degenerate_items_give_finite_results():

@@ -1,0 +1,147 @@
+"""``cvae``: a conditional variational autoencoder of windows that forecasts.
+
+Sohn, Lee & Yan (2015), "Learning Structured Output Representation using Deep
+Conditional Generative Models", NeurIPS: the VAE of Kingma & Welling with both
+networks given a condition. Here the condition is the known (past) part of a window
+and the output its unknown (future) part. The encoder sees the whole window and which
+steps are known, q(z | window) = N(mu, diag sigma^2); the decoder sees z and the known
+steps only and gives each unknown step a Gaussian (its own mean and scale, so the
+spread can depend on the past); the prior is N(0, I). Training minimizes
+E_q[-log p(future | z, past)] + beta KL(q || N(0, I)) on the future steps alone.
+
+With ``context_length`` set, every window is split there (the forecasting case: the
+window adapter of ``forecastgen predict`` sets it to its context). Left ``None``, each
+training window is split at a random step, so the model completes windows from any
+known prefix, including none (``sample`` draws whole windows then). Forecasts draw
+z ~ N(0, I) and decode it with the given past; ``log_likelihood`` is the
+importance-weighted estimate of log p(future | past) in nats (Burda et al. 2016).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from forecastgen.errors import InputError
+from forecastgen_latent.vae import LOG_VARIANCE_LIMIT, LatentBounds, NeuralDensity
+
+LOG_SCALE_RANGE = (-7.0, 5.0)
+
+
+class ConditionalVAE(NeuralDensity):
+    name = "cvae"
+    capabilities = frozenset({"forecast", "sample", "series"})
+
+    def __init__(self, context_length: int | None = None, latent_dim: int = 4, hidden_size: int = 128,
+                 beta: float = 1.0, max_epochs: int = 50, batch_size: int = 128,
+                 batches_per_epoch: int | None = 50, learning_rate: float = 1e-3, patience: int = 8,
+                 device: str = "auto", precision: str = "auto", seed: int = 0):
+        self._store_params(locals())
+
+    def fit(self, windows) -> ConditionalVAE:
+        """Learn p(future | past) from windows (n, length), one channel."""
+        self._fit_network(windows)
+        return self
+
+    def _likelihood_for(self, data: np.ndarray) -> str:
+        if data.ndim != 2 or data.shape[1] < 2:
+            raise InputError(f"{self.name}: give windows of one series as rows, shape (n, length) with "
+                             f"length >= 2; got {data.shape}")
+        if self.context_length is not None and not 0 < self.context_length < data.shape[1]:
+            raise InputError(f"{self.name}: context_length {self.context_length} leaves no past or no "
+                             f"future in windows of {data.shape[1]} steps")
+        return "gaussian"
+
+    def _build(self, shape: tuple[int, ...], likelihood: str) -> nn.Module:
+        return _ConditionalNetwork(shape[0], self.hidden_size, self.latent_dim)
+
+    def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
+        x = batch[0].float()
+        return -network.elbo(x, self.beta, self._training_mask(x)).mean()
+
+    def _training_mask(self, x: torch.Tensor) -> torch.Tensor:
+        """1 where a step is known: the first ``context_length`` steps, or a random prefix."""
+        length = x.shape[1]
+        if self.context_length is not None:
+            known = torch.full((len(x), 1), self.context_length, device=x.device)
+        else:
+            known = torch.randint(0, length, (len(x), 1), device=x.device)
+        return (torch.arange(length, device=x.device) < known).float()
+
+    # -- forecasting and sampling -----------------------------------------------------------
+    @torch.no_grad()
+    def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
+                      seed: int | None = None) -> np.ndarray:
+        """Futures of ``horizon`` steps after each row of ``past``: (batch, num_samples, horizon)."""
+        self._check_fitted()
+        past = np.asarray(past, dtype=np.float32)
+        length = self.shape_[0]
+        context = past.shape[1] if past.ndim == 2 else -1
+        if context < 0 or context + horizon > length or horizon < 1:
+            raise InputError(f"{self.name}: the past ({np.shape(past)}) and {horizon} future steps must "
+                             f"fit in the fitted windows of {length} steps, past shape (batch, steps)")
+        if self.context_length is not None and context != self.context_length:
+            raise InputError(f"{self.name}: fitted to forecast from {self.context_length} past steps, "
+                             f"got {context}; refit with context_length=None to complete any prefix")
+        generator = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
+        x = torch.zeros(len(past) * num_samples, length, device=self.device_)
+        x[:, :context] = torch.as_tensor(past, device=self.device_).repeat_interleave(num_samples, 0)
+        known = (torch.arange(length, device=self.device_) < context).float().expand_as(x)
+        z = torch.randn(len(x), self.latent_dim, generator=generator, device=self.device_)
+        mean, log_scale = self.network_.predictive(z, x, known)
+        noise = torch.randn(mean.shape, generator=generator, device=self.device_)
+        future = (mean + noise * log_scale.exp())[:, context:context + horizon]
+        return future.double().cpu().numpy().reshape(len(past), num_samples, horizon)
+
+    def sample(self, num_samples: int, seed: int | None = None) -> np.ndarray:
+        """Whole windows (num_samples, length): needs ``context_length=None`` (random splits)."""
+        self._check_fitted()
+        if self.context_length is not None:
+            raise InputError(f"{self.name}: fitted to forecast from {self.context_length} past steps, "
+                             "so it cannot draw whole windows; refit with context_length=None")
+        return self.sample_future(np.zeros((1, 0)), self.shape_[0], num_samples, seed)[0]
+
+    @torch.no_grad()
+    def log_likelihood(self, windows, context: int | None = None, samples: int = 100,
+                       seed: int | None = 0) -> np.ndarray:
+        """Importance-weighted estimate of log p(future | past) of each window, nats; the past is
+        the first ``context`` steps (default: ``context_length``)."""
+        x = self._items_tensor(windows)
+        context = self.context_length if context is None else context
+        if context is None or not 0 <= context < x.shape[1]:
+            raise InputError(f"{self.name}: say how many steps are known with context=, from 0 to "
+                             f"{x.shape[1] - 1}")
+        known = (torch.arange(x.shape[1], device=x.device) < context).float().expand_as(x)
+        generator = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
+        return torch.cat([self.network_.importance_weighted(chunk, samples, generator, mask)
+                          for chunk, mask in zip(x.split(256), known.split(256))]).double().cpu().numpy()
+
+
+class _ConditionalNetwork(LatentBounds):
+    """MLP encoder (window and mask) and decoder (z, known steps and mask)."""
+
+    def __init__(self, length: int, hidden: int, latent: int):
+        super().__init__()
+        self.encoder = _mlp(2 * length, hidden, 2 * latent)
+        self.decoder = _mlp(latent + 2 * length, hidden, 2 * length)
+
+    def posterior(self, x: torch.Tensor, known: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_variance = self.encoder(torch.cat([x, known], dim=-1)).chunk(2, dim=-1)
+        return mean, log_variance.clamp(-LOG_VARIANCE_LIMIT, LOG_VARIANCE_LIMIT)
+
+    def predictive(self, z: torch.Tensor, x: torch.Tensor, known: torch.Tensor):
+        """Each step's Gaussian mean and log scale given z and the known steps."""
+        mean, log_scale = self.decoder(torch.cat([z, x * known, known], dim=-1)).float().chunk(2, dim=-1)
+        return mean, log_scale.clamp(*LOG_SCALE_RANGE)
+
+    def reconstruction(self, x: torch.Tensor, z: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+        """log p(unknown steps | z, known steps), summed over the unknown steps."""
+        mean, log_scale = self.predictive(z, x, known)
+        log_density = -0.5 * ((x - mean) / log_scale.exp()).square() - log_scale - 0.5 * np.log(2 * np.pi)
+        return (log_density * (1.0 - known)).sum(-1)
+
+
+def _mlp(inputs: int, hidden: int, outputs: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(inputs, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                         nn.Linear(hidden, outputs))
