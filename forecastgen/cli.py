@@ -245,24 +245,32 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
 @click.option("--alpha", default=0.05, show_default=True, help="Significance level.",
               type=click.FloatRange(0, 1, min_open=True, max_open=True))
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG of the ACF and PACF.")
 @data_options
 def check(path, as_json, alpha, plot, **options):
-    """Autocorrelation check: can autoregressive models learn from these series?
+    """Autocorrelation check: can autoregressive models learn from these series or images?
 
     \b
-    Reports ACF and PACF, the Ljung-Box test, the seasonal period seen in the
-    data, a unit-root test, and a plain verdict per series.
+    Series: ACF and PACF, the Ljung-Box test, the seasonal period seen in the
+    data, a unit-root test, and a plain verdict per series. Images (a PNG folder,
+    .npz/.npy): the correlation of pixels with their left and upper neighbours
+    against a shuffled-pixel baseline, and a verdict for pixel models.
 
     \b
     Examples:
       forecastgen check examples/data/airline.csv --plot airline-acf.png
       forecastgen check stores.csv --json | jq '.[].has_autocorrelation'
+      forecastgen check ../shared/data/images/digits.npz
     """
+    if is_items_file(path):
+        if plot:
+            raise InputError("--plot draws the ACF and PACF of series; images get the verdict only")
+        check_images_file(path, as_json)
+        return
     from forecastgen.diagnostics import check as run_check
 
     reports = run_check(read_data(path, options), alpha=alpha)
@@ -276,6 +284,22 @@ def check(path, as_json, alpha, plot, **options):
         return
     for report in reports:
         click.echo(format_report(report))
+
+
+def check_images_file(path: str, as_json: bool) -> None:
+    from forecastgen.data.items import IMAGES, read_items
+    from forecastgen.diagnostics import check_images
+
+    images, kind = read_items(path)
+    if kind != IMAGES:
+        raise InputError(f"{path}: holds windows, not images; the check reads series from a CSV")
+    report = check_images(images)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    checked = f" ({report.images} checked at random)" if report.images < len(images) else ""
+    click.echo(f"{path}: {len(images)} images of shape {tuple(images.shape[1:])}{checked}\n"
+               f"  {report.verdict}")
 
 
 def format_report(report) -> str:

@@ -7,6 +7,12 @@ for seasonal data, at most a fifth of the series), the seasonal period visible i
 the ACF of the differenced series, and the augmented Dickey-Fuller test for a unit
 root; then it says in plain words whether autoregressive models have something to
 learn.
+
+Images get the spatial version (``check_images``): the correlation of each pixel with
+its left and its upper neighbour, against the same correlations after the pixels of
+each image are shuffled (a baseline with the same values and no structure). Pixel
+models (PixelCNN, PixelRNN) predict each pixel from the ones before it, so they need
+neighbours that tell something.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from forecastgen.data import as_series_set
+from forecastgen.errors import InputError
 
 ALPHA = 0.05
 
@@ -143,3 +150,70 @@ def p_text(p: float) -> str:
 def _rounded(values) -> list[float]:
     return [round(float(v), 4) for v in values]
 
+
+
+# -- images ----------------------------------------------------------------------------------
+SPATIAL_MARGIN = 0.1  # the least neighbour correlation above the shuffled baseline that counts
+SHUFFLES = 5
+MAX_CHECKED_IMAGES = 2000
+
+
+@dataclass
+class SpatialReport:
+    """The spatial autocorrelation check of a set of images."""
+
+    images: int
+    left_correlation: float
+    upper_correlation: float
+    shuffled_correlation: float
+    shuffled_spread: float
+    has_structure: bool
+    verdict: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_images(images, seed: int = 0) -> SpatialReport:
+    """Are neighbouring pixels correlated? ``images``: (n, channels, height, width), any scale."""
+    data = np.asarray(getattr(images, "images", images), dtype=np.float64)
+    if data.ndim != 4 or min(data.shape[2:]) < 2:
+        raise InputError(f"the spatial check needs images (n, channels, height, width) of at least "
+                         f"2x2 pixels, not shape {data.shape}")
+    rng = np.random.default_rng(seed)
+    if len(data) > MAX_CHECKED_IMAGES:
+        data = data[rng.choice(len(data), MAX_CHECKED_IMAGES, replace=False)]
+    left, upper = _neighbour_correlations(data)
+    shuffled = [np.mean(_neighbour_correlations(_shuffle_pixels(data, rng))) for _ in range(SHUFFLES)]
+    baseline, spread = float(np.mean(shuffled)), float(np.std(shuffled))
+    observed = min(left, upper)
+    has_structure = bool(observed > baseline + max(SPATIAL_MARGIN, 4 * spread))
+    if has_structure:
+        verdict = (f"Yes: neighbouring pixels are correlated (left {left:.2f}, upper {upper:.2f}, "
+                   f"against {baseline:.2f} with the pixels shuffled). Each pixel tells about the "
+                   "next, which is what pixel models learn from.")
+    else:
+        verdict = (f"No: neighbouring pixels are hardly correlated (left {left:.2f}, upper "
+                   f"{upper:.2f}, against {baseline:.2f} +- {spread:.2f} with the pixels shuffled). "
+                   "The images have no spatial structure for a pixel model to learn; a model of "
+                   "independent pixels (gmm with diag covariances) is as good.")
+    return SpatialReport(len(data), left, upper, baseline, spread, has_structure, verdict)
+
+
+def _neighbour_correlations(images: np.ndarray) -> tuple[float, float]:
+    """Pearson correlation of pixels with their left and their upper neighbours (0 if constant)."""
+    return (_correlation(images[..., :, 1:], images[..., :, :-1]),
+            _correlation(images[..., 1:, :], images[..., :-1, :]))
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.ravel() - a.mean(), b.ravel() - b.mean()
+    denominator = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / denominator) if denominator > 0 else 0.0
+
+
+def _shuffle_pixels(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    n, channels, height, width = images.shape
+    flat = images.reshape(n, channels, height * width)
+    order = rng.permuted(np.tile(np.arange(height * width), (n, 1)), axis=1)
+    return np.take_along_axis(flat, order[:, None, :], axis=2).reshape(images.shape)

@@ -31,7 +31,16 @@ import numpy as np
 import pandas as pd
 
 from forecastgen.errors import InputError, NotFittedError, NotSupportedError
-from forecastgen.interfaces import CAPABILITIES, FORECAST, LOG_PROB, SAMPLE, DensityModel, Model
+from forecastgen.interfaces import (
+    CAPABILITIES,
+    FORECAST,
+    IMAGES,
+    LOG_PROB,
+    SAMPLE,
+    SERIES,
+    DensityModel,
+    Model,
+)
 
 HORIZON = 6
 SAMPLES = 24
@@ -65,6 +74,25 @@ def example_windows(width: int = WINDOW) -> np.ndarray:
     values = example_series(length=144).to_numpy().T
     windows = np.concatenate([np.lib.stride_tricks.sliding_window_view(v, width) for v in values])
     return ((windows - windows.mean()) / windows.std()).astype(np.float32)
+
+
+def example_images(count: int = 48, side: int = 6, seed: int = 0) -> np.ndarray:
+    """Binary images (count, 1, side, side) in {0, 1}, each a filled rectangle: items with the
+    spatial structure image models need."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((count, 1, side, side), dtype=np.float32)
+    for image in images:
+        top, left = rng.integers(0, side - 1, size=2)
+        bottom, right = top + rng.integers(2, side + 1 - top), left + rng.integers(2, side + 1 - left)
+        image[0, top:bottom, left:right] = 1.0
+    return images
+
+
+def example_items(model: Model) -> np.ndarray:
+    """What a density model is fitted on in the checks: images for image-only models, else
+    windows."""
+    images_only = model.supports(IMAGES) and not model.supports(SERIES)
+    return example_images() if images_only else example_windows()
 
 
 # -- the checks --------------------------------------------------------------------------------
@@ -181,10 +209,13 @@ def check_log_prob(model: Model) -> None:
         return
     fitted = _fitted(model)
     if isinstance(fitted, DensityModel):
-        scores = np.asarray(fitted.log_prob(example_windows()[:16]))
+        scores = np.asarray(fitted.log_prob(example_items(model)[:16]))
         _require(scores.shape == (16,) and np.isfinite(scores).all(), model,
                  f"log_prob of 16 items gave {scores.shape} values, not 16 finite ones")
-        _check_density_integrates(model)
+        if model.supports(SERIES):
+            _check_density_integrates(model)
+        else:
+            _check_binary_images_sum_to_one(model)
         return
     data = example_series()
     scores = fitted.log_prob(data)
@@ -201,7 +232,7 @@ def check_sample(model: Model) -> None:
     fitted = _fitted(model)
     if isinstance(fitted, DensityModel):
         items = np.asarray(fitted.sample(5, seed=SEED))
-        expected = (5, *example_windows().shape[1:])
+        expected = (5, *example_items(model).shape[1:])
     else:
         items = np.asarray(fitted.sample(20, num_samples=5, seed=SEED))
         expected = (5, 20)
@@ -338,7 +369,7 @@ def _fitted(model: Model) -> Model:
 
 
 def _training_data(model: Model):
-    return example_windows() if isinstance(model, DensityModel) else example_series()
+    return example_items(model) if isinstance(model, DensityModel) else example_series()
 
 
 def _first_declared_use(model: Model) -> Callable[[], object] | None:
@@ -351,7 +382,7 @@ def _capability_uses(model: Model) -> dict[str, Callable[[], object]]:
         past = example_windows()[:2, :-HORIZON]
         return {FORECAST: lambda: model.sample_future(past, HORIZON, 4, seed=SEED),
                 SAMPLE: lambda: model.sample(4, seed=SEED),
-                LOG_PROB: lambda: model.log_prob(example_windows()[:4])}
+                LOG_PROB: lambda: model.log_prob(example_items(model)[:4])}
     return {FORECAST: lambda: model.predict(HORIZON, num_samples=4, seed=SEED),
             SAMPLE: lambda: model.sample(10, num_samples=2, seed=SEED),
             LOG_PROB: lambda: model.log_prob(example_series())}
@@ -407,6 +438,19 @@ def _check_density_integrates(model: Model) -> None:
     mass = float(np.trapezoid(np.exp(np.asarray(fitted.log_prob(grid), dtype=float)), grid[:, 0]))
     _require(abs(mass - 1.0) < 0.02, model, f"the density of one-dimensional items integrates to "
              f"{mass:.4f}, not 1: log_prob must be normalized")
+
+
+def _check_binary_images_sum_to_one(model: Model) -> None:
+    """A model of 2x2 binary images gives its 16 possible images probabilities that sum to one."""
+    try:
+        fitted = _clone(model).fit(example_images()[:, :, :2, :2])
+    except InputError:
+        return  # the model does not take 2x2 binary images
+    every_image = np.array([[[[(k >> 3) & 1, (k >> 2) & 1], [(k >> 1) & 1, k & 1]]] for k in range(16)],
+                           dtype=np.float32)
+    mass = float(np.exp(np.asarray(fitted.log_prob(every_image), dtype=float)).sum())
+    _require(abs(mass - 1.0) < 1e-4, model, f"the probabilities of the 16 binary 2x2 images sum to "
+             f"{mass:.6f}, not 1: log_prob must be normalized")
 
 
 def _equal(a, b) -> bool:

@@ -323,3 +323,28 @@ def test_fit_a_density_model_on_items_then_sample_grids_and_windows(tmp_path):
     assert (tmp_path / "w.png").exists()
     wrong = runner.invoke(cli, ["sample", str(tmp_path / "gmm"), "-o", str(tmp_path / "w.png")])
     assert wrong.exit_code == 2 and "not images" in wrong.stderr
+
+
+def test_check_images_then_fit_a_pixel_model_refusing_noise_unless_forced(tmp_path):
+    from forecastgen.testing import example_images
+
+    np.savez(tmp_path / "shapes.npz", images=example_images(count=60).astype(np.uint8))
+    noise = np.random.default_rng(0).integers(0, 2, size=(60, 6, 6)).astype(np.uint8)
+    np.savez(tmp_path / "noise.npz", images=noise)
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["check", str(tmp_path / "shapes.npz")])
+    assert checked.exit_code == 0 and "Yes: neighbouring pixels are correlated" in checked.output
+    flat = runner.invoke(cli, ["check", str(tmp_path / "noise.npz"), "--json"])
+    assert json.loads(flat.output)["has_structure"] is False
+    tiny = ["-p", "hidden_channels=8", "-p", "layers=2", "-p", "kernel_size=3", "-p", "max_epochs=1",
+            "-p", "batches_per_epoch=2"]
+    refused = runner.invoke(cli, ["fit", str(tmp_path / "noise.npz"), "-m", "pixelcnn", *tiny,
+                                  "-o", str(tmp_path / "never")])
+    assert refused.exit_code == 2 and "needs spatial autocorrelation" in refused.stderr
+    assert not (tmp_path / "never").exists()
+    forced = runner.invoke(cli, ["fit", str(tmp_path / "noise.npz"), "-m", "pixelcnn", *tiny, "--force",
+                                 "-o", str(tmp_path / "pixelcnn")])
+    assert forced.exit_code == 0, forced.output
+    grid = runner.invoke(cli, ["sample", str(tmp_path / "pixelcnn"), "-n", "4",
+                               "-o", str(tmp_path / "g.png")])
+    assert grid.exit_code == 0 and (tmp_path / "g.png").exists()

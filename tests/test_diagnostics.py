@@ -2,7 +2,9 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
+import forecastgen
 from forecastgen import check
 from forecastgen.diagnostics import detect_period
 
@@ -43,3 +45,20 @@ def test_detect_period_finds_a_hidden_cycle():
     t = np.arange(400)
     y = np.sin(2 * np.pi * t / 9) + 0.3 * rng.normal(size=400)
     assert detect_period(y, 40) == 9
+
+
+def test_spatial_check_tells_structured_images_from_shuffled_ones():
+    from forecastgen.diagnostics import check_images
+    from forecastgen.testing import example_images
+
+    shapes = example_images(count=200)
+    report = check_images(shapes)
+    assert report.has_structure and report.left_correlation > 0.4 and report.upper_correlation > 0.4
+    assert abs(report.shuffled_correlation) < 0.1 and "Yes" in report.verdict
+    rng = np.random.default_rng(0)
+    shuffled = rng.permuted(shapes.reshape(200, -1), axis=1).reshape(shapes.shape)
+    flat = check_images(shuffled)
+    assert not flat.has_structure and flat.verdict.startswith("No") and "gmm" in flat.verdict
+    assert not check_images(np.ones((10, 1, 4, 4))).has_structure  # constant: nothing to learn
+    with pytest.raises(forecastgen.InputError, match="at least 2x2"):
+        check_images(np.zeros((10, 1, 1, 5)))

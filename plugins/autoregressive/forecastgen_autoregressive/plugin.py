@@ -18,3 +18,10 @@ def register_models(register):
         capabilities=frozenset({"forecast", "log_prob", "series"}),
         summary="dilated causal convolutions (WaveNet) with a likelihood head, cached sampling",
         test_params={"channels": 8, "num_layers": 3, "max_epochs": 2, "batches_per_epoch": 4}))
+    register(ModelSpec(
+        name="pixelcnn", factory="forecastgen_autoregressive.pixelcnn:PixelCNN",
+        kind="density", family="autoregressive",
+        capabilities=frozenset({"sample", "log_prob", "images"}),
+        summary="gated PixelCNN over pixel levels: exact log-likelihood, cached sampling, completion",
+        test_params={"hidden_channels": 8, "layers": 2, "kernel_size": 3, "max_epochs": 2,
+                     "batches_per_epoch": 3, "force": True}))
