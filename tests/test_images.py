@@ -94,3 +94,13 @@ def test_score_command(tmp_path):
     assert abs(scores["mmd"]) < 0.05
     missing = runner.invoke(cli, ["score", str(tmp_path / "nope.npy"), str(tmp_path / "synth.npy")])
     assert missing.exit_code == 2 and "no such file" in missing.stderr
+
+
+def test_one_image_writes_at_its_own_size_and_reads_back_as_one_png(tmp_path):
+    from forecastgen.data.images import write_image
+
+    image = np.arange(12).reshape(1, 3, 4) / 11
+    write_image(image, tmp_path / "one.png")
+    back = read_images(tmp_path / "one.png")
+    assert back.images.shape == (1, 1, 3, 4) and back.levels == 256
+    np.testing.assert_allclose(back.scaled()[0], image, atol=0.5 / 255)

@@ -53,10 +53,12 @@ class ImageSet:
 
 def read_images(path: str | Path, levels: int | None = None) -> ImageSet:
     """Images from a ``.npz`` (key ``images``, or its only array; ``labels`` when present),
-    a ``.npy`` array, or a folder of ``.png`` files (sorted by name)."""
+    a ``.npy`` array, a folder of ``.png`` files (sorted by name) or one ``.png``."""
     path = Path(path)
     if path.is_dir():
         images, labels = _read_png_folder(path), None
+    elif path.suffix == ".png" and path.exists():
+        images, labels = _read_pngs([path]), None
     elif not path.exists():
         raise InputError(f"{path}: no such file or folder; check the path")
     elif path.suffix == ".npz":
@@ -64,18 +66,16 @@ def read_images(path: str | Path, levels: int | None = None) -> ImageSet:
     elif path.suffix == ".npy":
         images, labels = load_array(path), None
     else:
-        raise InputError(f"{path}: images are read from .npz, .npy or a folder of .png files")
+        raise InputError(f"{path}: images are read from .npz, .npy, .png or a folder of .png files")
     images = _channels_first(np.asarray(images), path)
     _check_values(images, path)
-    default_levels = 256 if path.is_dir() else _levels(images)  # PNGs are 8-bit
+    default_levels = 256 if path.is_dir() or path.suffix == ".png" else _levels(images)  # 8-bit PNGs
     return ImageSet(images, levels or default_levels, labels, str(path))
 
 
 def write_image_grid(images: np.ndarray, path: str | Path, levels: int | None = None,
                      columns: int | None = None) -> Path:
     """Tile (n, channels, h, w) images into one PNG (atomically), small ones enlarged."""
-    from PIL import Image
-
     images = _channels_first(np.asarray(images), Path(path))
     scaled = images.astype(np.float64) / (levels - 1) if levels else images.astype(np.float64)
     n, channels, height, width = scaled.shape
@@ -89,8 +89,22 @@ def write_image_grid(images: np.ndarray, path: str | Path, levels: int | None = 
         left = gap + (index % columns) * (width * zoom + gap)
         enlarged = image.transpose(1, 2, 0).repeat(zoom, axis=0).repeat(zoom, axis=1)
         canvas[top:top + height * zoom, left:left + width * zoom] = enlarged
+    return _write_png(canvas, path)
+
+
+def write_image(image: np.ndarray, path: str | Path, levels: int | None = None) -> Path:
+    """One (channels, h, w) image as a PNG of its own size (atomically)."""
+    image = np.asarray(image, dtype=np.float64)
+    scaled = image / (levels - 1) if levels else image
+    return _write_png(np.clip(scaled, 0.0, 1.0).transpose(1, 2, 0), path)
+
+
+def _write_png(canvas: np.ndarray, path: str | Path) -> Path:
+    """(h, w, channels) values in [0, 1] as an 8-bit PNG."""
+    from PIL import Image
+
     pixels = np.round(canvas * 255).astype(np.uint8)
-    pixels = pixels[:, :, 0] if channels == 1 else pixels[:, :, :3]
+    pixels = pixels[:, :, 0] if pixels.shape[2] == 1 else pixels[:, :, :3]
     path = Path(path)
     with atomic_path(path) as temporary:
         Image.fromarray(pixels).save(temporary, format="PNG")
@@ -110,11 +124,15 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _read_png_folder(folder: Path) -> np.ndarray:
-    from PIL import Image
-
     files = sorted(folder.glob("*.png"))
     if not files:
         raise InputError(f"{folder}: no .png files in this folder")
+    return _read_pngs(files)
+
+
+def _read_pngs(files: list[Path]) -> np.ndarray:
+    from PIL import Image
+
     images = []
     for file in files:
         try:

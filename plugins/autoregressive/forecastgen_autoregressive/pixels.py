@@ -28,7 +28,7 @@ from forecastgen.engine.device import resolve_device
 from forecastgen.engine.seeding import seed_everything
 from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
 from forecastgen.errors import InputError
-from forecastgen.interfaces import DensityModel
+from forecastgen.interfaces import LOG_PROB, SAMPLE, DensityModel
 from forecastgen.progress import track
 
 MAX_LEVELS = 256
@@ -63,7 +63,7 @@ class PixelModel(DensityModel):
         return self
 
     def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
-        """Negative log-likelihood, nats per image."""
+        """Negative log-likelihood, nats per image (given the condition the network derives)."""
         pixels, labels = batch
         logits = network(pixels.float(), labels if self.conditional else None)
         return cross_entropy(logits.float(), pixels[:, 0], reduction="sum") / len(pixels)
@@ -90,9 +90,18 @@ class PixelModel(DensityModel):
                              "Pass force=True (--force) to fit anyway.")
 
     # -- scores -----------------------------------------------------------------------------
-    @torch.no_grad()
     def log_prob(self, images, labels=None) -> np.ndarray:
         """The exact log-probability of each image (nats)."""
+        self._require(LOG_PROB)
+        return self._log_probability(images, labels)
+
+    def bits_per_dim(self, images, labels=None) -> float:
+        """Mean negative log-likelihood in bits per pixel."""
+        return float(-self._log_probability(images, labels).mean() / (np.prod(self.shape_) * np.log(2)))
+
+    @torch.no_grad()
+    def _log_probability(self, images, labels=None) -> np.ndarray:
+        """Each image's log-probability under the network (given what it conditions on), nats."""
         self._check_fitted()
         pixels = self._pixels(images)
         classes = self._labels(labels, len(pixels))
@@ -105,14 +114,11 @@ class PixelModel(DensityModel):
             scores.append(picked.sum(dim=(1, 2, 3)).double())
         return torch.cat(scores).cpu().numpy()
 
-    def bits_per_dim(self, images, labels=None) -> float:
-        """Mean negative log-likelihood in bits per pixel."""
-        return float(-self.log_prob(images, labels).mean() / (np.prod(self.shape_) * np.log(2)))
-
     # -- sampling ---------------------------------------------------------------------------
     def sample(self, num_samples: int, seed: int | None = None, labels=None, cached: bool = True,
                progress: bool = False) -> np.ndarray:
         """New images (num_samples, 1, h, w) in [0, 1]; ``labels``: one class or one per image."""
+        self._require(SAMPLE)
         self._check_fitted()
         known = np.zeros((num_samples, *self.shape_), dtype=bool)
         start = np.zeros((num_samples, *self.shape_), dtype=np.int64)
@@ -129,8 +135,10 @@ class PixelModel(DensityModel):
         return self._generate(pixels, known, labels, seed, cached, progress=False)
 
     @torch.no_grad()
-    def _generate(self, pixels, known, labels, seed, cached: bool, progress: bool) -> np.ndarray:
-        count, (_, height, width) = len(pixels), self.shape_
+    def _generate(self, pixels, known, labels, seed, cached: bool, progress: bool,
+                  context: dict | None = None) -> np.ndarray:
+        """Raster-order sampling of the unknown pixels; ``context``: more network inputs."""
+        count, (_, height, width), context = len(pixels), pixels.shape[1:], context or {}
         classes = self._labels(labels, count)
         generator = torch.Generator().manual_seed(0 if seed is None else seed)
         uniforms = torch.rand((count, height, width), generator=generator, dtype=torch.float64)
@@ -139,9 +147,9 @@ class PixelModel(DensityModel):
         known = torch.as_tensor(np.ascontiguousarray(known), device=self.device_)
         uniforms = uniforms.to(self.device_)
         if cached and hasattr(self.network_, "cached_sampler"):
-            sampler = self.network_.cached_sampler(x, classes)
+            sampler = self.network_.cached_sampler(x, classes, **context)
         else:
-            sampler = NaiveSampler(self.network_, classes)
+            sampler = NaiveSampler(self.network_, classes, context)
         rows = track(range(height), height, "sampling") if progress else range(height)
         for row in rows:
             for column in range(width):
@@ -190,11 +198,11 @@ class PixelModel(DensityModel):
 class NaiveSampler:
     """The whole network on the image so far, once per pixel."""
 
-    def __init__(self, network: nn.Module, labels: torch.Tensor | None):
-        self.network, self.labels = network, labels
+    def __init__(self, network: nn.Module, labels: torch.Tensor | None, context: dict | None = None):
+        self.network, self.labels, self.context = network, labels, context or {}
 
     def logits(self, x: torch.Tensor, row: int, column: int) -> torch.Tensor:
-        return self.network(x, self.labels)[:, :, row, column]
+        return self.network(x, self.labels, **self.context)[:, :, row, column]
 
 
 def inverse_cdf(logits: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:

@@ -25,3 +25,16 @@ def register_models(register):
         summary="gated PixelCNN over pixel levels: exact log-likelihood, cached sampling, completion",
         test_params={"hidden_channels": 8, "layers": 2, "kernel_size": 3, "max_epochs": 2,
                      "batches_per_epoch": 3, "force": True}))
+    register(ModelSpec(
+        name="pixelrnn", factory="forecastgen_autoregressive.pixelrnn:PixelRNN",
+        kind="density", family="autoregressive",
+        capabilities=frozenset({"sample", "log_prob", "images"}),
+        summary="PixelRNN with Row LSTM layers over pixel levels: exact log-likelihood, completion",
+        test_params={"hidden_channels": 8, "layers": 1, "max_epochs": 2, "batches_per_epoch": 3,
+                     "force": True}))
+    register(ModelSpec(
+        name="pixelcnn-sr", factory="forecastgen_autoregressive.superres:SuperResolutionPixelCNN",
+        kind="density", family="autoregressive", capabilities=frozenset({"images"}),
+        summary="super-resolution: a gated PixelCNN conditioned on the 2x smaller image (upscale)",
+        test_params={"hidden_channels": 8, "layers": 2, "kernel_size": 3, "condition_channels": 4,
+                     "max_epochs": 2, "batches_per_epoch": 3, "force": True}))

@@ -1,0 +1,104 @@
+"""``pixelcnn-sr``: super-resolution by a PixelCNN conditioned on the low-resolution image.
+
+Dahl, Norouzi & Shlens (2017), "Pixel Recursive Super Resolution", ICCV: a
+conditioning network reads the low-resolution image and a PixelCNN prior draws the
+high-resolution pixels one by one in raster order, so the coarse shape comes from the
+condition and the details from the autoregressive model. Here the condition is the
+low-resolution image enlarged 2x (nearest neighbour) and passed through a few plain
+convolutions (it is known in full, so it needs no mask); its features add to every
+gate of a gated PixelCNN (``forecastgen_autoregressive.pixelcnn``), and sampling uses
+the same cached sampler.
+
+Training pairs are the training images and their 2x2-block means (rounded to the
+levels), so ``fit`` needs only the high-resolution images. ``upscale(low, factor=2)``
+samples a 2x image; ``factor=4`` chains two 2x steps (the first runs at half the
+trained size: the networks are fully convolutional). ``conditional_log_prob`` is
+log p(image | its downsampled copy), exact, in nats; there is no unconditional
+likelihood or sampling (``log_prob`` and ``sample`` are not declared).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.functional import avg_pool2d, interpolate
+
+from forecastgen.errors import InputError
+from forecastgen_autoregressive.pixelcnn import GatedPixelCNN
+from forecastgen_autoregressive.pixels import PixelModel, as_pixels
+
+
+class SuperResolutionPixelCNN(PixelModel):
+    name = "pixelcnn-sr"
+    capabilities = frozenset({"images"})  # its likelihood is conditional: conditional_log_prob
+    conditional = False  # on the low-resolution image, not on classes
+
+    def __init__(self, levels: int | None = None, hidden_channels: int = 64, layers: int = 6,
+                 kernel_size: int = 5, condition_channels: int = 32, max_epochs: int = 30,
+                 batch_size: int = 64, batches_per_epoch: int | None = 50, learning_rate: float = 3e-3,
+                 patience: int = 5, force: bool = False, device: str = "auto", precision: str = "auto",
+                 seed: int = 0):
+        self._store_params(locals())
+
+    def fit(self, images, labels=None) -> SuperResolutionPixelCNN:
+        """Learn p(image | its 2x downsampled copy) from high-resolution images (even sides)."""
+        shape = np.shape(getattr(images, "images", images))
+        if len(shape) < 3 or shape[-1] % 2 or shape[-2] % 2:
+            raise InputError(f"{self.name}: the training images need even sides (they are "
+                             f"downsampled 2x for the pairs); got shape {shape}")
+        return super().fit(images, labels)
+
+    def _build(self, levels: int, classes: int) -> nn.Module:
+        return SuperResolutionNetwork(levels, self.hidden_channels, self.layers, self.kernel_size,
+                                      self.condition_channels)
+
+    def conditional_log_prob(self, images) -> np.ndarray:
+        """log p(image | its 2x downsampled copy) of each image, exact, nats (``bits_per_dim``
+        gives the same per pixel, in bits)."""
+        return self._log_probability(images)
+
+    def upscale(self, images, factor: int = 2, seed: int | None = None, cached: bool = True) -> np.ndarray:
+        """Images ``factor`` (2 or 4) times larger, in [0, 1]: sampled given each input image."""
+        self._check_fitted()
+        if factor not in (2, 4):
+            raise InputError(f"{self.name}: factor must be 2 or 4 (two 2x steps), not {factor}")
+        low, _ = as_pixels(images, self.levels_, self.name)
+        for step in range(factor // 2):
+            start = np.zeros((len(low), 1, 2 * low.shape[2], 2 * low.shape[3]), dtype=np.int64)
+            context = {"low": torch.as_tensor(low, device=self.device_).float()}
+            step_seed = None if seed is None else seed + step
+            high = self._generate(start, np.zeros(start.shape, dtype=bool), None, step_seed, cached,
+                                  progress=False, context=context)
+            low = np.rint(high * (self.levels_ - 1)).astype(np.int64)
+        return low / (self.levels_ - 1)
+
+
+class SuperResolutionNetwork(nn.Module):
+    """A gated PixelCNN whose gates also see features of the low-resolution image."""
+
+    def __init__(self, levels: int, hidden: int, layers: int, kernel: int, condition_channels: int):
+        super().__init__()
+        self.levels = levels
+        self.pixelcnn = GatedPixelCNN(levels, hidden, layers, kernel, condition_channels=condition_channels)
+        self.condition = nn.Sequential(
+            nn.Conv2d(1, condition_channels, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(condition_channels, condition_channels, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(condition_channels, condition_channels, 3, padding=1))
+
+    def features(self, low: torch.Tensor) -> torch.Tensor:
+        enlarged = interpolate(low.float() / (self.levels - 1) * 2.0 - 1.0, scale_factor=2, mode="nearest")
+        return self.condition(enlarged.to(next(self.parameters()).dtype))
+
+    def forward(self, x, labels=None, low=None):
+        """Logits of ``x`` given ``low`` (default: ``x`` downsampled, as in training)."""
+        low = downsample(x, self.levels) if low is None else low
+        return self.pixelcnn(x, labels, self.features(low))
+
+    def cached_sampler(self, x, labels=None, low=None):
+        return self.pixelcnn.cached_sampler(x, labels, self.features(low))
+
+
+def downsample(x: torch.Tensor, levels: int) -> torch.Tensor:
+    """Means of 2x2 blocks of pixel levels, rounded to a level."""
+    return avg_pool2d(x.float(), 2).round().clamp(0, levels - 1)
