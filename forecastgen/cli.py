@@ -543,7 +543,9 @@ def sample(model_dir, num_samples, output, seed, plot):
               help="2x, or 4x as two 2x steps.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--naive", is_flag=True, help="Sample without the cache (slow; for comparison).")
-def upscale(model_dir, images, output, factor, seed, naive):
+@click.option("--consistent/--free", default=True, show_default=True,
+              help="Keep each 2x2 block's mean on the small pixel, or sample the model as it is.")
+def upscale(model_dir, images, output, factor, seed, naive, consistent):
     """Enlarge IMAGES 2x or 4x with a saved super-resolution model (fit -m pixelcnn-sr).
 
     IMAGES is one .png, a folder of PNGs, or a .npz/.npy batch; their pixel levels are
@@ -569,7 +571,7 @@ def upscale(model_dir, images, output, factor, seed, naive):
     small = read_images(images)
     levels = model.levels_
     pixels = np.rint(small.scaled() * (levels - 1)).astype(np.int64)
-    large = model.upscale(pixels, factor=int(factor), seed=seed, cached=not naive)
+    large = model.upscale(pixels, factor=int(factor), seed=seed, cached=not naive, consistent=consistent)
     suffix = output.rsplit(".", 1)[-1].lower()
     if suffix == "png":
         if len(large) == 1:

@@ -13,10 +13,11 @@ import copy
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
+import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset
+from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset, TensorDataset
 
 from forecastgen.engine.device import resolve_device
 from forecastgen.engine.distributed import Distributed, from_environment
@@ -38,6 +39,22 @@ class TrainingConfig:
     device: str = "auto"
     precision: str = "auto"
     seed: int = 0
+
+    @classmethod
+    def from_params(cls, params: dict) -> TrainingConfig:
+        """The settings found among a model's parameters (``max_epochs``, ``batch_size``...);
+        the rest keep their defaults."""
+        return cls(**{f.name: params[f.name] for f in fields(cls) if f.name in params})
+
+
+def held_out_split(arrays, seed: int, share: int = 10) -> tuple[Dataset, Dataset]:
+    """Items (rows of each array) for training and a random ``1 / share`` held out for early
+    stopping (at least one), the same split for a seed."""
+    count = len(arrays[0])
+    order = np.random.default_rng(seed).permutation(count)
+    held = max(1, count // share)
+    return tuple(TensorDataset(*(torch.as_tensor(array[part]) for array in arrays))
+                 for part in (order[held:], order[:held]))
 
 
 @dataclass

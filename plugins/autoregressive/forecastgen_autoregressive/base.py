@@ -68,10 +68,7 @@ class AutoregressiveForecaster(SequenceGenerator):
         return self
 
     def _training_config(self) -> TrainingConfig:
-        return TrainingConfig(
-            max_epochs=self.max_epochs, batch_size=self.batch_size,
-            batches_per_epoch=self.batches_per_epoch, learning_rate=self.learning_rate,
-            patience=self.patience, device=self.device, precision=self.precision, seed=self.seed)
+        return TrainingConfig.from_params(self.get_params())
 
     def _check_data(self, data: SeriesSet, head, reports: list) -> None:
         if head.mean_scaling:

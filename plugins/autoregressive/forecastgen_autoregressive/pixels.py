@@ -20,13 +20,12 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn.functional import cross_entropy, log_softmax
-from torch.utils.data import TensorDataset
 
 from forecastgen.data.items import as_item_array
 from forecastgen.diagnostics import check_images
 from forecastgen.engine.device import resolve_device
 from forecastgen.engine.seeding import seed_everything
-from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
+from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory, held_out_split
 from forecastgen.errors import InputError
 from forecastgen.interfaces import LOG_PROB, SAMPLE, DensityModel
 from forecastgen.progress import track
@@ -49,14 +48,8 @@ class PixelModel(DensityModel):
         seed_everything(self.seed)
         classes = int(labels.max()) + 1 if self.conditional else 0
         network = self._build(levels, classes)
-        order = np.random.default_rng(self.seed).permutation(len(pixels))
-        held_out = max(1, len(pixels) // 10)
-        train, held = (TensorDataset(torch.as_tensor(pixels[part]), torch.as_tensor(labels[part]))
-                       for part in (order[held_out:], order[:held_out]))
-        trainer = Trainer(TrainingConfig(
-            max_epochs=self.max_epochs, batch_size=self.batch_size,
-            batches_per_epoch=self.batches_per_epoch, learning_rate=self.learning_rate,
-            patience=self.patience, device=self.device, precision=self.precision, seed=self.seed))
+        train, held = held_out_split((pixels, labels), self.seed)
+        trainer = Trainer(TrainingConfig.from_params(self.get_params()))
         self.history_: TrainingHistory = trainer.fit(network, self._loss, train, held)
         self.network_, self.device_ = network.eval(), trainer.device
         self.levels_, self.classes_, self.shape_ = levels, classes, tuple(pixels.shape[1:])
@@ -136,8 +129,9 @@ class PixelModel(DensityModel):
 
     @torch.no_grad()
     def _generate(self, pixels, known, labels, seed, cached: bool, progress: bool,
-                  context: dict | None = None) -> np.ndarray:
-        """Raster-order sampling of the unknown pixels; ``context``: more network inputs."""
+                  context: dict | None = None, restrict=None) -> np.ndarray:
+        """Raster-order sampling of the unknown pixels; ``context``: more network inputs;
+        ``restrict(logits, x, row, column)``: logits with impossible levels set to -inf."""
         count, (_, height, width), context = len(pixels), pixels.shape[1:], context or {}
         classes = self._labels(labels, count)
         generator = torch.Generator().manual_seed(0 if seed is None else seed)
@@ -154,6 +148,8 @@ class PixelModel(DensityModel):
         for row in rows:
             for column in range(width):
                 logits = sampler.logits(x, row, column)
+                if restrict is not None:
+                    logits = restrict(logits, x, row, column)
                 drawn = inverse_cdf(logits, uniforms[:, row, column]).to(dtype)
                 x[:, 0, row, column] = torch.where(known[:, 0, row, column], x[:, 0, row, column], drawn)
         return (x.double() / (self.levels_ - 1)).cpu().numpy()

@@ -12,7 +12,11 @@ the same cached sampler.
 Training pairs are the training images and their 2x2-block means (rounded to the
 levels), so ``fit`` needs only the high-resolution images. ``upscale(low, factor=2)``
 samples a 2x image; ``factor=4`` chains two 2x steps (the first runs at half the
-trained size: the networks are fully convolutional). ``conditional_log_prob`` is
+trained size: the networks are fully convolutional). With ``consistent=True`` (the
+default) the last pixel of each 2x2 block is drawn only from the levels that keep the
+block's mean on the small image's pixel (the nearest reachable when none does): the
+model's categorical conditioned on what is known, since a real large image always
+averages back to its small copy. ``consistent=False`` samples the model as it is. ``conditional_log_prob`` is
 log p(image | its downsampled copy), exact, in nats; there is no unconditional
 likelihood or sampling (``log_prob`` and ``sample`` are not declared).
 """
@@ -58,7 +62,8 @@ class SuperResolutionPixelCNN(PixelModel):
         gives the same per pixel, in bits)."""
         return self._log_probability(images)
 
-    def upscale(self, images, factor: int = 2, seed: int | None = None, cached: bool = True) -> np.ndarray:
+    def upscale(self, images, factor: int = 2, seed: int | None = None, cached: bool = True,
+                consistent: bool = True) -> np.ndarray:
         """Images ``factor`` (2 or 4) times larger, in [0, 1]: sampled given each input image."""
         self._check_fitted()
         if factor not in (2, 4):
@@ -68,8 +73,9 @@ class SuperResolutionPixelCNN(PixelModel):
             start = np.zeros((len(low), 1, 2 * low.shape[2], 2 * low.shape[3]), dtype=np.int64)
             context = {"low": torch.as_tensor(low, device=self.device_).float()}
             step_seed = None if seed is None else seed + step
+            restrict = block_mean_restriction(context["low"], self.levels_) if consistent else None
             high = self._generate(start, np.zeros(start.shape, dtype=bool), None, step_seed, cached,
-                                  progress=False, context=context)
+                                  progress=False, context=context, restrict=restrict)
             low = np.rint(high * (self.levels_ - 1)).astype(np.int64)
         return low / (self.levels_ - 1)
 
@@ -97,6 +103,23 @@ class SuperResolutionNetwork(nn.Module):
 
     def cached_sampler(self, x, labels=None, low=None):
         return self.pixelcnn.cached_sampler(x, labels, self.features(low))
+
+
+def block_mean_restriction(low: torch.Tensor, levels: int):
+    """A sampling restriction: the last pixel of each 2x2 block may only take the levels whose
+    block mean (rounded as ``downsample`` rounds) is nearest the small image's pixel."""
+    candidates = torch.arange(levels, device=low.device, dtype=torch.float64)
+
+    def restrict(logits: torch.Tensor, x: torch.Tensor, row: int, column: int) -> torch.Tensor:
+        if row % 2 == 0 or column % 2 == 0:
+            return logits
+        block = x[:, 0, row - 1:row + 1, column - 1:column + 1].double()
+        others = block.sum(dim=(1, 2)) - block[:, 1, 1]
+        means = ((others[:, None] + candidates[None]) / 4).round()
+        gap = (means - low[:, 0, row // 2, column // 2, None].double()).abs()
+        return logits.masked_fill(gap > gap.min(dim=1, keepdim=True).values, -torch.inf)
+
+    return restrict
 
 
 def downsample(x: torch.Tensor, levels: int) -> torch.Tensor:

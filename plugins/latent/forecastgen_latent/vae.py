@@ -25,12 +25,11 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn.functional import binary_cross_entropy_with_logits
-from torch.utils.data import TensorDataset
 
 from forecastgen.data.items import as_item_array
 from forecastgen.engine.device import resolve_device
 from forecastgen.engine.seeding import seed_everything
-from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
+from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory, held_out_split
 from forecastgen.errors import InputError
 from forecastgen.interfaces import DensityModel
 
@@ -49,14 +48,8 @@ class NeuralDensity(DensityModel):
         likelihood = self._likelihood_for(data)
         seed_everything(self.seed)
         network = self._build(data.shape[1:], likelihood)
-        order = np.random.default_rng(self.seed).permutation(len(data))
-        held_out = max(1, len(data) // 10)
-        train, held = (TensorDataset(torch.as_tensor(data[part])) for part in
-                       (order[held_out:], order[:held_out]))
-        trainer = Trainer(TrainingConfig(
-            max_epochs=self.max_epochs, batch_size=self.batch_size,
-            batches_per_epoch=self.batches_per_epoch, learning_rate=self.learning_rate,
-            patience=self.patience, device=self.device, precision=self.precision, seed=self.seed))
+        train, held = held_out_split((data,), self.seed)
+        trainer = Trainer(TrainingConfig.from_params(self.get_params()))
         self.history_: TrainingHistory = trainer.fit(network, self._loss, train, held)
         self.network_, self.shape_, self.likelihood_ = network.eval(), tuple(data.shape[1:]), likelihood
         self.device_ = trainer.device
