@@ -13,10 +13,10 @@ Training pairs are the training images and their 2x2-block means (rounded to the
 levels), so ``fit`` needs only the high-resolution images. ``upscale(low, factor=2)``
 samples a 2x image; ``factor=4`` chains two 2x steps (the first runs at half the
 trained size: the networks are fully convolutional). With ``consistent=True`` (the
-default) the last pixel of each 2x2 block is drawn only from the levels that keep the
-block's mean on the small image's pixel (the nearest reachable when none does): the
-model's categorical conditioned on what is known, since a real large image always
-averages back to its small copy. ``consistent=False`` samples the model as it is. ``conditional_log_prob`` is
+default) each pixel of a 2x2 block is drawn only from the levels after which the block
+can still average back to the small image's pixel: the model's categorical conditioned
+on what is known, since a real large image always averages back to its small copy.
+``consistent=False`` samples the model as it is. ``conditional_log_prob`` is
 log p(image | its downsampled copy), exact, in nats; there is no unconditional
 likelihood or sampling (``log_prob`` and ``sample`` are not declared).
 """
@@ -106,18 +106,26 @@ class SuperResolutionNetwork(nn.Module):
 
 
 def block_mean_restriction(low: torch.Tensor, levels: int):
-    """A sampling restriction: the last pixel of each 2x2 block may only take the levels whose
-    block mean (rounded as ``downsample`` rounds) is nearest the small image's pixel."""
+    """A sampling restriction: each pixel of a 2x2 block may only take the levels after which
+    the block can still average back to the small image's pixel (its sum within
+    4 * small +- 1, which ``downsample`` rounds to the small pixel); the block's last pixel
+    takes the levels whose mean comes nearest."""
     candidates = torch.arange(levels, device=low.device, dtype=torch.float64)
 
     def restrict(logits: torch.Tensor, x: torch.Tensor, row: int, column: int) -> torch.Tensor:
-        if row % 2 == 0 or column % 2 == 0:
-            return logits
-        block = x[:, 0, row - 1:row + 1, column - 1:column + 1].double()
-        others = block.sum(dim=(1, 2)) - block[:, 1, 1]
-        means = ((others[:, None] + candidates[None]) / 4).round()
-        gap = (means - low[:, 0, row // 2, column // 2, None].double()).abs()
-        return logits.masked_fill(gap > gap.min(dim=1, keepdim=True).values, -torch.inf)
+        position = 2 * (row % 2) + column % 2  # raster order within the block
+        top, left = row - row % 2, column - column % 2
+        drawn = x[:, 0, top:top + 2, left:left + 2].double().reshape(len(x), 4)[:, :position]
+        sums = drawn.sum(dim=1, keepdim=True) + candidates[None]
+        target = low[:, 0, row // 2, column // 2, None].double()
+        if position == 3:
+            gap = ((sums / 4).round() - target).abs()
+            allowed = gap == gap.min(dim=1, keepdim=True).values
+        else:
+            most = sums + (3 - position) * (levels - 1)
+            allowed = (most >= 4 * target - 1) & (sums <= 4 * target + 1)
+            allowed |= ~allowed.any(dim=1, keepdim=True)  # none: leave the pixel free
+        return logits.masked_fill(~allowed, -torch.inf)
 
     return restrict
 
