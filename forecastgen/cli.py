@@ -503,7 +503,12 @@ def sample(model_dir, num_samples, output, seed, plot):
     from forecastgen.output import atomic_path
 
     model = load_checkpoint(model_dir)
+    if plot and model.supports("images") and not model.supports("series"):
+        raise InputError("--plot draws sampled windows; this model samples images: write them "
+                         "to a .png output instead")
     items = np.asarray(model.sample(num_samples, seed=seed), dtype=np.float64)
+    if plot and items.ndim == 4:
+        raise InputError("--plot draws sampled windows; images go to a .png output instead")
     suffix = output.rsplit(".", 1)[-1].lower()
     if suffix == "png":
         if items.ndim != 4:
@@ -528,8 +533,6 @@ def sample(model_dir, num_samples, output, seed, plot):
     if plot:
         from forecastgen.plotting import plot_windows
 
-        if items.ndim == 4:
-            raise InputError("--plot draws windows; images go to a .png output instead")
         plot_windows(items, plot)
     click.echo(f"note: wrote {num_samples} samples of shape {items.shape[1:]} to {output}", err=True)
 

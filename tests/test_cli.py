@@ -312,6 +312,10 @@ def test_fit_a_density_model_on_items_then_sample_grids_and_windows(tmp_path):
     assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     arrays = runner.invoke(cli, ["sample", str(tmp_path / "vae"), "-n", "5", "-o", str(tmp_path / "s.npz")])
     assert arrays.exit_code == 0 and np.load(tmp_path / "s.npz")["images"].shape == (5, 1, 8, 8)
+    plotted = runner.invoke(cli, ["sample", str(tmp_path / "vae"), "-o", str(tmp_path / "g2.png"),
+                                  "--plot", str(tmp_path / "p.png")])
+    assert plotted.exit_code == 2 and "draws sampled windows" in plotted.stderr
+    assert not (tmp_path / "g2.png").exists()  # refused before anything is written
 
     np.save(tmp_path / "windows.npy", rng.normal(size=(200, 12)))
     runner.invoke(cli, ["fit", str(tmp_path / "windows.npy"), "-m", "gmm", "-p", "n_components=2",
@@ -348,3 +352,6 @@ def test_check_images_then_fit_a_pixel_model_refusing_noise_unless_forced(tmp_pa
     grid = runner.invoke(cli, ["sample", str(tmp_path / "pixelcnn"), "-n", "4",
                                "-o", str(tmp_path / "g.png")])
     assert grid.exit_code == 0 and (tmp_path / "g.png").exists()
+    plotted = runner.invoke(cli, ["sample", str(tmp_path / "pixelcnn"), "-o", str(tmp_path / "h.png"),
+                                  "--plot", str(tmp_path / "p.png")])
+    assert plotted.exit_code == 2 and not (tmp_path / "h.png").exists()
