@@ -500,7 +500,7 @@ def sample(model_dir, num_samples, output, seed, plot):
 
     from forecastgen.data.images import write_image_grid
     from forecastgen.engine.checkpoint import load_checkpoint
-    from forecastgen.output import atomic_path
+    from forecastgen.output import atomic_path, write_array
 
     model = load_checkpoint(model_dir)
     if plot and model.supports("images") and not model.supports("series"):
@@ -516,12 +516,7 @@ def sample(model_dir, num_samples, output, seed, plot):
                              "write them to .npy, .npz or .csv")
         write_image_grid(np.clip(items, 0.0, 1.0), output)
     elif suffix in ("npy", "npz"):
-        with atomic_path(output) as temporary:
-            with open(temporary, "wb") as handle:
-                if suffix == "npy":
-                    np.save(handle, items)
-                else:
-                    np.savez(handle, **{"images" if items.ndim == 4 else "windows": items})
+        write_array(output, items, "images" if items.ndim == 4 else "windows")
     elif suffix == "csv":
         if items.ndim > 3 or (items.ndim == 3 and items.shape[2] != 1):
             raise InputError(f"a CSV holds one-channel windows; these items have shape "
@@ -565,7 +560,7 @@ def upscale(model_dir, images, output, factor, seed, naive, consistent):
 
     from forecastgen.data.images import read_images, write_image, write_image_grid
     from forecastgen.engine.checkpoint import load_checkpoint
-    from forecastgen.output import atomic_path
+    from forecastgen.output import write_array
 
     model = load_checkpoint(model_dir)
     if not hasattr(model, "upscale"):
@@ -582,13 +577,7 @@ def upscale(model_dir, images, output, factor, seed, naive, consistent):
         else:
             write_image_grid(large, output)
     elif suffix in ("npz", "npy"):
-        result = np.rint(large * (levels - 1)).astype(np.uint8 if levels <= 256 else np.int64)
-        with atomic_path(output) as temporary:
-            with open(temporary, "wb") as handle:
-                if suffix == "npy":
-                    np.save(handle, result)
-                else:
-                    np.savez(handle, images=result)
+        write_array(output, np.rint(large * (levels - 1)).astype(np.uint8), "images")
     else:
         raise InputError(f"{output}: write the enlarged images to .png, .npz or .npy")
     click.echo(f"note: enlarged {len(large)} image(s) {tuple(pixels.shape[2:])} -> "

@@ -30,3 +30,15 @@ def atomic_path(path: str | Path):
 def write_text(path: str | Path, text: str) -> None:
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
+
+
+def write_array(path: str | Path, array, key: str) -> None:
+    """``array`` as a ``.npy`` file, or in a ``.npz`` under ``key`` (by the suffix)."""
+    import numpy as np
+
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as handle:
+            if str(path).lower().endswith(".npy"):
+                np.save(handle, array)
+            else:
+                np.savez(handle, **{key: array})

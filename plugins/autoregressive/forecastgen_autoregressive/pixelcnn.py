@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn.functional import conv2d, linear, pad
 
-from forecastgen_autoregressive.pixels import PixelModel
+from forecastgen_autoregressive.pixels import PixelModel, centred
 
 
 class PixelCNN(PixelModel):
@@ -96,7 +96,7 @@ class GatedPixelCNN(nn.Module):
                                   nn.Conv2d(hidden, levels, 1))
 
     def scale(self, x: torch.Tensor) -> torch.Tensor:
-        return x / (self.levels - 1) * 2.0 - 1.0
+        return centred(x, self.levels)
 
     def forward(self, x, labels=None, condition=None):
         v = h = self.scale(x)

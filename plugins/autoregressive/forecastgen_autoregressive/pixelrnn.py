@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn.functional import conv2d, linear, pad
 
-from forecastgen_autoregressive.pixels import PixelModel
+from forecastgen_autoregressive.pixels import PixelModel, centred
 
 INPUT_KERNEL = 7
 
@@ -103,7 +103,7 @@ class RowLSTMNetwork(nn.Module):
                                   nn.Conv2d(hidden, levels, 1))
 
     def scale(self, x: torch.Tensor) -> torch.Tensor:
-        return x / (self.levels - 1) * 2.0 - 1.0
+        return centred(x, self.levels)
 
     def forward(self, x, labels=None):
         features = self.input(self.scale(x))

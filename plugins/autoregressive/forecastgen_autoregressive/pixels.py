@@ -201,6 +201,11 @@ class NaiveSampler:
         return self.network(x, self.labels, **self.context)[:, :, row, column]
 
 
+def centred(x: torch.Tensor, levels: int) -> torch.Tensor:
+    """Pixel levels 0 .. levels - 1 as network inputs in [-1, 1]."""
+    return x / (levels - 1) * 2.0 - 1.0
+
+
 def inverse_cdf(logits: torch.Tensor, uniforms: torch.Tensor) -> torch.Tensor:
     """The level whose cumulative probability first exceeds each uniform number."""
     cumulative = torch.softmax(logits.double(), dim=-1).cumsum(-1)

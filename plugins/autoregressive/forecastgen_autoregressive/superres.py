@@ -30,7 +30,7 @@ from torch.nn.functional import avg_pool2d, interpolate
 
 from forecastgen.errors import InputError
 from forecastgen_autoregressive.pixelcnn import GatedPixelCNN
-from forecastgen_autoregressive.pixels import PixelModel, as_pixels
+from forecastgen_autoregressive.pixels import PixelModel, as_pixels, centred
 
 
 class SuperResolutionPixelCNN(PixelModel):
@@ -93,7 +93,7 @@ class SuperResolutionNetwork(nn.Module):
             nn.Conv2d(condition_channels, condition_channels, 3, padding=1))
 
     def features(self, low: torch.Tensor) -> torch.Tensor:
-        enlarged = interpolate(low.float() / (self.levels - 1) * 2.0 - 1.0, scale_factor=2, mode="nearest")
+        enlarged = interpolate(centred(low.float(), self.levels), scale_factor=2, mode="nearest")
         return self.condition(enlarged.to(next(self.parameters()).dtype))
 
     def forward(self, x, labels=None, low=None):

@@ -64,10 +64,8 @@ class ConditionalVAE(NeuralDensity):
         """1 where a step is known: the first ``context_length`` steps, or a random prefix."""
         length = x.shape[1]
         if self.context_length is not None:
-            known = torch.full((len(x), 1), self.context_length, device=x.device)
-        else:
-            known = torch.randint(0, length, (len(x), 1), device=x.device)
-        return (torch.arange(length, device=x.device) < known).float()
+            return known_prefix(self.context_length, x)
+        return known_prefix(torch.randint(0, length, (len(x), 1), device=x.device), x)
 
     # -- forecasting and sampling -----------------------------------------------------------
     @torch.no_grad()
@@ -87,7 +85,7 @@ class ConditionalVAE(NeuralDensity):
         generator = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
         x = torch.zeros(len(past) * num_samples, length, device=self.device_)
         x[:, :context] = torch.as_tensor(past, device=self.device_).repeat_interleave(num_samples, 0)
-        known = (torch.arange(length, device=self.device_) < context).float().expand_as(x)
+        known = known_prefix(context, x)
         z = torch.randn(len(x), self.latent_dim, generator=generator, device=self.device_)
         mean, log_scale = self.network_.predictive(z, x, known)
         noise = torch.randn(mean.shape, generator=generator, device=self.device_)
@@ -112,7 +110,7 @@ class ConditionalVAE(NeuralDensity):
         if context is None or not 0 <= context < x.shape[1]:
             raise InputError(f"{self.name}: say how many steps are known with context=, from 0 to "
                              f"{x.shape[1] - 1}")
-        known = (torch.arange(x.shape[1], device=x.device) < context).float().expand_as(x)
+        known = known_prefix(context, x)
         generator = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
         return torch.cat([self.network_.importance_weighted(chunk, samples, generator, mask)
                           for chunk, mask in zip(x.split(256), known.split(256))]).double().cpu().numpy()
@@ -140,6 +138,11 @@ class _ConditionalNetwork(LatentBounds):
         mean, log_scale = self.predictive(z, x, known)
         log_density = -0.5 * ((x - mean) / log_scale.exp()).square() - log_scale - 0.5 * np.log(2 * np.pi)
         return (log_density * (1.0 - known)).sum(-1)
+
+
+def known_prefix(steps, x: torch.Tensor) -> torch.Tensor:
+    """1.0 on the first ``steps`` steps of each row of ``x`` (a number, or one per row (n, 1))."""
+    return (torch.arange(x.shape[1], device=x.device) < steps).float().expand_as(x)
 
 
 def _mlp(inputs: int, hidden: int, outputs: int) -> nn.Sequential:
