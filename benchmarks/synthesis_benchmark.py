@@ -2,8 +2,9 @@
 
 Sines (forecastgen.fidelity.sines): 10,000 windows of 24 steps x 5 channels for
 training, another 10,000 (another seed) as the real sample the scores compare with.
-Each model is fitted on the training windows flattened to 120 dimensions, samples
-10,000 windows (clipped to [0, 1], the data's range), and is scored with TimeGAN's
+Each model is fitted on the training windows (flattened to 120 dimensions for gmm;
+as 24 steps x 5 channels for gan), samples 10,000 windows (clipped to [0, 1], the
+data's range), and is scored with TimeGAN's
 discriminative score (|accuracy - 0.5|, lower is better), predictive score (MAE of a
 GRU trained on the samples, tested on real windows), RBF MMD and ACF distance. The
 row "real (floor)" scores a third real sample: what a perfect generator would get
@@ -16,13 +17,16 @@ test images: the Frechet distance in the features of a small CNN classifier trai
 the training split (forecastgen.fidelity.ImageFeatures), the discriminative score (a
 small CNN) and MMD; the floor row scores training images against test images. ae-gmm is
 also sampled from N(0, I) codes (the baseline its mixture must beat: target FD ratio
-<= 0.6 on MNIST-5000). The VAE's importance-weighted NLL (nats, 100 samples) is
-reported on the binarized MNIST-5000 test images (pixel > 127), trained on the binarized
-training images.
+<= 0.6 on MNIST-5000). The GAN is fitted twice: unconditionally, and class-conditionally
+on the training labels (sampling the test images' labels). Sample grids of the GAN rows
+and a plot of its Sines windows go to benchmarks/results/gan_*.png. The VAE's
+importance-weighted NLL (nats, 100 samples) is reported on the binarized MNIST-5000 test
+images (pixel > 127), trained on the binarized training images.
 
     python benchmarks/synthesis_benchmark.py                   # Sines and images
     python benchmarks/synthesis_benchmark.py --part images     # one part
     python benchmarks/synthesis_benchmark.py --quick           # smaller, shorter
+    python benchmarks/synthesis_benchmark.py --models gan      # only some models (and the floor)
 
 Bits per dimension (``--part bits``): each density model is fitted on the training images
 dequantized to (x + u) / levels and scored on the dequantized test images; gmm's exact
@@ -41,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecastgen.data.images import read_images
+from forecastgen.data.images import read_images, write_image_grid
 from forecastgen.fidelity import (
     ImageFeatures,
     acf_distance,
@@ -62,12 +66,16 @@ IMAGE_MODELS = {  # label -> (registered model, settings, sample options)
     "vae": ("vae", {"latent_dim": 16, "max_epochs": 30}, {"mean": True}),
     "ae-gmm": ("ae-gmm", {"latent_dim": 16, "n_components": 10, "max_epochs": 30}, {}),
     "ae, N(0, I) codes": (None, {}, {"prior": "normal"}),  # the ae-gmm above, other prior
+    "gan": ("gan", {"max_epochs": 40}, {}),
+    "gan (by class)": ("gan", {"max_epochs": 40, "conditional": True}, {"labels": "test"}),
 }
+RESULTS = Path(__file__).resolve().parent / "results"
 
 SHAPE = (24, 5)
-MODELS = {  # label -> (registered model, settings)
+MODELS = {  # label -> (registered model, settings); gmm on windows flattened to 120 dimensions
     "gmm (16 full)": ("gmm", {"n_components": 16, "covariance_type": "full", "reg_covar": 1e-4}),
     "gmm (64 diag)": ("gmm", {"n_components": 64, "covariance_type": "diag"}),
+    "gan": ("gan", {"max_epochs": 60}),
 }
 
 
@@ -77,18 +85,25 @@ def scores(real: np.ndarray, synthetic: np.ndarray, iterations: tuple[int, int])
             "mmd": mmd(real, synthetic), "acf_distance": acf_distance(real, synthetic)}
 
 
-def sines_part(quick: bool) -> None:
+def sines_part(quick: bool, only: list[str] | None) -> None:
     count = 2000 if quick else 10_000
     iterations = (500, 500) if quick else (2000, 5000)
     train, real, floor = sines(count, seed=0), sines(count, seed=1), sines(count, seed=2)
     registry = default_registry()
     rows = [("real (floor)", scores(real, floor, iterations), 0.0)]
     for label, (name, settings) in MODELS.items():
+        if only and name not in only:
+            continue
+        if quick and "max_epochs" in settings:
+            settings = {**settings, "max_epochs": max(2, settings["max_epochs"] // 5)}
         began = time.perf_counter()
-        model = registry.create(name, **settings).fit(train.reshape(count, -1))
+        model = registry.create(name, **settings)
+        model.fit(train if name == "gan" else train.reshape(count, -1))
         synthetic = np.clip(model.sample(count, seed=0).reshape(count, *SHAPE), 0.0, 1.0)
         fit_seconds = time.perf_counter() - began
         rows.append((label, scores(real, synthetic, iterations), fit_seconds))
+        if name == "gan":
+            plot_windows(real[:4], synthetic[:4], RESULTS / "gan_sines.png")
     print(f"Sines, {count} windows of 24 x 5; classifier iterations {iterations}; seed 0")
     print(f"{'model':<16}{'discriminative':>16}{'predictive':>12}{'mmd':>10}{'acf_dist':>10}"
           f"{'fit+sample s':>14}")
@@ -97,7 +112,25 @@ def sines_part(quick: bool) -> None:
               f"{values['mmd']:>10.4f}{values['acf_distance']:>10.4f}{seconds:>14.1f}")
 
 
-def images_part(quick: bool) -> None:
+def plot_windows(real: np.ndarray, synthetic: np.ndarray, path: Path) -> None:
+    """Real windows above, generated ones below, every channel of each in one panel."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, len(real), figsize=(3 * len(real), 4.5), sharey=True)
+    for row, (windows, title) in enumerate([(real, "real"), (synthetic, "gan")]):
+        for column, window in enumerate(windows):
+            axes[row, column].plot(window)
+            axes[row, column].set_title(f"{title} {column + 1}", fontsize=9)
+    figure.suptitle("Sines: 24 steps x 5 channels, real (top) and GAN samples (bottom)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def images_part(quick: bool, only: list[str] | None) -> None:
     registry = default_registry()
     epochs_scale = 0.2 if quick else 1.0
     for dataset, (file, first) in IMAGE_SETS.items():
@@ -109,6 +142,8 @@ def images_part(quick: bool) -> None:
         rows = [("real (floor)", train_images[: len(real)], 0.0)]
         previous = None
         for label, (name, settings, sample_options) in IMAGE_MODELS.items():
+            if only and (name or "ae-gmm") not in only:
+                continue
             began = time.perf_counter()
             if name is None:
                 model = previous
@@ -116,12 +151,18 @@ def images_part(quick: bool) -> None:
                 settings = {**settings, **({"max_epochs": max(2, int(settings["max_epochs"] * epochs_scale))}
                                            if "max_epochs" in settings else {})}
                 flat = name == "gmm"
+                labels = {"labels": train.labels} if settings.get("conditional") else {}
                 model = registry.create(name, **settings).fit(
-                    train_images.reshape(len(train_images), -1) if flat else train_images)
+                    train_images.reshape(len(train_images), -1) if flat else train_images, **labels)
+            if sample_options.get("labels") == "test":
+                sample_options = {**sample_options, "labels": test.labels}
             samples = model.sample(len(real), seed=0, **sample_options)
             samples = np.clip(np.asarray(samples).reshape(real.shape), 0.0, 1.0)
             rows.append((label, samples, time.perf_counter() - began))
             previous = model
+            if name == "gan":
+                grid = f"gan{'_by_class' if settings.get('conditional') else ''}_{dataset}.png"
+                write_image_grid(samples[:64], RESULTS / grid)
         print(f"\n{dataset}: {len(train)} train / {len(test)} test images {images.shape}; feature "
               f"classifier train accuracy {features.train_accuracy:.3f}")
         print(f"{'model':<20}{'frechet':>10}{'discriminative':>16}{'mmd':>10}{'fit+sample s':>14}")
@@ -129,7 +170,8 @@ def images_part(quick: bool) -> None:
             print(f"{label:<20}{frechet_distance(real, samples, features):>10.3f}"
                   f"{discriminative_score(real, samples, iterations=iterations):>16.3f}"
                   f"{mmd(real, samples):>10.4f}{seconds:>14.1f}")
-    binary_nll(registry, epochs_scale)
+    if not only or "vae" in only:
+        binary_nll(registry, epochs_scale)
 
 
 def binary_nll(registry, epochs_scale: float) -> None:
@@ -184,11 +226,13 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--part", choices=["sines", "images", "bits", "all"], default="all")
+    parser.add_argument("--models", help="only these registered models (comma-separated), e.g. gan")
     args = parser.parse_args()
+    only = args.models.split(",") if args.models else None
     if args.part in ("sines", "all"):
-        sines_part(args.quick)
+        sines_part(args.quick, only)
     if args.part in ("images", "all"):
-        images_part(args.quick)
+        images_part(args.quick, only)
     if args.part in ("bits", "all"):
         bits_part(args.quick)
 

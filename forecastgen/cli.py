@@ -26,7 +26,9 @@ class Cli(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except ForecastgenError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -40,8 +42,28 @@ class Cli(click.Group):
             ctx.exit(1)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one plain line on stderr, like the notes."""
+    click.echo(f"warning: {message}", err=True)
+
+
+def _log_training(ctx, param, value):
+    if value:
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger = logging.getLogger("forecastgen")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        ctx.call_on_close(lambda: logger.removeHandler(handler))
+    return value
+
+
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="forecastgen")
+@click.option("-v", "--verbose", is_flag=True, expose_value=False, is_eager=True, callback=_log_training,
+              help="Print training logs on stderr (a GAN's losses, accuracy and diversity per epoch).")
 def cli():
     """Probabilistic forecasts and synthetic data from generative models.
 
@@ -380,18 +402,26 @@ def fit(path, model, horizon, samples, seed, params, output, device, force, **op
 
         data, kind = read_items(path)
         note(options, f"read {len(data)} {kind} of shape {tuple(data.shape[1:])} from {path}")
-        estimator.fit(data)
+        estimator.fit(data, **class_labels(estimator, path, kind))
     else:
         estimator.fit(read_data(path, options))
     history = getattr(estimator, "history_", None)
     if history is not None:
-        note(options, f"trained {len(history.train_loss)} epochs on {history.device} "
-                      f"({history.precision}, {history.world_size} process(es)) in "
-                      f"{history.seconds:.1f} s; best validation loss "
-                      f"{min(history.validation_loss):.4f} at epoch {history.best_epoch + 1}")
+        note(options, history.summary())
     if is_main_process():
         save_checkpoint(estimator, output)
         note(options, f"saved '{estimator.name}' to {output}")
+
+
+def class_labels(estimator, path: str, kind: str) -> dict:
+    """The images' class labels (a .npz 'labels' array), for models whose fit takes them."""
+    import inspect
+
+    from forecastgen.data.images import read_images
+
+    if kind != "images" or "labels" not in inspect.signature(estimator.fit).parameters:
+        return {}
+    return {"labels": read_images(path).labels}
 
 
 @cli.command()
@@ -488,13 +518,16 @@ def is_items_file(path: str) -> bool:
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="For windows: also a PNG of the first sixteen sampled windows.")
-def sample(model_dir, num_samples, output, seed, plot):
+@click.option("--label", type=click.IntRange(min=0),
+              help="Class of every sample, for class-conditional models (conditional=true).")
+def sample(model_dir, num_samples, output, seed, plot, label):
     """Draw new items from a saved density model (see `fit`).
 
     \b
     Examples:
       forecastgen sample digits-vae -n 64 -o grid.png
       forecastgen sample sines-gmm -n 1000 -o synth.csv --plot synth.png
+      forecastgen sample digits-gan -n 64 --label 3 -o threes.png
     """
     import numpy as np
 
@@ -506,7 +539,11 @@ def sample(model_dir, num_samples, output, seed, plot):
     if plot and model.supports("images") and not model.supports("series"):
         raise InputError("--plot draws sampled windows; this model samples images: write them "
                          "to a .png output instead")
-    items = np.asarray(model.sample(num_samples, seed=seed), dtype=np.float64)
+    labels = {} if label is None else {"labels": label}
+    if labels and not getattr(model, "classes_", 0):
+        raise InputError(f"--label: the model in {model_dir} is not class-conditional; fit it with "
+                         "-p conditional=true on images with labels")
+    items = np.asarray(model.sample(num_samples, seed=seed, **labels), dtype=np.float64)
     if plot and items.ndim == 4:
         raise InputError("--plot draws sampled windows; images go to a .png output instead")
     suffix = output.rsplit(".", 1)[-1].lower()

@@ -178,6 +178,19 @@ def _check_values(images: np.ndarray, path: Path) -> None:
         raise InputError(f"{path}: pixel values must not be negative (lowest {images.min()})")
 
 
+def grid_levels(scaled: np.ndarray, most: int = 256) -> int | None:
+    """The fewest levels (2 to ``most``) whose grid k / (levels - 1) holds every value of
+    images scaled to [0, 1]; None when no such grid does."""
+    values = np.unique(scaled)
+    if values.min() < 0 or values.max() > 1:
+        return None
+    for levels in range(2, most + 1):
+        steps = values * (levels - 1)
+        if np.abs(steps - np.rint(steps)).max() < 1e-4:
+            return levels
+    return None
+
+
 def _levels(images: np.ndarray) -> int | None:
     """Integer images: max + 1 levels (17 for the digits, 256 for 8-bit MNIST); floats: None."""
     if images.dtype == bool:

@@ -71,6 +71,11 @@ class TrainingHistory:
     def to_dict(self) -> dict:
         return dict(vars(self))
 
+    def summary(self) -> str:
+        return (f"trained {len(self.train_loss)} epochs on {self.device} ({self.precision}, "
+                f"{self.world_size} process(es)) in {self.seconds:.1f} s; best validation loss "
+                f"{min(self.validation_loss):.4f} at epoch {self.best_epoch + 1}")
+
 
 LossFunction = Callable[[torch.nn.Module, tuple], torch.Tensor]
 

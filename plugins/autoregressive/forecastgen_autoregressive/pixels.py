@@ -21,6 +21,7 @@ import torch
 from torch import nn
 from torch.nn.functional import cross_entropy, log_softmax
 
+from forecastgen.data.images import grid_levels
 from forecastgen.data.items import as_item_array
 from forecastgen.diagnostics import check_images
 from forecastgen.engine.device import resolve_device
@@ -230,7 +231,7 @@ def as_pixels(images, levels: int | None, name: str) -> tuple[np.ndarray, int]:
         scaled = as_item_array(values, name)
         if scaled.min() < 0 or scaled.max() > 1:
             raise InputError(f"{name}: float images must be scaled to [0, 1] (or give integer levels)")
-        levels = levels or grid_levels(scaled, name)
+        levels = levels or required_grid_levels(scaled, name)
         pixels = np.rint(scaled * (levels - 1)).astype(np.int64)
         if np.abs(pixels - scaled * (levels - 1)).max() > 1e-3:
             raise InputError(f"{name}: the pixel values are not on a grid of {levels} levels; give "
@@ -241,12 +242,10 @@ def as_pixels(images, levels: int | None, name: str) -> tuple[np.ndarray, int]:
     return pixels, int(levels)
 
 
-def grid_levels(scaled: np.ndarray, name: str) -> int:
+def required_grid_levels(scaled: np.ndarray, name: str) -> int:
     """The fewest levels whose grid k / (levels - 1) holds every value of [0, 1] images."""
-    values = np.unique(scaled)
-    for levels in range(2, MAX_LEVELS + 1):
-        steps = values * (levels - 1)
-        if np.abs(steps - np.rint(steps)).max() < 1e-4:
-            return levels
+    levels = grid_levels(scaled, MAX_LEVELS)
+    if levels is not None:
+        return levels
     raise InputError(f"{name}: the pixel values fit no grid of at most {MAX_LEVELS} levels; give "
                      "levels= or integer pixel levels")

@@ -1,0 +1,1 @@
+"""forecastgen-adversarial: generative adversarial networks for images and series windows."""

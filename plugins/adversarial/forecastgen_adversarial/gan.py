@@ -1,0 +1,287 @@
+"""``gan``: a generative adversarial network for images and series windows.
+
+Goodfellow et al. (2014), "Generative Adversarial Nets": a generator turns random latent
+vectors into items and a discriminator learns to tell them from real ones; trained in
+turns, the generator learns to make items the discriminator cannot tell apart. The
+players depend on the items: DCGAN-style convolutions for images (n, channels, height,
+width) (``images.py``), a recurrent generator and a convolutional discriminator for
+windows of a series (n, length) or (n, length, channels) (``windows.py``).
+
+Stable by default (the engine's ``AdversarialTrainer``): hinge loss, spectral
+normalization in the discriminator, separate learning rates, an optional R1 penalty and
+an exponential moving average of the generator weights, which is what samples. Each
+epoch's losses, discriminator accuracy and sample diversity are in ``history_``; mode
+collapse and a runaway player raise a ``TrainingWarning``.
+
+Conditioning: ``conditional=True`` learns p(image | class) from labels; window GANs are
+always conditioned on a known prefix of the window (none for some training windows), so
+they sample whole windows and forecast by sampling a window's future given its past
+(``sample_future``; ``forecastgen predict --model gan``). ``invert`` finds latent vectors
+whose generated items match given ones; ``generate`` maps latent vectors to items.
+
+A GAN has no explicit density: ``log_prob`` is not declared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.nn.functional import mse_loss
+
+from forecastgen.data.images import grid_levels
+from forecastgen.data.items import as_item_array
+from forecastgen.engine.adversarial import AdversarialConfig, AdversarialHistory, AdversarialTrainer
+from forecastgen.engine.device import resolve_device
+from forecastgen.engine.seeding import seed_everything
+from forecastgen.errors import InputError, NotSupportedError
+from forecastgen.interfaces import DensityModel
+from forecastgen_adversarial.images import ImageGame
+from forecastgen_adversarial.windows import WindowGame
+
+IMAGES, WINDOWS = "images", "windows"
+MIN_ITEMS = 10
+INVERSION_PRIOR = 1e-3
+
+
+class GAN(DensityModel):
+    name = "gan"
+    capabilities = frozenset({"forecast", "sample", "series", "images"})
+
+    def __init__(self, latent_dim: int = 16, hidden_size: int = 64, conditional: bool = False,
+                 context_length: int | None = None, unconditional_share: float = 0.5,
+                 supervised_weight: float = 0.0, loss: str = "hinge", r1_weight: float = 0.0,
+                 generator_lr: float = 2e-4, discriminator_lr: float = 2e-4, discriminator_steps: int = 1,
+                 ema_decay: float = 0.999, max_epochs: int = 50, batch_size: int = 64,
+                 batches_per_epoch: int | None = 50, device: str = "auto", precision: str = "auto",
+                 seed: int = 0):
+        self._store_params(locals())
+
+    # -- fitting ----------------------------------------------------------------------------
+    def fit(self, items, labels=None) -> GAN:
+        """Learn to generate items like ``items``: images (n, c, h, w) in [0, 1] or an ImageSet
+        (class ``labels`` with ``conditional=True``), or windows (n, length[, channels])."""
+        data = as_item_array(items, self.name, dtype=np.float32, minimum=MIN_ITEMS)
+        kind = IMAGES if data.ndim == 4 else WINDOWS
+        self._check_settings(kind, data)
+        labels = self._training_labels(items, labels, len(data))
+        if kind == IMAGES:
+            self.levels_ = grid_levels(data)
+            self.loc_, self.scale_ = None, None
+            if data.min() < 0 or data.max() > 1:
+                raise InputError(f"{self.name}: images must be scaled to [0, 1]; got values from "
+                                 f"{data.min():.3g} to {data.max():.3g}")
+            prepared = data
+        else:
+            self.levels_ = None
+            prepared, self.loc_, self.scale_ = _standardize(_as_windows(data))
+        self.kind_, self.shape_ = kind, tuple(data.shape[1:])
+        self.classes_ = int(labels.max()) + 1 if self.conditional else 0
+        seed_everything(self.seed)
+        game = self._build(prepared.shape[1:])
+        trainer = AdversarialTrainer(AdversarialConfig.from_params(self.get_params()))
+        dataset = torch.utils.data.TensorDataset(torch.as_tensor(prepared), torch.as_tensor(labels))
+        self.history_: AdversarialHistory = trainer.fit(game, dataset)
+        self.game_, self.device_ = game.eval(), trainer.device
+        return self
+
+    def _build(self, shape: tuple[int, ...]):
+        if self.kind_ == IMAGES:
+            return ImageGame(shape, self.latent_dim, self.hidden_size, self.classes_)
+        return WindowGame(shape[0], shape[1], self.latent_dim, self.hidden_size, self.context_length,
+                          self.unconditional_share, self.supervised_weight)
+
+    def _check_settings(self, kind: str, data: np.ndarray) -> None:
+        if kind == WINDOWS and (data.ndim not in (2, 3) or data.shape[1] < 2):
+            raise InputError(f"{self.name}: give windows as rows, shape (n, length) or (n, length, "
+                             f"channels) with length >= 2, or images (n, channels, height, width); "
+                             f"got {data.shape}")
+        if kind == WINDOWS and self.conditional:
+            raise InputError(f"{self.name}: conditional=True is for class labels of images; windows are "
+                             "conditioned on their past (context_length)")
+        context = self.context_length
+        if kind == WINDOWS and context is not None and not 0 < context < data.shape[1]:
+            raise InputError(f"{self.name}: context_length {self.context_length} leaves no past or no "
+                             f"future in windows of {data.shape[1]} steps")
+        if not 0.0 <= self.unconditional_share <= 1.0:
+            raise InputError(f"{self.name}: unconditional_share must lie in [0, 1], not "
+                             f"{self.unconditional_share}")
+
+    def _training_labels(self, items, labels, count: int) -> np.ndarray:
+        if not self.conditional:
+            return np.zeros(count, dtype=np.int64)
+        labels = getattr(items, "labels", None) if labels is None else labels
+        if labels is None:
+            raise InputError(f"{self.name}: conditional=True needs class labels: give labels= or an "
+                             "ImageSet with labels (a .npz with a 'labels' array)")
+        labels = np.asarray(labels)
+        if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+            raise InputError(f"{self.name}: labels must be {count} non-negative whole numbers, one per "
+                             f"item; got shape {labels.shape} of {labels.dtype}")
+        return labels.astype(np.int64)
+
+    def log_prob(self, items) -> np.ndarray:
+        raise NotSupportedError(
+            f"log_prob is not supported by {self._label()}: a GAN has no explicit density, only a "
+            "sampler; compare its samples with real data (forecastgen score) or use a density model "
+            "(gmm, pixelcnn, vae's estimate) for likelihoods")
+
+    # -- generating -------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(self, num_samples: int, seed: int | None = None, labels=None) -> np.ndarray:
+        """New items (num_samples, *item_shape) from the averaged generator. Class-conditional
+        models take ``labels`` (one class or one per item; by default the classes in turn)."""
+        self._check_fitted()
+        random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
+        latents = self.game_.noise(num_samples, random)
+        return self._decode(latents, self._condition(num_samples, labels))
+
+    def generate(self, latents, labels=None) -> np.ndarray:
+        """The items the averaged generator makes from ``latents`` (n, latent size)."""
+        self._check_fitted()
+        latents = self._latents(latents)
+        with torch.no_grad():
+            return self._decode(latents, self._condition(len(latents), labels))
+
+    @torch.no_grad()
+    def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
+                      seed: int | None = None) -> np.ndarray:
+        """Futures of ``horizon`` steps after each row of ``past`` (batch, steps[, channels]):
+        (batch, num_samples, horizon[, channels])."""
+        self._check_fitted()
+        if self.kind_ != WINDOWS:
+            raise InputError(f"{self.name}: fitted on images; forecasts need a GAN fitted on windows")
+        past = self._past(past, horizon)
+        batch, context = past.shape[:2]
+        length, channels = self.game_.length, past.shape[2]
+        values = torch.zeros(batch * num_samples, length, channels, device=self.device_)
+        scaled = (past - self.loc_) / self.scale_
+        values[:, :context] = torch.as_tensor(scaled, device=self.device_).repeat_interleave(num_samples, 0)
+        mask = (torch.arange(length, device=self.device_) < context).expand(len(values), length)
+        random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
+        windows = self._generated(self.game_.noise(len(values), random), (values, mask))
+        future = windows[:, context:context + horizon].reshape(batch, num_samples, horizon, channels)
+        future = future.cpu().numpy()
+        return future[..., 0] if len(self.shape_) == 1 else future
+
+    def invert(self, items, labels=None, steps: int = 300, learning_rate: float = 0.05,
+               seed: int | None = 0) -> np.ndarray:
+        """Latent vectors (n, latent size) whose generated items match ``items`` in mean squared
+        error (Adam on the latents from a random start, with a weak pull to N(0, I))."""
+        self._check_fitted()
+        target = self._prepared(items)
+        condition = self._condition(len(target), labels)
+        random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
+        latents = self.game_.noise(len(target), random).requires_grad_(True)
+        optimizer = torch.optim.Adam([latents], lr=learning_rate)
+        for _ in range(steps):
+            optimizer.zero_grad(set_to_none=True)
+            made = self.game_.average(latents, condition)
+            loss = mse_loss(made, target) + INVERSION_PRIOR * latents.square().mean()
+            loss.backward()
+            optimizer.step()
+        return latents.detach().double().cpu().numpy()
+
+    def _generated(self, latents: torch.Tensor, condition) -> torch.Tensor:
+        """Items in the data's units from the averaged generator."""
+        made = self.game_.average(latents.float(), condition).double()
+        if self.kind_ == IMAGES:
+            return ((made + 1.0) / 2.0).clamp(0.0, 1.0)
+        return made * torch.as_tensor(self.scale_, device=made.device) + torch.as_tensor(
+            self.loc_, device=made.device)
+
+    def _decode(self, latents: torch.Tensor, condition) -> np.ndarray:
+        items = self._generated(latents, condition).cpu().numpy()
+        if self.levels_:
+            items = np.rint(items * (self.levels_ - 1)) / (self.levels_ - 1)
+        return items.reshape(len(items), *self.shape_)
+
+    # -- inputs -----------------------------------------------------------------------------
+    def _condition(self, count: int, labels):
+        if self.kind_ == WINDOWS:
+            if labels is not None:
+                raise InputError(f"{self.name}: labels are for class-conditional image GANs")
+            length, channels = self.game_.length, self.loc_.shape[-1]
+            return (torch.zeros(count, length, channels, device=self.device_),
+                    torch.zeros(count, length, dtype=torch.bool, device=self.device_))
+        return torch.as_tensor(self._labels(labels, count), device=self.device_)
+
+    def _labels(self, labels, count: int) -> np.ndarray:
+        if not self.classes_:
+            if labels is not None:
+                raise InputError(f"{self.name}: not class-conditional; refit with conditional=True to "
+                                 "generate chosen classes")
+            return np.zeros(count, dtype=np.int64)
+        if labels is None:
+            return np.arange(count) % self.classes_
+        labels = np.broadcast_to(np.asarray(labels), (count,)).astype(np.int64)
+        if labels.min() < 0 or labels.max() >= self.classes_:
+            raise InputError(f"{self.name}: labels must lie in 0..{self.classes_ - 1}")
+        return labels
+
+    def _latents(self, latents) -> torch.Tensor:
+        latents = np.asarray(latents, dtype=np.float32)
+        if latents.ndim != 2 or latents.shape[1] != self.game_.latent_size:
+            raise InputError(f"{self.name}: latent vectors must have shape (n, {self.game_.latent_size}), "
+                             f"not {latents.shape}")
+        return torch.as_tensor(latents, device=self.device_)
+
+    def _prepared(self, items) -> torch.Tensor:
+        """Items of the fitted shape as the generator makes them ([-1, 1] images, standardized
+        windows)."""
+        data = as_item_array(items, self.name, dtype=np.float32)
+        if tuple(data.shape[1:]) != self.shape_:
+            raise InputError(f"{self.name}: fitted on items of shape {self.shape_}, not {data.shape[1:]}")
+        if self.kind_ == IMAGES:
+            prepared = data * 2.0 - 1.0
+        else:
+            prepared = (_as_windows(data) - self.loc_) / self.scale_
+        return torch.as_tensor(prepared, dtype=torch.float32, device=self.device_)
+
+    def _past(self, past, horizon: int) -> np.ndarray:
+        """The past as (batch, steps, channels), checked against the fitted windows."""
+        past = np.asarray(past, dtype=np.float64)
+        channels = self.loc_.shape[-1]
+        if past.ndim == 2 and channels == 1:
+            past = past[:, :, None]
+        length = self.game_.length
+        if past.ndim != 3 or past.shape[2] != channels or horizon < 1 or past.shape[1] + horizon > length:
+            raise InputError(f"{self.name}: the past ({np.shape(past)}) and {horizon} future steps must "
+                             f"fit in the fitted windows of {length} steps x {channels} channels, past "
+                             "shape (batch, steps[, channels])")
+        if not np.isfinite(past).all():
+            raise InputError(f"{self.name}: the past holds NaN or inf; fill it first")
+        if self.context_length is not None and past.shape[1] != self.context_length:
+            raise InputError(f"{self.name}: fitted to forecast from {self.context_length} past steps, got "
+                             f"{past.shape[1]}; refit with context_length=None to complete any prefix")
+        return past
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def checkpoint_state(self) -> tuple[dict, dict]:
+        state = {"kind": self.kind_, "shape": list(self.shape_), "levels": self.levels_,
+                 "classes": self.classes_, "history": self.history_.to_dict(),
+                 "loc": None if self.loc_ is None else self.loc_.tolist(),
+                 "scale": None if self.scale_ is None else self.scale_.tolist()}
+        return dict(self.game_.state_dict()), state
+
+    def restore_checkpoint(self, tensors: dict, state: dict) -> None:
+        self.kind_, self.shape_, self.levels_ = state["kind"], tuple(state["shape"]), state["levels"]
+        self.classes_, self.history_ = state["classes"], AdversarialHistory(**state["history"])
+        self.loc_ = None if state["loc"] is None else np.asarray(state["loc"])
+        self.scale_ = None if state["scale"] is None else np.asarray(state["scale"])
+        shape = self.shape_ if self.kind_ == IMAGES else _as_windows(np.zeros((1, *self.shape_))).shape[1:]
+        game = self._build(shape)
+        game.load_state_dict(tensors)
+        self.device_ = resolve_device(self.device)
+        self.game_ = game.to(self.device_).eval()
+
+
+def _as_windows(data: np.ndarray) -> np.ndarray:
+    """Windows as (n, length, channels)."""
+    return data[:, :, None] if data.ndim == 2 else data
+
+
+def _standardize(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Windows with each channel at mean 0 and standard deviation 1 over all items and steps."""
+    loc = windows.mean(axis=(0, 1)).astype(np.float64)
+    scale = np.maximum(windows.std(axis=(0, 1)).astype(np.float64), 1e-6)
+    return ((windows - loc) / scale).astype(np.float32), loc, scale
