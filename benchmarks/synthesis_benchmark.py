@@ -66,8 +66,9 @@ IMAGE_MODELS = {  # label -> (registered model, settings, sample options)
     "vae": ("vae", {"latent_dim": 16, "max_epochs": 30}, {"mean": True}),
     "ae-gmm": ("ae-gmm", {"latent_dim": 16, "n_components": 10, "max_epochs": 30}, {}),
     "ae, N(0, I) codes": (None, {}, {"prior": "normal"}),  # the ae-gmm above, other prior
-    "gan": ("gan", {"max_epochs": 40}, {}),
-    "gan (by class)": ("gan", {"max_epochs": 40, "conditional": True}, {"labels": "test"}),
+    "gan": ("gan", {"max_epochs": {"digits": 40, "mnist5000": 15}}, {}),
+    "gan (by class)": ("gan", {"max_epochs": {"digits": 40, "mnist5000": 15}, "conditional": True},
+                       {"labels": "test"}),
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -75,7 +76,7 @@ SHAPE = (24, 5)
 MODELS = {  # label -> (registered model, settings); gmm on windows flattened to 120 dimensions
     "gmm (16 full)": ("gmm", {"n_components": 16, "covariance_type": "full", "reg_covar": 1e-4}),
     "gmm (64 diag)": ("gmm", {"n_components": 64, "covariance_type": "diag"}),
-    "gan": ("gan", {"max_epochs": 60}),
+    "gan": ("gan", {"max_epochs": 30, "supervised_weight": 10.0}),
 }
 
 
@@ -148,6 +149,8 @@ def images_part(quick: bool, only: list[str] | None) -> None:
             if name is None:
                 model = previous
             else:
+                settings = {key: value[dataset] if isinstance(value, dict) else value
+                            for key, value in settings.items()}  # per-dataset settings
                 settings = {**settings, **({"max_epochs": max(2, int(settings["max_epochs"] * epochs_scale))}
                                            if "max_epochs" in settings else {})}
                 flat = name == "gmm"

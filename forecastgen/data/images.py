@@ -178,6 +178,20 @@ def _check_values(images: np.ndarray, path: Path) -> None:
         raise InputError(f"{path}: pixel values must not be negative (lowest {images.min()})")
 
 
+def training_labels(images, labels, count: int, name: str) -> np.ndarray:
+    """The class labels a class-conditional model of ``count`` images trains on: ``labels``,
+    or the ImageSet's own; checked to be one non-negative whole number per image."""
+    labels = getattr(images, "labels", None) if labels is None else labels
+    if labels is None:
+        raise InputError(f"{name}: conditional=True needs class labels: give labels= or an "
+                         "ImageSet with labels (a .npz with a 'labels' array)")
+    labels = np.asarray(labels)
+    if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        raise InputError(f"{name}: labels must be {count} non-negative whole numbers, one per "
+                         f"image; got shape {labels.shape} of {labels.dtype}")
+    return labels.astype(np.int64)
+
+
 def grid_levels(scaled: np.ndarray, most: int = 256) -> int | None:
     """The fewest levels (2 to ``most``) whose grid k / (levels - 1) holds every value of
     images scaled to [0, 1]; None when no such grid does."""

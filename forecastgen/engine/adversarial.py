@@ -46,7 +46,7 @@ from torch.nn.functional import relu, softplus
 from torch.utils.data import Dataset
 
 from forecastgen.engine.seeding import seed_everything
-from forecastgen.engine.trainer import Trainer, TrainingConfig
+from forecastgen.engine.trainer import RunRecord, Trainer, TrainingConfig
 from forecastgen.errors import InputError
 from forecastgen.progress import track
 
@@ -73,19 +73,12 @@ class AdversarialConfig(TrainingConfig):
 
 
 @dataclass
-class AdversarialHistory:
+class AdversarialHistory(RunRecord):
     generator_loss: list[float] = field(default_factory=list)
     discriminator_loss: list[float] = field(default_factory=list)
     discriminator_accuracy: list[float] = field(default_factory=list)
     diversity: list[float] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    device: str = "cpu"
-    precision: str = "fp32"
-    world_size: int = 1
-
-    def to_dict(self) -> dict:
-        return dict(vars(self))
 
     def summary(self) -> str:
         return (f"trained {len(self.generator_loss)} epochs on {self.device} ({self.precision}) in "
@@ -186,22 +179,6 @@ class AdversarialTrainer(Trainer):
                 loss = loss + auxiliary.float()
         self._step(loss, game.generator, self.generator_optimizer, self.scalers[0])
         return float(loss.detach())
-
-    def _step(self, loss: torch.Tensor, player: nn.Module, optimizer, scaler) -> None:
-        if not torch.isfinite(loss):
-            raise FloatingPointError("the GAN's loss is not finite; lower the learning rates")
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-        else:
-            loss.backward()
-        torch.nn.utils.clip_grad_norm_(player.parameters(), self.config.clip_norm)
-        if scaler is not None:
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            optimizer.step()
 
     @torch.no_grad()
     def update_average(self) -> None:

@@ -58,11 +58,9 @@ def held_out_split(arrays, seed: int, share: int = 10) -> tuple[Dataset, Dataset
 
 
 @dataclass
-class TrainingHistory:
-    train_loss: list[float] = field(default_factory=list)
-    validation_loss: list[float] = field(default_factory=list)
-    best_epoch: int = 0
-    stopped_early: bool = False
+class RunRecord:
+    """What every training run records besides its losses (saved in checkpoints)."""
+
     seconds: float = 0.0
     device: str = "cpu"
     precision: str = "fp32"
@@ -70,6 +68,14 @@ class TrainingHistory:
 
     def to_dict(self) -> dict:
         return dict(vars(self))
+
+
+@dataclass
+class TrainingHistory(RunRecord):
+    train_loss: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
 
     def summary(self) -> str:
         return (f"trained {len(self.train_loss)} epochs on {self.device} ({self.precision}, "
@@ -154,25 +160,29 @@ class Trainer:
         total, count = 0.0, 0
         for batch in loader:
             batch = tuple(part.to(self.device) for part in batch)
-            optimizer.zero_grad(set_to_none=True)
             with self.precision.autocast():
                 loss = loss_fn(module, batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError("the training loss is not finite; lower the learning rate")
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-            else:
-                loss.backward()
-            torch.nn.utils.clip_grad_norm_(module.parameters(), self.config.clip_norm)
-            if scaler is not None:
-                scaler.step(optimizer)
-                scaler.update()
-            else:
-                optimizer.step()
+            self._step(loss, module, optimizer, scaler)
             total += float(loss.detach()) * len(batch[0])
             count += len(batch[0])
         return self.distributed.mean(total / max(count, 1))
+
+    def _step(self, loss: torch.Tensor, module: torch.nn.Module, optimizer, scaler) -> None:
+        """Backward (scaled for fp16), clip the gradient norm, step the optimizer."""
+        if not torch.isfinite(loss):
+            raise FloatingPointError("the training loss is not finite; lower the learning rate")
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+        else:
+            loss.backward()
+        torch.nn.utils.clip_grad_norm_(module.parameters(), self.config.clip_norm)
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
 
     @torch.no_grad()
     def _evaluate(self, module, loss_fn, dataset: Dataset) -> float:

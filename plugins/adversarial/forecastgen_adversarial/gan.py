@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch.nn.functional import mse_loss
 
-from forecastgen.data.images import grid_levels
+from forecastgen.data.images import grid_levels, training_labels
 from forecastgen.data.items import as_item_array
 from forecastgen.engine.adversarial import AdversarialConfig, AdversarialHistory, AdversarialTrainer
 from forecastgen.engine.device import resolve_device
@@ -109,15 +109,7 @@ class GAN(DensityModel):
     def _training_labels(self, items, labels, count: int) -> np.ndarray:
         if not self.conditional:
             return np.zeros(count, dtype=np.int64)
-        labels = getattr(items, "labels", None) if labels is None else labels
-        if labels is None:
-            raise InputError(f"{self.name}: conditional=True needs class labels: give labels= or an "
-                             "ImageSet with labels (a .npz with a 'labels' array)")
-        labels = np.asarray(labels)
-        if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
-            raise InputError(f"{self.name}: labels must be {count} non-negative whole numbers, one per "
-                             f"item; got shape {labels.shape} of {labels.dtype}")
-        return labels.astype(np.int64)
+        return training_labels(items, labels, count, self.name)
 
     def log_prob(self, items) -> np.ndarray:
         raise NotSupportedError(

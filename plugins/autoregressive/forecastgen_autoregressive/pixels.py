@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn.functional import cross_entropy, log_softmax
 
-from forecastgen.data.images import grid_levels
+from forecastgen.data.images import grid_levels, training_labels
 from forecastgen.data.items import as_item_array
 from forecastgen.diagnostics import check_images
 from forecastgen.engine.device import resolve_device
@@ -65,15 +65,7 @@ class PixelModel(DensityModel):
     def _training_labels(self, images, labels, count: int) -> np.ndarray:
         if not self.conditional:
             return np.zeros(count, dtype=np.int64)
-        labels = getattr(images, "labels", None) if labels is None else labels
-        if labels is None:
-            raise InputError(f"{self.name}: conditional=True needs class labels: give labels= or an "
-                             "ImageSet with labels (a .npz with a 'labels' array)")
-        labels = np.asarray(labels)
-        if labels.shape != (count,) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
-            raise InputError(f"{self.name}: labels must be {count} non-negative whole numbers, one per "
-                             f"image; got shape {labels.shape} of {labels.dtype}")
-        return labels.astype(np.int64)
+        return training_labels(images, labels, count, self.name)
 
     def _check_structure(self, pixels: np.ndarray) -> None:
         if self.force:
