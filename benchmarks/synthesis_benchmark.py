@@ -76,7 +76,7 @@ SHAPE = (24, 5)
 MODELS = {  # label -> (registered model, settings); gmm on windows flattened to 120 dimensions
     "gmm (16 full)": ("gmm", {"n_components": 16, "covariance_type": "full", "reg_covar": 1e-4}),
     "gmm (64 diag)": ("gmm", {"n_components": 64, "covariance_type": "diag"}),
-    "gan": ("gan", {"max_epochs": 30, "supervised_weight": 10.0}),
+    "gan": ("gan", {"max_epochs": 30, "supervised_weight": 10.0, "discriminator_steps": 2}),
 }
 
 
