@@ -398,11 +398,11 @@ def fit(path, model, horizon, samples, seed, params, output, device, force, **op
     if "seed" in estimator.get_params():
         estimator.set_params(seed=seed)
     if items:
-        from forecastgen.data.items import read_items
+        from forecastgen.data.items import read_labelled_items
 
-        data, kind = read_items(path)
+        data, kind, labels = read_labelled_items(path)
         note(options, f"read {len(data)} {kind} of shape {tuple(data.shape[1:])} from {path}")
-        estimator.fit(data, **class_labels(estimator, path, kind))
+        estimator.fit(data, **({"labels": labels} if takes_labels(estimator) else {}))
     else:
         estimator.fit(read_data(path, options))
     history = getattr(estimator, "history_", None)
@@ -413,15 +413,11 @@ def fit(path, model, horizon, samples, seed, params, output, device, force, **op
         note(options, f"saved '{estimator.name}' to {output}")
 
 
-def class_labels(estimator, path: str, kind: str) -> dict:
-    """The images' class labels (a .npz 'labels' array), for models whose fit takes them."""
+def takes_labels(estimator) -> bool:
+    """Whether the model's fit takes class labels (class-conditional image models)."""
     import inspect
 
-    from forecastgen.data.images import read_images
-
-    if kind != "images" or "labels" not in inspect.signature(estimator.fit).parameters:
-        return {}
-    return {"labels": read_images(path).labels}
+    return "labels" in inspect.signature(estimator.fit).parameters
 
 
 @cli.command()

@@ -192,6 +192,15 @@ def training_labels(images, labels, count: int, name: str) -> np.ndarray:
     return labels.astype(np.int64)
 
 
+def chosen_labels(labels, count: int, classes: int, name: str) -> np.ndarray:
+    """The classes asked of a class-conditional model for ``count`` images: one class or one
+    per image, each in 0 .. classes - 1."""
+    labels = np.broadcast_to(np.asarray(labels), (count,)).astype(np.int64)
+    if labels.min() < 0 or labels.max() >= classes:
+        raise InputError(f"{name}: labels must lie in 0..{classes - 1}")
+    return labels
+
+
 def grid_levels(scaled: np.ndarray, most: int = 256) -> int | None:
     """The fewest levels (2 to ``most``) whose grid k / (levels - 1) holds every value of
     images scaled to [0, 1]; None when no such grid does."""

@@ -20,13 +20,21 @@ IMAGES, WINDOWS = "images", "windows"
 
 
 def read_items(path: str | Path, kind: str | None = None) -> tuple[np.ndarray, str]:
+    items, kind, _ = read_labelled_items(path, kind)
+    return items, kind
+
+
+def read_labelled_items(path: str | Path,
+                        kind: str | None = None) -> tuple[np.ndarray, str, np.ndarray | None]:
+    """``read_items`` and the images' class labels (None for windows or unlabelled images)."""
     path = Path(path)
     kind = kind or _guess_kind(path)
     if kind == IMAGES:
-        return read_images(path).scaled(), IMAGES
+        images = read_images(path)
+        return images.scaled(), IMAGES, images.labels
     if kind != WINDOWS:
         raise InputError(f"kind must be {IMAGES} or {WINDOWS}, not {kind!r}")
-    return _read_windows(path), WINDOWS
+    return _read_windows(path), WINDOWS, None
 
 
 def as_item_array(items, name: str, *, dtype=np.float64, minimum: int = 1) -> np.ndarray:

@@ -109,7 +109,8 @@ class AdversarialTrainer(Trainer):
         self.start(game)
         history = AdversarialHistory(device=str(self.device), precision=self.precision.name,
                                      world_size=self.distributed.world_size)
-        probe = _probe(train)
+        probe = tuple(part.to(self.device) for part in _probe(train))
+        real_spread = mean_pairwise_distance(game.real(probe)).clamp_min(1e-12)
         start = time.perf_counter()
         for epoch in track(range(config.max_epochs), config.max_epochs, "training"):
             game.train()
@@ -127,7 +128,7 @@ class AdversarialTrainer(Trainer):
             history.generator_loss.append(sums[0] / count)
             history.discriminator_loss.append(sums[1] / count)
             history.discriminator_accuracy.append(sums[2] / count)
-            history.diversity.append(self.diversity(probe))
+            history.diversity.append(self.diversity(probe, real_spread))
             self._report(history, epoch)
         game.eval()
         history.seconds = time.perf_counter() - start
@@ -195,12 +196,10 @@ class AdversarialTrainer(Trainer):
 
     # -- watching the game -----------------------------------------------------------------
     @torch.no_grad()
-    def diversity(self, probe: tuple) -> float:
-        """Mean pairwise distance of generated items over that of the real probe items."""
-        game = self.game
-        batch = tuple(part.to(self.device) for part in probe)
-        fake = game.fake(game.condition(batch))
-        return float(mean_pairwise_distance(fake) / mean_pairwise_distance(game.real(batch)).clamp_min(1e-12))
+    def diversity(self, probe: tuple, real_spread: torch.Tensor) -> float:
+        """Mean pairwise distance of items generated for the probe batch over ``real_spread``,
+        that of its real items."""
+        return float(mean_pairwise_distance(self.game.fake(self.game.condition(probe))) / real_spread)
 
     def _report(self, history: AdversarialHistory, epoch: int) -> None:
         log.info("epoch %d: generator loss %.4f, discriminator loss %.4f, discriminator accuracy "

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch.nn.functional import mse_loss
 
-from forecastgen.data.images import grid_levels, training_labels
+from forecastgen.data.images import chosen_labels, grid_levels, training_labels
 from forecastgen.data.items import as_item_array
 from forecastgen.engine.adversarial import AdversarialConfig, AdversarialHistory, AdversarialTrainer
 from forecastgen.engine.device import resolve_device
@@ -205,10 +205,7 @@ class GAN(DensityModel):
             return np.zeros(count, dtype=np.int64)
         if labels is None:
             return np.arange(count) % self.classes_
-        labels = np.broadcast_to(np.asarray(labels), (count,)).astype(np.int64)
-        if labels.min() < 0 or labels.max() >= self.classes_:
-            raise InputError(f"{self.name}: labels must lie in 0..{self.classes_ - 1}")
-        return labels
+        return chosen_labels(labels, count, self.classes_, self.name)
 
     def _latents(self, latents) -> torch.Tensor:
         latents = np.asarray(latents, dtype=np.float32)
@@ -260,8 +257,7 @@ class GAN(DensityModel):
         self.classes_, self.history_ = state["classes"], AdversarialHistory(**state["history"])
         self.loc_ = None if state["loc"] is None else np.asarray(state["loc"])
         self.scale_ = None if state["scale"] is None else np.asarray(state["scale"])
-        shape = self.shape_ if self.kind_ == IMAGES else _as_windows(np.zeros((1, *self.shape_))).shape[1:]
-        game = self._build(shape)
+        game = self._build(self.shape_ if self.kind_ == IMAGES else (self.shape_[0], len(self.loc_)))
         game.load_state_dict(tensors)
         self.device_ = resolve_device(self.device)
         self.game_ = game.to(self.device_).eval()

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn.functional import cross_entropy, log_softmax
 
-from forecastgen.data.images import grid_levels, training_labels
+from forecastgen.data.images import chosen_labels, grid_levels, training_labels
 from forecastgen.data.items import as_item_array
 from forecastgen.diagnostics import check_images
 from forecastgen.engine.device import resolve_device
@@ -164,10 +164,7 @@ class PixelModel(DensityModel):
         if labels is None:
             raise InputError(f"{self.name}: class-conditional: say which classes (labels=, 0 to "
                              f"{self.classes_ - 1})")
-        labels = np.broadcast_to(np.asarray(labels), (count,)).astype(np.int64)
-        if labels.min() < 0 or labels.max() >= self.classes_:
-            raise InputError(f"{self.name}: labels must lie in 0..{self.classes_ - 1}")
-        return torch.as_tensor(labels, device=self.device_)
+        return torch.as_tensor(chosen_labels(labels, count, self.classes_, self.name), device=self.device_)
 
     # -- checkpoints ------------------------------------------------------------------------
     def checkpoint_state(self) -> tuple[dict, dict]:
