@@ -15,7 +15,6 @@ relative to seasonal naive. Test points missing in the file are skipped.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -54,19 +53,13 @@ def run_series(task: tuple) -> list[dict]:
     """Fit and score every model on one series; errors are recorded, never raised."""
     name, frequency, timestamp_kind, models, samples, device = task
     warnings.simplefilter("ignore")
-    import forecastgen
     from forecastgen.metrics import score_forecast
 
-    path = DATA / f"{name}.csv"
     h = HORIZON[frequency]
     rows = []
     try:
-        data = forecastgen.read_series(path, freq=frequency if timestamp_kind == "integer_index" else None)
-        raw = pd.read_csv(path)["value"].to_numpy(dtype=float)
-        actual = raw[-h:]
-        history = data.drop_last(h)
+        history, actual, m = split(name, frequency, timestamp_kind)
         history_values = history.values(name)
-        m = mase_period(frequency, len(history_values))
     except Exception as exc:  # a benchmark reports every failure and goes on
         return [{"series": name, "frequency": frequency, "model": model,
                  "error": f"read: {type(exc).__name__}: {exc}"} for model in models]
@@ -90,15 +83,27 @@ def run_series(task: tuple) -> list[dict]:
     return rows
 
 
+def split(name: str, frequency: str, timestamp_kind: str):
+    """One series' history (a SeriesSet), its test window (raw values, NaN where missing)
+    and its MASE period, by the protocol."""
+    import forecastgen
+
+    path = DATA / f"{name}.csv"
+    h = HORIZON[frequency]
+    data = forecastgen.read_series(path, freq=frequency if timestamp_kind == "integer_index" else None)
+    actual = pd.read_csv(path)["value"].to_numpy(dtype=float)[-h:]
+    history = data.drop_last(h)
+    return history, actual, mase_period(frequency, len(history.values(name)))
+
+
 def create(model: str, device: str | None):
-    """The model named by ``model`` ("name" or "name:key=value:key=value", values in JSON),
+    """The model named by ``model`` ("name" or "name:key=value:key=value"),
     neural ones on ``device`` when given."""
-    from forecastgen.registry import default_registry
+    from forecastgen.registry import default_registry, split_model_spec
     from forecastgen.windowed import as_forecaster
 
     registry = default_registry()
-    name, *pairs = model.split(":")
-    params = {key: json.loads(value) for key, value in (pair.split("=", 1) for pair in pairs)}
+    name, params = split_model_spec(model)
     if device and "device" in registry.get(name).load_class()._param_names():
         params["device"] = device
     return as_forecaster(registry.create(name, **params))

@@ -14,7 +14,11 @@ backtested badly on the series made it worse (mean MASE 1.73 against 1.54 over t
 269 dev series): the anchors are what keeps a lucky winner's outliers in check.
 Figures: benchmarks/results/forecast_benchmark_all.md.
 Suitability: autoregressive models only where every series is autocorrelated and
-long enough for their windows; every model must forecast series.
+long enough for their windows; log-scale candidates only for positive series; every
+model must forecast series. ``candidates`` names registered models, each optionally
+with parameters ("ets,ets:transform=log,theta"); by default every suitable one.
+How the rule was chosen, and why none of the alternatives studied is better beyond
+noise: ``benchmarks/auto_study.py`` and benchmarks/results/auto_study.md.
 
 This is model selection, not a model of its own: ``chosen_`` names the forecaster
 and ``scores_`` keeps the backtest table; ``reason_`` says why in plain words.
@@ -32,6 +36,7 @@ from forecastgen.diagnostics import check_series
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import FORECAST, SERIES, SequenceGenerator
+from forecastgen.registry import split_model_spec
 
 CHEAP_FIRST = ("snaive", "theta", "ets")  # the order of the backtests and of the reason
 NEEDS_AUTOCORRELATION = "autoregressive"  # the family whose models refuse without it
@@ -59,7 +64,7 @@ class AutoForecaster(SequenceGenerator):
             self.settings_[name] = self._quick(registry, name)
             began = time.perf_counter()
             try:
-                result = backtest(data, registry.create(name, **self.settings_[name]),
+                result = backtest(data, self._create(registry, name),
                                   windows=self.windows, horizon=horizon,
                                   num_samples=self.num_samples, seed=self.seed)
             except InputError as exc:  # e.g. no autocorrelation left in the shorter history
@@ -75,8 +80,7 @@ class AutoForecaster(SequenceGenerator):
         self.weights_ = self._mixture()
         self.chosen_ = next(iter(self.weights_))
         self.reason_ = self._reason(horizon, excluded)
-        self.models_ = {name: registry.create(name, **self.settings_[name]).fit(data)
-                        for name in self.weights_}
+        self.models_ = {name: self._create(registry, name).fit(data) for name in self.weights_}
         return self
 
     def _mixture(self) -> dict[str, float]:
@@ -110,9 +114,14 @@ class AutoForecaster(SequenceGenerator):
         wanted = _names(self.candidates)
         names, excluded = [], []
         autocorrelated = None
+        positive = all(series.min() > 0 for _, series in data)
         for name in wanted or registry.names():
-            spec = registry.get(name)
-            if name == self.name or spec.kind != "sequence" or not {FORECAST, SERIES} <= spec.capabilities:
+            model, params = split_model_spec(name)
+            spec = registry.get(model)
+            if model == self.name or spec.kind != "sequence" or not {FORECAST, SERIES} <= spec.capabilities:
+                continue
+            if params.get("transform") == "log" and not positive:
+                excluded.append(f"{name} (the log scale needs positive values)")
                 continue
             if spec.family == NEEDS_AUTOCORRELATION:
                 if autocorrelated is None:
@@ -128,7 +137,7 @@ class AutoForecaster(SequenceGenerator):
         if not names:
             raise InputError("auto: no installed forecaster suits these series"
                              + (f" ({'; '.join(excluded)})" if excluded else ""))
-        names.sort(key=lambda n: (CHEAP_FIRST.index(n) if n in CHEAP_FIRST else len(CHEAP_FIRST), n))
+        names.sort(key=_cheap_first)
         return names, excluded
 
     def _backtest_horizon(self, data: SeriesSet) -> int:
@@ -139,13 +148,18 @@ class AutoForecaster(SequenceGenerator):
                              "backtest on; choose a model with --model")
         return min(horizon, room)
 
-    def _quick(self, registry, name: str) -> dict:
-        """Training settings that keep a trainable model's fits short: a fixed number of
-        batches (not seconds), so the choice is the same on any machine. Its backtests and
-        its final fit use the same settings: what was scored is what forecasts."""
+    def _quick(self, registry, candidate: str) -> dict:
+        """The candidate's parameters ("ets:transform=log") and, for a trainable model,
+        settings that keep its fits short: a fixed number of batches (not seconds), so the
+        choice is the same on any machine. Its backtests and its final fit use the same
+        settings: what was scored is what forecasts."""
+        name, params = split_model_spec(candidate)
         accepted = registry.get(name).load_class()._param_names()
         quick = {"max_epochs": self.quick_epochs, "batches_per_epoch": self.quick_batches}
-        return {key: value for key, value in quick.items() if key in accepted}
+        return {**{key: value for key, value in quick.items() if key in accepted}, **params}
+
+    def _create(self, registry, candidate: str):
+        return registry.create(split_model_spec(candidate)[0], **self.settings_[candidate])
 
     def _reason(self, horizon: int, excluded: list[str]) -> str:
         table = ", ".join(f"{name} {row.crps:.3f}/{row.mase:.3f}" for name, row in self.scores_.iterrows())
@@ -164,6 +178,11 @@ class AutoForecaster(SequenceGenerator):
 def _names(text: str | None) -> list[str]:
     """Model names from a comma-separated setting ("ets, theta"); none for None or ""."""
     return [name.strip() for name in (text or "").split(",") if name.strip()]
+
+
+def _cheap_first(candidate: str) -> tuple:
+    name = split_model_spec(candidate)[0]
+    return (CHEAP_FIRST.index(name) if name in CHEAP_FIRST else len(CHEAP_FIRST), candidate)
 
 
 def _allocate(total: int, weights: list[float]) -> list[int]:

@@ -162,15 +162,14 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
 
 
 def parse_params(pairs: tuple[str, ...]) -> dict:
+    from forecastgen.registry import parse_value
+
     params = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{pair!r}: write model parameters as NAME=VALUE")
-        try:
-            params[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key.strip()] = value
+        params[key.strip()] = parse_value(value)
     return params
 
 

@@ -5,6 +5,11 @@ A subclass implements two small methods on plain numpy arrays:
 - ``_fit_one(y, season) -> state`` learns from one series;
 - ``_sample_one(state, horizon, num_samples, rng) -> paths`` draws sample paths.
 
+A model that offers ``transform="log"`` (a Box-Cox transform with lambda 0) is fitted
+to log(y) and its paths are exponentiated: growth by a constant rate becomes a linear
+trend and the spread grows with the level; the paths' median is exp of the log-scale
+median, so point forecasts (sample medians) carry no retransformation bias.
+
 The base does everything else, the same way for every local model: it reads any
 input the library accepts, trims each history to ``max_history`` points, handles
 constant series, guards every forecast (finite, within a sane multiple of the
@@ -26,6 +31,7 @@ from forecastgen.progress import track
 
 # a forecast band may reach this many history ranges beyond the history's extremes
 SANE_RANGE_MULTIPLE = 10.0
+TRANSFORMS = ("none", "log")
 
 
 class ForecastFailed(Exception):
@@ -37,6 +43,7 @@ class LocalForecaster(SequenceGenerator):
 
     max_history: int | None
     season_length: int | None
+    transform: str = "none"  # models that offer "log" take it as a parameter
 
     def fit(self, data) -> LocalForecaster:
         self._check_params()
@@ -48,6 +55,7 @@ class LocalForecaster(SequenceGenerator):
         self.fit_notes_ = []
         for key, series in track(data, len(data), f"fitting {self.name}"):
             y = self._recent(series.to_numpy(dtype=float), data.freq.season)
+            self._check_transformable(key, y)
             season = self._season_for(len(y), data.freq.season)
             self.histories_[key], self.seasons_[key] = y, season
             self.states_[key] = self._fit_guarded(key, y, season)
@@ -77,6 +85,9 @@ class LocalForecaster(SequenceGenerator):
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise InputError(f"{self._label()}: {name} must be a positive integer or None, "
                                  f"not {value!r}")
+        if self.transform not in TRANSFORMS:
+            raise InputError(f"{self._label()}: transform must be one of {', '.join(TRANSFORMS)}, "
+                             f"not {self.transform!r}")
 
     def _fit_one(self, y: np.ndarray, season: int):
         raise NotImplementedError
@@ -85,6 +96,17 @@ class LocalForecaster(SequenceGenerator):
         raise NotImplementedError
 
     # -- shared machinery -----------------------------------------------------------------
+    def _check_transformable(self, key: str, y: np.ndarray) -> None:
+        if self.transform == "log" and not y.min() > 0:
+            raise InputError(f"{self._label()}: transform='log' needs positive values, but series "
+                             f"'{key}' reaches {y.min():g}; use transform='none'")
+
+    def _to_model_scale(self, y: np.ndarray) -> np.ndarray:
+        return np.log(y) if self.transform == "log" else y
+
+    def _to_data_scale(self, paths: np.ndarray) -> np.ndarray:
+        return np.exp(paths) if self.transform == "log" else paths
+
     def _recent(self, y: np.ndarray, season: int) -> np.ndarray:
         limit = self.max_history
         if limit is None:
@@ -101,7 +123,7 @@ class LocalForecaster(SequenceGenerator):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return self._fit_one(y, season)
+                return self._fit_one(self._to_model_scale(y), season)
         except InputError:
             raise
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
@@ -120,7 +142,8 @@ class LocalForecaster(SequenceGenerator):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                paths = np.asarray(self._sample_one(state, horizon, num_samples, rng), dtype=float)
+                paths = self._to_data_scale(
+                    np.asarray(self._sample_one(state, horizon, num_samples, rng), dtype=float))
             check_plausible(paths, y)
             return paths
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:

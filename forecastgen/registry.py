@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import json
 import warnings
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -135,6 +136,27 @@ def default_registry() -> Registry:
 def create(name: str, **params):
     """A new, unfitted model from the installed plugins: ``create("ets", damped=True)``."""
     return default_registry().create(name, **params)
+
+
+def parse_value(text: str):
+    """A parameter value as written on a command line: JSON ("3", "true", "[1, 2]") or else
+    the text itself ("log")."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def split_model_spec(spec: str) -> tuple[str, dict]:
+    """``"ets:transform=log:max_history=200"`` -> ``("ets", {"transform": "log", ...})``."""
+    name, *pairs = spec.strip().split(":")
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"model {spec!r}: write its parameters as name:key=value:key=value")
+        params[key.strip()] = parse_value(value)
+    return name.strip(), params
 
 
 def list_models() -> list[ModelSpec]:

@@ -86,6 +86,19 @@ def test_without_anchors_the_winner_forecasts_alone(airline):
     assert list(model.weights_) == [model.chosen_] and model.weights_[model.chosen_] == 1.0
 
 
+def test_candidates_can_carry_parameters(airline, white_noise):
+    model = forecastgen.create("auto", candidates="ets:transform=log, theta", anchors="ets:transform=log")
+    model.fit(airline)
+    assert model.settings_ == {"theta": {}, "ets:transform=log": {"transform": "log"}}
+    assert set(model.scores_.index) == {"theta", "ets:transform=log"}
+    assert model.models_["ets:transform=log"].transform == "log"
+    assert "ets:transform=log" in model.weights_
+    assert np.isfinite(model.predict(6, num_samples=20, seed=0).samples["airline"]).all()
+    negative = forecastgen.create("auto", candidates="snaive,ets:transform=log").fit(white_noise)
+    assert list(negative.scores_.index) == ["snaive"]
+    assert "not tried: ets:transform=log (the log scale needs positive values)" in negative.reason_
+
+
 def test_a_candidate_that_refuses_the_backtest_history_is_left_out():
     # autocorrelated in full, but the seasonal pattern is only in the last points the
     # backtest holds out: its shorter history looks like white noise to the rnn

@@ -8,7 +8,7 @@ from forecastgen import ModelSpec, hookimpl
 from forecastgen.errors import InputError, PluginError, UnknownModelError
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.plugins import PluginWarning
-from forecastgen.registry import Registry
+from forecastgen.registry import Registry, split_model_spec
 
 
 class Drift(SequenceGenerator):
@@ -75,6 +75,16 @@ def test_unknown_model_and_unknown_parameter():
         registry.get("zzz")
     with pytest.raises(InputError, match="has no parameter 'alpha'"):
         registry.create("snaive", alpha=1)
+
+
+def test_a_model_spec_names_a_model_and_its_parameters():
+    assert split_model_spec("ets") == ("ets", {})
+    assert split_model_spec(" ets:transform=log:max_history=200 ") == (
+        "ets", {"transform": "log", "max_history": 200})
+    assert split_model_spec("rnn:predict_change=false:hidden_size=8") == (
+        "rnn", {"predict_change": False, "hidden_size": 8})
+    with pytest.raises(InputError, match="write its parameters as name:key=value"):
+        split_model_spec("ets:transform")
 
 
 def test_hook_with_an_argument_not_in_the_spec_is_refused_with_a_warning():

@@ -7,7 +7,9 @@ trend (none, additive, damped additive) and season (none, additive, multiplicati
 for positive data) are chosen by AICc over the same candidates as R's
 ``forecast::ets`` with ``restrict = TRUE``: additive errors are never paired with a
 multiplicative season, which is numerically unstable. Sample paths are simulated
-from the fitted state space model.
+from the fitted state space model. ``transform="log"`` fits the models to log(y), with
+additive components only, as R's ``ets`` does under a Box-Cox transform: exponential
+growth becomes a linear trend.
 
 Deviation: the history is cut to its last ``max_history`` points (at least two
 seasons) because the likelihood optimisation grows slow on long hourly series and
@@ -34,12 +36,14 @@ class ETS(LocalForecaster):
     capabilities = frozenset({"forecast", "series"})
 
     def __init__(self, error: str = "auto", trend: str = "auto", seasonal: str = "auto",
-                 season_length: int | None = None, max_history: int | None = 500):
+                 season_length: int | None = None, max_history: int | None = 500,
+                 transform: str = "none"):
         self.error = error
         self.trend = trend
         self.seasonal = seasonal
         self.season_length = season_length
         self.max_history = max_history
+        self.transform = transform
 
     def _fit_one(self, y: np.ndarray, season: int):
         best = None
@@ -64,7 +68,7 @@ class ETS(LocalForecaster):
                 raise InputError(f"ets: {name} must be auto, {', '.join(valid)}, not {value!r}")
 
     def _candidates(self, y: np.ndarray, season: int) -> list:
-        positive = y.min() > 0
+        positive = y.min() > 0 and self.transform == "none"  # multiplicative parts need it
         errors = ([e for e in ERRORS if positive or e == "add"] if self.error == "auto"
                   else [self.error])
         trends = (TRENDS["none"] + TRENDS["add"] + TRENDS["damped"] if self.trend == "auto"

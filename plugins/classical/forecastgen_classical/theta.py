@@ -3,7 +3,8 @@
 Assimakopoulos & Nikolopoulos (2000), "The theta model: a decomposition approach to
 forecasting"; Hyndman & Billah (2003) showed it is SES with drift. Seasonal series
 are deseasonalised first (classical decomposition, tested by statsmodels), on
-statsmodels' ``ThetaModel``.
+statsmodels' ``ThetaModel``. ``transform="log"`` fits it to log(y): the drift becomes
+a growth rate.
 
 Sample paths: statsmodels gives Gaussian prediction intervals per step; the paths
 are the point forecast plus a sum of independent Gaussian increments whose
@@ -25,12 +26,14 @@ class Theta(LocalForecaster):
     name = "theta"
     capabilities = frozenset({"forecast", "series"})
 
-    def __init__(self, season_length: int | None = None, max_history: int | None = 2000):
+    def __init__(self, season_length: int | None = None, max_history: int | None = 2000,
+                 transform: str = "none"):
         self.season_length = season_length
         self.max_history = max_history
+        self.transform = transform
 
     def _fit_one(self, y: np.ndarray, season: int):
-        method = "multiplicative" if y.min() > 0 else "additive"
+        method = "multiplicative" if y.min() > 0 and self.transform == "none" else "additive"
         return ThetaModel(y, period=season, deseasonalize=season > 1, method=method).fit()
 
     def _sample_one(self, state, horizon, num_samples, rng):

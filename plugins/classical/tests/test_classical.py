@@ -86,6 +86,54 @@ def test_ets_never_pairs_additive_errors_with_a_multiplicative_season():
                for error, _, seasonal in ets._candidates(np.arange(-5.0, 40.0), 12))
 
 
+def test_log_ets_is_ets_on_the_logs_exponentiated(airline_history):
+    values = airline_history.values("airline")
+    logs = pd.Series(np.log(values), index=airline_history.series["airline"].index, name="airline")
+    settings = {"error": "add", "seasonal": "add"}
+    on_logs = forecastgen.create("ets", **settings).fit(logs).predict(12, num_samples=40, seed=3)
+    log_scale = forecastgen.create("ets", transform="log", **settings).fit(airline_history)
+    paths = log_scale.predict(12, num_samples=40, seed=3).samples["airline"]
+    np.testing.assert_allclose(paths, np.exp(on_logs.samples["airline"]), rtol=1e-9)
+    assert log_scale._candidates(np.log(values), 12) == [("add", trend, "add") for trend in
+                                                         [(None, False), ("add", False), ("add", True)]]
+
+
+def test_log_theta_follows_statsmodels_on_the_logs(airline_history):
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    logs = np.log(airline_history.values("airline"))
+    reference = ThetaModel(logs, period=12, method="additive").fit().forecast(12)
+    paths = forecastgen.create("theta", transform="log").fit(airline_history).predict(
+        12, num_samples=20_000, seed=4).samples["airline"]
+    np.testing.assert_allclose(np.median(paths, axis=0), np.exp(reference), rtol=0.01)
+
+
+def test_the_log_scale_follows_exponential_growth():
+    rng = np.random.default_rng(7)
+    steps = np.arange(60)
+    growth = 100 * 1.08 ** steps * np.exp(rng.normal(0, 0.02, size=60))
+    series = pd.Series(growth, index=pd.date_range("1950", periods=60, freq="YS"), name="gdp")
+    future = 100 * 1.08 ** np.arange(60, 66)
+    errors = {}
+    for transform in ("none", "log"):
+        paths = forecastgen.create("ets", transform=transform).fit(series).predict(
+            6, num_samples=500, seed=0).samples["gdp"]
+        errors[transform] = np.abs(np.median(paths, axis=0) / future - 1).max()
+        assert paths.min() > 0
+    assert errors["log"] < 0.05 < errors["none"]
+
+
+@pytest.mark.parametrize("name", ["ets", "theta"])
+def test_the_log_scale_refuses_what_it_cannot_take(name, airline_history):
+    negative = pd.Series(np.r_[np.arange(1.0, 30.0), -1.0], name="y",
+                         index=pd.date_range("2000", periods=30, freq="MS"))
+    with pytest.raises(forecastgen.InputError, match="transform='log' needs positive values, but "
+                                                     "series 'y' reaches -1"):
+        forecastgen.create(name, transform="log").fit(negative)
+    with pytest.raises(forecastgen.InputError, match="transform must be one of none, log, not 'sqrt'"):
+        forecastgen.create(name, transform="sqrt").fit(airline_history)
+
+
 def test_implausible_forecast_falls_back_with_a_note(airline_history, monkeypatch):
     model = forecastgen.create("theta").fit(airline_history)
     monkeypatch.setattr(type(model), "_sample_one",
