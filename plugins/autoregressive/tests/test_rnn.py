@@ -8,7 +8,7 @@ import pytest
 import torch
 from forecastgen_autoregressive.base import ChangeFromLastValue, network_inputs
 from forecastgen_autoregressive.likelihoods import likelihood
-from forecastgen_autoregressive.windows import lagged_values, plan_windows, window_scale
+from forecastgen_autoregressive.windows import WindowPlan, lagged_values, plan_windows, window_scale
 
 import forecastgen
 from forecastgen.engine.checkpoint import load_checkpoint, save_checkpoint
@@ -64,7 +64,7 @@ def test_log_prob_matches_the_incremental_path_used_for_sampling(tiny_rnn, airli
         total = 0.0
         for t in range(plan.context, x.shape[1]):
             raw, state = network.step(x[:, t], state)
-            total += float(head.distribution(raw, loc, scale).log_prob(targets[t]))
+            total += float(head.distribution(raw, loc, scale, tiny_rnn.spread_).log_prob(targets[t]))
     assert tiny_rnn.log_prob(one_block)["airline"] == pytest.approx(total, rel=1e-5)
 
 
@@ -187,3 +187,42 @@ def test_predict_change_is_a_setting_that_changes_the_forecast(airline, tiny):
     level = forecastgen.create("rnn", **tiny, predict_change=False).fit(airline)
     level = level.predict(6, num_samples=50, seed=0)
     assert not np.allclose(change.samples["airline"], level.samples["airline"])
+
+
+class FixedNormal(torch.nn.Module):
+    """A 'network' whose Gaussian head always says N(0, 1) in standardized units."""
+    input_size = 4
+
+    def forward(self, x):
+        raw = torch.zeros(*x.shape[:-1], 2)
+        raw[..., 1] = np.log(np.e - 1)  # softplus(raw) = 1
+        return raw
+
+
+@pytest.mark.parametrize("true_spread", [0.7, 1.0, 2.5])
+def test_the_spread_is_the_scale_factor_the_held_out_steps_ask_for(true_spread):
+    from torch.utils.data import TensorDataset
+
+    model = forecastgen.create("rnn", likelihood="normal", device="cpu")
+    model.network_, model.device_ = FixedNormal(), torch.device("cpu")
+    model.plan_ = WindowPlan((1,), context=4, prediction=50)
+    generator = torch.Generator().manual_seed(0)
+    targets = true_spread * torch.randn(40, 54, generator=generator)
+    targets[:, :4] = 100.0  # context steps were trained on: they must not count
+    windows = TensorDataset(torch.zeros(40, 54, 1), torch.zeros(40, 54, 3), targets,
+                            torch.zeros(40), torch.ones(40))
+    spread = model._fitted_spread(likelihood("normal"), windows)
+    assert spread == pytest.approx(true_spread, rel=0.1)
+    assert model._fitted_spread(likelihood("negbin"), windows) == 1.0  # counts: no spread
+
+
+def test_an_overfitted_network_is_widened_and_calibrate_false_leaves_it(airline):
+    settings = dict(hidden_size=48, num_layers=1, dropout=0.0, max_epochs=40, batches_per_epoch=10,
+                    patience=40, batch_size=16, device="cpu", context_length=12)
+    history = airline.drop_last(12)
+    widened = forecastgen.create("rnn", **settings).fit(history)
+    raw = forecastgen.create("rnn", **settings, calibrate=False).fit(history)
+    assert raw.spread_ == 1.0 and widened.spread_ > 1.0
+    wide, narrow = (m.predict(12, num_samples=400, seed=0).samples["airline"] for m in (widened, raw))
+    assert wide[:, 0].std() / narrow[:, 0].std() == pytest.approx(widened.spread_, rel=0.3)
+    assert widened.log_prob(airline)["airline"] != raw.log_prob(airline)["airline"]
