@@ -216,13 +216,21 @@ def test_the_spread_is_the_scale_factor_the_held_out_steps_ask_for(true_spread):
     assert model._fitted_spread(likelihood("negbin"), windows) == 1.0  # counts: no spread
 
 
-def test_an_overfitted_network_is_widened_and_calibrate_false_leaves_it(airline):
-    settings = dict(hidden_size=48, num_layers=1, dropout=0.0, max_epochs=40, batches_per_epoch=10,
-                    patience=40, batch_size=16, device="cpu", context_length=12)
-    history = airline.drop_last(12)
-    widened = forecastgen.create("rnn", **settings).fit(history)
-    raw = forecastgen.create("rnn", **settings, calibrate=False).fit(history)
-    assert raw.spread_ == 1.0 and widened.spread_ > 1.0
-    wide, narrow = (m.predict(12, num_samples=400, seed=0).samples["airline"] for m in (widened, raw))
-    assert wide[:, 0].std() / narrow[:, 0].std() == pytest.approx(widened.spread_, rel=0.3)
-    assert widened.log_prob(airline)["airline"] != raw.log_prob(airline)["airline"]
+def test_an_overfitted_network_is_widened_and_calibrate_false_leaves_it():
+    # six short noisy seasonal AR(1) series and a network far larger than they need
+    rng = np.random.default_rng(5)
+    columns = {}
+    for k in range(6):
+        y = np.zeros(60)
+        for t in range(1, 60):
+            y[t] = 0.7 * y[t - 1] + rng.normal()
+        columns[f"s{k}"] = y + 10 * np.sin(np.arange(60) * 2 * np.pi / 12)
+    data = pd.DataFrame(columns, index=pd.date_range("2000-01", periods=60, freq="MS"))
+    settings = dict(hidden_size=64, num_layers=1, dropout=0.0, max_epochs=30, batches_per_epoch=10,
+                    patience=30, batch_size=16, device="cpu")
+    widened = forecastgen.create("rnn", **settings).fit(data)
+    raw = forecastgen.create("rnn", **settings, calibrate=False).fit(data)
+    assert raw.spread_ == 1.0 and widened.spread_ > 1.15  # 1.23-1.32 over seeds 0-2
+    wide, narrow = (m.predict(6, num_samples=400, seed=0).samples["s0"] for m in (widened, raw))
+    assert wide[:, 0].std() / narrow[:, 0].std() == pytest.approx(widened.spread_, rel=0.2)
+    assert widened.log_prob(data)["s0"] != raw.log_prob(data)["s0"]
