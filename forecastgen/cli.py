@@ -173,10 +173,17 @@ def parse_params(pairs: tuple[str, ...]) -> dict:
     return params
 
 
-def model_options(command=None, *, default: str = "ets"):
-    """The options that choose a model and how it forecasts (predict, fit and backtest)."""
+def model_options(command=None, *, default: str = "ets", forecasts: bool = True):
+    """The options that choose a model (predict, fit and backtest) and, for the commands
+    that forecast, how far and with how many paths."""
     if command is None:
-        return lambda command: model_options(command, default=default)
+        return lambda command: model_options(command, default=default, forecasts=forecasts)
+    forecasting = [
+        click.option("-H", "--horizon", type=click.IntRange(min=1),
+                     help="Steps to forecast [default: by frequency, e.g. 18 for monthly]."),
+        click.option("-n", "--samples", default=200, show_default=True,
+                     type=click.IntRange(min=1), help="Sample paths to draw."),
+    ]
     options = [
         click.option("-m", "--model", default=default, show_default=True,
                      help="Model name (see `forecastgen models`); auto backtests the suitable "
@@ -184,10 +191,7 @@ def model_options(command=None, *, default: str = "ets"):
         click.option("--device", help="Where neural models run: auto, cpu, cuda or mps."),
         click.option("--force", is_flag=True,
                      help="Fit autoregressive models even without autocorrelation."),
-        click.option("-H", "--horizon", type=click.IntRange(min=1),
-                     help="Steps to forecast [default: by frequency, e.g. 18 for monthly]."),
-        click.option("-n", "--samples", default=200, show_default=True,
-                     type=click.IntRange(min=1), help="Sample paths to draw."),
+        *(forecasting if forecasts else []),
         click.option("--seed", default=0, show_default=True, type=int, help="Random seed."),
         click.option("-p", "--param", "params", multiple=True,
                      help="Model parameter NAME=VALUE (repeatable)."),
@@ -365,11 +369,11 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
 
 @cli.command()
 @click.argument("path", type=click.Path())
-@model_options
+@model_options(forecasts=False)
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder to write the fitted model to (weights and config).")
 @data_options
-def fit(path, model, horizon, samples, seed, params, output, device, force, **options):
+def fit(path, model, seed, params, output, device, force, **options):
     """Fit a model and save it, to forecast later with `predict --model-path` or to
     draw from with `sample`.
 

@@ -259,6 +259,14 @@ def test_fit_refuses_models_that_cannot_be_saved_before_fitting(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_fit_has_no_forecasting_options(tmp_path):
+    result = CliRunner().invoke(cli, ["fit", str(AIRLINE), "-m", "rnn", "-H", "5", "-o",
+                                      str(tmp_path / "x")])
+    assert result.exit_code == 2 and "No such option '-H'" in result.stderr
+    assert "--samples" not in CliRunner().invoke(cli, ["fit", "--help"]).stdout
+    assert not (tmp_path / "x").exists()
+
+
 @pytest.mark.parametrize("arguments, message", [
     (["--model-path", "nowhere"], "no such model folder"),
     (["-m", "ets", "--force"], "model 'ets' has no force setting"),
