@@ -41,6 +41,8 @@ from forecast_benchmark import DATA, HORIZON, RESULTS, split  # noqa: E402
 CURRENT = "auto: winner (last window) + ets, theta"  # auto's rule, the one to beat
 LOG_ETS = "ets:transform=log"
 LOG_THETA = "theta:transform=log"
+BASE = ("snaive", "theta", "ets", "rnn", "causal-conv")  # auto's default candidates here
+CANDIDATES = (*BASE, LOG_ETS, LOG_THETA)  # every candidate the study runs
 
 
 def study_series(task: tuple) -> list[dict]:
@@ -118,21 +120,23 @@ def load_study(folders: list[str]) -> dict[str, dict]:
 
 
 def backtest_rank(study: dict, windows: int, pool) -> pd.Series:
-    """auto's score (mean of CRPS and MASE relative to the best) over the last windows."""
+    """auto's own score (``forecastgen.auto._rank``) over the last ``windows`` windows."""
+    from forecastgen.auto import _rank
+
     table = study["backtests"]
-    means = table.loc[table.index.max() - windows + 1:].mean()
-    members = [c for c in pool if c in study["paths"] and c in means["crps"].index]
-    crps, mase = means["crps"][members], means["mase"][members]
-    score = (crps / max(crps.min(), 1e-12) + mase / max(mase.min(), 1e-12)) / 2
-    return score.dropna().sort_values()
+    means = table.loc[table.index.max() - windows + 1:].mean().unstack(level=0)
+    members = [c for c in pool if c in study["paths"] and c in means.index]
+    return _rank(means.loc[members, ["crps", "mase"]])["score"].dropna()
 
 
 def winner_and_anchors(windows: int, pool, anchors):
+    """auto's mixture (``AutoForecaster._mixture``) of the winner by ``windows`` windows."""
+    from forecastgen.auto import AutoForecaster
+
     def rule(study):
-        ranked = backtest_rank(study, windows, pool)
-        shares = {anchor: 1.0 for anchor in anchors if anchor in ranked.index}
-        shares[ranked.index[0]] = shares.get(ranked.index[0], 0.0) + 1.0
-        return shares
+        auto = AutoForecaster(anchors=",".join(anchors))
+        auto.scores_ = backtest_rank(study, windows, pool).to_frame("score")
+        return auto._mixture()
     return rule
 
 
@@ -147,16 +151,15 @@ def equal(pool):
 
 
 def rules() -> dict:
-    base = ("snaive", "theta", "ets", "rnn", "causal-conv")
-    with_log = base + (LOG_ETS,)
-    table = {name: equal((name,)) for name in (*base, LOG_ETS, LOG_THETA)}
-    table[CURRENT] = winner_and_anchors(1, base, ("ets", "theta"))
-    table["winner (3 windows) + ets, theta"] = winner_and_anchors(3, base, ("ets", "theta"))
+    with_log = BASE + (LOG_ETS,)
+    table = {name: equal((name,)) for name in CANDIDATES}
+    table[CURRENT] = winner_and_anchors(1, BASE, ("ets", "theta"))
+    table["winner (3 windows) + ets, theta"] = winner_and_anchors(3, BASE, ("ets", "theta"))
     table["winner + ets, theta; log ets a candidate"] = winner_and_anchors(1, with_log, ("ets", "theta"))
     table["winner + ets, log ets"] = winner_and_anchors(1, with_log, ("ets", LOG_ETS))
     for k in (2, 3, 4):
         for windows in (1, 2, 3):
-            table[f"best {k} by {windows} window(s)"] = best_k(k, windows, base)
+            table[f"best {k} by {windows} window(s)"] = best_k(k, windows, BASE)
             table[f"best {k} by {windows} window(s), log ets a candidate"] = best_k(k, windows, with_log)
     table["equal: ets, theta, rnn, causal-conv"] = equal(("ets", "theta", "rnn", "causal-conv"))
     table["equal: all six"] = equal(with_log)
@@ -181,11 +184,10 @@ def score_rules(studies: dict) -> pd.DataFrame:
             scores = score_forecast(study["actual"], mixture_paths(study, shares), study["history"],
                                     study["period"])
             rows.append({"series": name, "frequency": study["frequency"], "rule": rule, **scores})
-        best = min(score_forecast(study["actual"], paths, study["history"], study["period"])["mase"]
-                   for paths in study["paths"].values())
-        rows.append({"series": name, "frequency": study["frequency"], "rule": "(hindsight: best single)",
-                     "mase": best})
-    return pd.DataFrame(rows)
+    scores = pd.DataFrame(rows)
+    singles = scores[scores["rule"].isin(CANDIDATES)]  # every candidate is a rule of its own
+    hindsight = singles.groupby(["series", "frequency"], as_index=False)["mase"].min()
+    return pd.concat([scores, hindsight.assign(rule="(hindsight: best single)")], ignore_index=True)
 
 
 def every_rule_scored(scores: pd.DataFrame) -> pd.DataFrame:

@@ -110,9 +110,9 @@ class AutoregressiveForecaster(SequenceGenerator):
     def _fitted_spread(self, head, validation) -> float:
         """The factor on the predictive scale that maximizes the one-step likelihood of the
         held-out steps (the last ``prediction`` steps of each series: never trained on, only
-        watched for early stopping): temperature
-        scaling (Guo et al. 2017), here widening a head that fits its training data too
-        closely. One number, from a grid, so a handful of points cannot run away with it."""
+        watched for early stopping): temperature scaling (Guo et al. 2017), here widening a
+        head that fits its training data too closely. One number, from a grid, so a handful
+        of points cannot run away with it."""
         if not head.has_spread:
             return 1.0
         self.network_.eval()
