@@ -121,9 +121,12 @@ class Frequency:
         if self.kind == "business":
             days = pd.bdate_range(origin, periods=int(positions.max()) + 1 if len(positions) else 0)
             return days[positions]
-        month = pd.Period(origin, freq="M")
-        stamps = [_calendar_stamp(origin, month, int(k) * self.months, self.anchor) for k in positions]
-        return pd.DatetimeIndex(stamps)
+        if self.anchor == "day":
+            return pd.DatetimeIndex([origin + pd.DateOffset(months=int(k) * self.months) for k in positions])
+        months = np.datetime64(f"{origin.year:04d}-{origin.month:02d}", "M") + positions * self.months
+        if self.anchor == "end":
+            return _datetime_index((months + 1).astype("datetime64[D]") - np.timedelta64(1, "D"))
+        return _datetime_index(months.astype("datetime64[D]"))
 
     def future(self, timestamps: pd.Index, horizon: int) -> pd.Index:
         """The ``horizon`` timestamps that follow a series' (regular) timestamps."""
@@ -156,12 +159,15 @@ def format_stamp(stamp) -> str:
     return str(stamp)
 
 
-def _calendar_stamp(origin: pd.Timestamp, month: pd.Period, shift: int, anchor: str) -> pd.Timestamp:
-    if anchor == "start":
-        return (month + shift).start_time
-    if anchor == "end":
-        return (month + shift).end_time.normalize()
-    return origin + pd.DateOffset(months=shift)
+NANOSECOND_RANGE = (np.datetime64("1678-01-01"), np.datetime64("2261-12-31"))
+
+
+def _datetime_index(days: np.ndarray) -> pd.DatetimeIndex:
+    """Days as a DatetimeIndex: in nanoseconds as usual, in seconds where the dates lie outside
+    the nanosecond range (historical series such as 17th-century records)."""
+    low, high = NANOSECOND_RANGE
+    inside = len(days) == 0 or (days.min() >= low and days.max() <= high)
+    return pd.DatetimeIndex(days.astype("datetime64[ns]" if inside else "datetime64[s]"))
 
 
 def _timedelta_alias(step: pd.Timedelta) -> str:

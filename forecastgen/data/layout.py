@@ -234,6 +234,8 @@ def _parse_dates(cells: pd.Series) -> pd.Series:
         warnings.simplefilter("ignore")
         try:
             return pd.to_datetime(cells, format="ISO8601", errors="raise")
+        except pd.errors.OutOfBoundsDatetime:  # before 1677 or after 2262: whole seconds suffice
+            return _dates_in_seconds(cells)
         except (ValueError, TypeError, OverflowError):
             pass
         try:
@@ -243,6 +245,16 @@ def _parse_dates(cells: pd.Series) -> pd.Series:
                 return pd.to_datetime(cells, format="mixed", errors="coerce", utc=True)
             except (ValueError, TypeError, OverflowError):
                 return pd.Series(pd.NaT, index=cells.index)
+
+
+def _dates_in_seconds(cells: pd.Series) -> pd.Series:
+    """ISO dates outside pandas' nanosecond range (1677-2262), at second resolution; NaT where
+    a cell is not an ISO date."""
+    try:
+        seconds = cells.to_numpy(dtype=str).astype("datetime64[s]")
+        return pd.Series(pd.DatetimeIndex(seconds), index=cells.index)
+    except (ValueError, TypeError, OverflowError):
+        return pd.Series(pd.NaT, index=cells.index)
 
 
 def _integer_timestamps(values: pd.Series, name: str, notes: list[str]) -> pd.Index:
