@@ -18,7 +18,7 @@ def test_ranking_uses_crps_and_mase_relative_to_the_best():
 
 def test_white_noise_leaves_out_autoregressive_models_and_says_so(white_noise):
     model = forecastgen.create("auto").fit(white_noise)
-    assert set(model.scores_.index) == {"snaive", "theta", "ets"}
+    assert set(model.scores_.index) == {"snaive", "theta", "ets", "patchcast"}
     assert "not tried: causal-conv (no significant autocorrelation), rnn (no significant" in model.reason_
     forecast = model.predict(7, num_samples=50, seed=0)
     assert forecast.notes[0] == model.reason_

@@ -26,6 +26,7 @@ def forecastgen(*arguments, env=None, cwd=None):
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
+@pytest.mark.slow
 def test_predict_airline_prints_forecast_with_quantiles():
     """The default model is auto: it backtests the candidates and says which it chose."""
     result = forecastgen("predict", AIRLINE)
@@ -294,6 +295,7 @@ def test_rnn_refuses_white_noise_unless_forced(tmp_path):
     assert forced.exit_code == 0 and len(forced.stdout.splitlines()) == 6
 
 
+@pytest.mark.slow
 def test_a_density_model_forecasts_through_its_windows():
     result = forecastgen("predict", AIRLINE, "--model", "gmm", "-p", "n_components=2", "-H", "12")
     assert result.returncode == 0, result.stderr

@@ -32,6 +32,7 @@ def test_sines_follow_timegans_recipe():
     assert np.allclose(data[:, 0], 0.5, atol=0.06)
 
 
+@pytest.mark.slow
 def test_discriminative_score_tells_noise_from_sines_but_not_sines_from_sines():
     real, other = sines(300, seed=1), sines(300, seed=2)
     same = discriminative_score(real, other, iterations=600, seed=0, device="cpu")

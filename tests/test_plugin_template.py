@@ -25,6 +25,7 @@ def listed_models() -> dict[str, dict]:
     return {row["name"]: row for row in json.loads(run("-m", "forecastgen", "models", "--json").stdout)}
 
 
+@pytest.mark.slow
 def test_template_plugin_installs_works_passes_the_kit_and_uninstalls(tmp_path):
     if "ar" in listed_models():
         pytest.skip("a model named 'ar' is already installed; this test installs its own")

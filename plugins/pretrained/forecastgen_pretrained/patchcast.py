@@ -1,0 +1,210 @@
+"""``patchcast``: a pretrained global forecaster that forecasts any series zero-shot.
+
+One network (``network.PatchTransformer``) pretrained on many real and synthetic
+series (``benchmarks/pretrain.py``; the corpus in ``corpus/``) reads the last
+``max_context`` points of a series, standardized by their own mean and standard
+deviation, and gives the quantiles of each of the next ``horizon`` steps (direct
+multi-step quantile regression: Wen et al. 2017; Chronos-Bolt, Ansari et al. 2024).
+Longer horizons roll forward on the median.
+
+Sample paths: the quantiles fix each step's marginal distribution (piecewise linear
+between the levels, linear tails); a path draws the steps' ranks together from a
+Gaussian copula whose correlation between neighbouring steps is an AR(1) with the
+coefficient measured on held-out windows at export (the normal scores of the realized
+values' ranks), so paths wander like real futures instead of jumping independently.
+
+The shipped weights are package data (``weights/``, safetensors, checked against the
+SHA-256 in their JSON at load); nothing is downloaded. ``fit`` only remembers the
+series unless ``fine_tune_steps`` asks for fine-tuning on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from forecastgen.data import as_series_set
+from forecastgen.engine.device import resolve_device
+from forecastgen.errors import InputError
+from forecastgen.forecast import Forecast
+from forecastgen.interfaces import SequenceGenerator
+from forecastgen.local import guard_paths
+from forecastgen_pretrained.network import QUANTILES, PatchTransformer, season_class
+from forecastgen_pretrained.scaling import encode_batch, unstandardize
+
+SHIPPED = Path(__file__).resolve().parent / "weights" / "patchcast.safetensors"
+TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no further
+
+
+class PatchCastForecaster(SequenceGenerator):
+    name = "patchcast"
+    capabilities = frozenset({"forecast", "series"})
+
+    def __init__(self, weights: str | None = None, fine_tune_steps: int = 0, learning_rate: float = 1e-4,
+                 batch_size: int = 64, device: str = "auto", seed: int = 0):
+        self._store_params(locals())
+
+    def fit(self, data) -> PatchCastForecaster:
+        data = as_series_set(data)
+        self.network_, self.meta_ = load_network(Path(self.weights) if self.weights else SHIPPED)
+        self.device_ = resolve_device(self.device)
+        if self.fine_tune_steps:
+            from forecastgen_pretrained.finetune import fine_tune
+
+            self.history_ = fine_tune(self.network_, data, self.fine_tune_steps, self.learning_rate,
+                                      self.batch_size, self.device_, self.seed)
+        self.network_.to(self.device_).eval()
+        self.data_ = data
+        return self
+
+    def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
+                data=None) -> Forecast:
+        self._check_fitted()
+        if data is None and self.data_ is None:
+            raise InputError(f"{self._label()} was loaded from a checkpoint without its series; "
+                             "pass the series to forecast, predict(horizon, data=...)")
+        data = self.data_ if data is None else as_series_set(data)
+        horizon = int(data.freq.horizon if horizon is None else horizon)
+        data.check_horizon(horizon)
+        if num_samples < 1:
+            raise InputError(f"num_samples must be at least 1, not {num_samples}")
+        histories = [data.values(key) for key in data.ids]
+        quantiles = quantile_forecast(self.network_, histories, [data.freq.season] * len(data), horizon,
+                                      device=self.device_)
+        rng = np.random.default_rng(seed)
+        correlation = self.meta_["copula_correlation"]
+        samples, index, notes = {}, {}, []
+        for row, key in enumerate(data.ids):
+            paths = sample_paths(quantiles[row], num_samples, correlation, rng)
+            samples[key] = guard_paths(paths, histories[row], data.freq.season, rng, notes,
+                                       f"series '{key}': {self.name}")
+            index[key] = data.future_index(key, horizon)
+        return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
+
+    # -- checkpoints (a fine-tuned network) ----------------------------------------------------
+    def checkpoint_state(self) -> tuple[dict, dict]:
+        return dict(self.network_.state_dict()), {"meta": self.meta_}
+
+    def restore_checkpoint(self, tensors: dict, state: dict) -> None:
+        self.meta_ = state["meta"]
+        self.network_ = PatchTransformer(**self.meta_["network"])
+        self.network_.load_state_dict(tensors)
+        self.device_ = resolve_device(self.device)
+        self.network_.to(self.device_).eval()
+        self.data_ = None
+
+
+# -- inference ------------------------------------------------------------------------------
+@torch.no_grad()
+def quantile_forecast(network: PatchTransformer, histories: list[np.ndarray], seasons: list[int],
+                      horizon: int, batch_size: int = 256, device: torch.device | str = "cpu") -> np.ndarray:
+    """The quantiles (series, horizon, len(QUANTILES)) of each history's next ``horizon`` steps,
+    sorted along the last axis; beyond the network's horizon it rolls forward on the median."""
+    network.eval()
+    out = np.empty((len(histories), horizon, len(QUANTILES)))
+    classes = [season_class(int(s)) for s in seasons]
+    for start in range(0, len(histories), batch_size):
+        part = slice(start, start + batch_size)
+        contexts = [np.asarray(h, dtype=float) for h in histories[part]]
+        done = 0
+        while done < horizon:
+            scaled, observed, season, loc, scale = encode_batch(
+                contexts, classes[part], network.patch_length, network.max_context)
+            predicted = network(scaled.to(device), observed.to(device), season.to(device)).double().cpu()
+            block = np.sort(unstandardize(predicted.numpy(), loc, scale), axis=-1)
+            steps = min(network.horizon, horizon - done)
+            out[part, done:done + steps] = block[:, :steps]
+            median = block[:, :steps, len(QUANTILES) // 2]
+            contexts = [np.concatenate([c, m]) for c, m in zip(contexts, median)]
+            done += steps
+    return out
+
+
+def quantile_values(quantiles: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Each step's quantile function at ``ranks`` (samples, horizon): piecewise linear between
+    the levels, and beyond the outermost levels the outermost segments extended."""
+    levels = np.asarray(QUANTILES)
+    ranks = np.clip(ranks, TAIL, 1 - TAIL)
+    upper = np.clip(np.searchsorted(levels, ranks), 1, len(levels) - 1)
+    weight = (ranks - levels[upper - 1]) / (levels[upper] - levels[upper - 1])
+    steps = np.arange(quantiles.shape[0])
+    low, high = quantiles[steps, upper - 1], quantiles[steps, upper]
+    return low + weight * (high - low)
+
+
+def sample_paths(quantiles: np.ndarray, num_samples: int, correlation: float,
+                 rng: np.random.Generator) -> np.ndarray:
+    """Paths (num_samples, horizon) whose steps follow ``quantiles`` (horizon, levels) and whose
+    ranks are joined by a Gaussian AR(1) copula with lag-one ``correlation``."""
+    horizon = quantiles.shape[0]
+    shocks = rng.standard_normal((num_samples, horizon))
+    scores = np.empty_like(shocks)
+    scores[:, 0] = shocks[:, 0]
+    keep = np.sqrt(max(1 - correlation**2, 0.0))
+    for step in range(1, horizon):
+        scores[:, step] = correlation * scores[:, step - 1] + keep * shocks[:, step]
+    return quantile_values(quantiles, torch.special.ndtr(torch.as_tensor(scores)).numpy())
+
+
+def copula_correlation(network: PatchTransformer, histories, seasons, tests) -> float:
+    """The mean lag-one correlation of the normal scores of held-out values' ranks under the
+    network's quantiles: the copula's coefficient."""
+    quantiles = quantile_forecast(network, histories, seasons, max(len(t) for t in tests))
+    levels = np.asarray(QUANTILES)
+    pairs = []
+    for row, test in enumerate(tests):
+        ranks = np.array([np.interp(value, quantiles[row, step], levels)
+                          for step, value in enumerate(test)])
+        scores = torch.special.ndtri(torch.as_tensor(np.clip(ranks, 0.005, 0.995))).numpy()
+        pairs.extend(zip(scores[:-1], scores[1:]))
+    first, second = np.array(pairs).T
+    return float(np.clip(np.corrcoef(first, second)[0, 1], 0.0, 0.99))
+
+
+# -- weights --------------------------------------------------------------------------------
+def export_weights(network: PatchTransformer, path: Path, correlation: float, training: dict) -> Path:
+    """Write ``path`` (safetensors) and its JSON (configuration, copula, SHA-256, training record)."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}, str(path))
+    meta = {"network": network.config(), "quantiles": list(QUANTILES),
+            "copula_correlation": round(correlation, 6), "weights_sha256": _sha256(path),
+            "training": training}
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+    return path
+
+
+def load_network(path: Path) -> tuple[PatchTransformer, dict]:
+    """The network stored at ``path`` and its JSON, after checking the weights' SHA-256."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    meta_path = path.with_suffix(".json")
+    if not path.is_file() or not meta_path.is_file():
+        raise InputError(f"patchcast: no weights at {path} (or its .json); reinstall "
+                         "forecastgen-pretrained or pass weights=PATH")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{meta_path}: not valid JSON ({exc}); reinstall forecastgen-pretrained") from None
+    if _sha256(path) != meta.get("weights_sha256"):
+        raise InputError(f"{path}: the weights do not match their SHA-256 in {meta_path.name}: the file "
+                         "was changed or damaged; reinstall forecastgen-pretrained")
+    if list(meta.get("quantiles", [])) != list(QUANTILES):
+        raise InputError(f"{meta_path}: weights for other quantile levels; this version reads {QUANTILES}")
+    network = PatchTransformer(**meta["network"])
+    try:
+        network.load_state_dict(load_file(str(path)))
+    except (SafetensorError, RuntimeError, KeyError) as exc:
+        raise InputError(f"{path}: the weights do not fit the network ({str(exc).splitlines()[0]})") from None
+    return network.eval(), meta
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,13 @@
+"""Registers the pretrained forecaster. Imports nothing heavy: the class loads on first use."""
+
+from forecastgen import ModelSpec, hookimpl
+
+
+@hookimpl
+def register_models(register):
+    register(ModelSpec(
+        name="patchcast", factory="forecastgen_pretrained.patchcast:PatchCastForecaster",
+        kind="sequence", family="pretrained",
+        capabilities=frozenset({"forecast", "series"}),
+        summary="pretrained patch transformer: zero-shot quantiles of any series, sample paths by copula",
+        test_params={}))

@@ -1,0 +1,85 @@
+"""Pretraining ``patchcast`` on a corpus: random windows, quantile loss, resumable steps.
+
+Each training item is one cut of one corpus series: the context is up to
+``max_context`` points before the cut (sometimes fewer, so that short histories are
+seen as often as they occur in use) and the target the ``horizon`` points after it,
+masked where the series ends. Sources are drawn with fixed shares, series uniformly
+within a source. The batch of step ``s`` depends only on (seed, s), so runs resume
+exactly (``forecastgen.engine.resumable``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from forecastgen.engine.resumable import ResumableTrainer, StepConfig, StepHistory
+from forecastgen_pretrained.corpus import Corpus
+from forecastgen_pretrained.network import PatchTransformer, pinball_loss, season_class
+from forecastgen_pretrained.scaling import encode_batch
+
+MIN_CONTEXT = 4
+SHORT_CONTEXT_SHARE = 0.3  # items whose context is cut to a random shorter length
+CONTEXT_LIMITS = (64, 128, 256, 512)  # each batch's longest context: one drawn per batch (cheaper)
+
+
+@dataclass
+class WindowSampler:
+    corpus: Corpus
+    source_shares: dict[str, float]
+    patch_length: int
+    max_context: int
+    horizon: int
+    batch_size: int = 128
+    seed: int = 0
+    context_limits: tuple[int, ...] = CONTEXT_LIMITS
+
+    def __post_init__(self):
+        usable = [i for i, s in enumerate(self.corpus.series) if len(s) > MIN_CONTEXT]
+        self.by_source = {source: [i for i in usable if self.corpus.sources[i] == source]
+                          for source in self.source_shares}
+        self.by_source = {k: v for k, v in self.by_source.items() if v}
+        shares = np.array([self.source_shares[k] for k in self.by_source], dtype=float)
+        self.sources, self.shares = list(self.by_source), shares / shares.sum()
+
+    def batch(self, step: int) -> tuple[torch.Tensor, ...]:
+        rng = np.random.default_rng([self.seed, step])
+        picks = rng.choice(len(self.sources), size=self.batch_size, p=self.shares)
+        limit = min(int(rng.choice(self.context_limits)), self.max_context)
+        contexts, targets, seasons = [], [], []
+        for source_index in picks:
+            members = self.by_source[self.sources[source_index]]
+            index = members[int(rng.integers(len(members)))]
+            context, target = self._cut(self.corpus.series[index], limit, rng)
+            contexts.append(context)
+            targets.append(target)
+            seasons.append(season_class(self.corpus.seasons[index]))
+        return encode_batch(contexts, seasons, self.patch_length, self.max_context, targets, self.horizon)
+
+    def _cut(self, values: np.ndarray, limit: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        cut = int(rng.integers(MIN_CONTEXT, len(values)))
+        start = max(0, cut - limit)
+        if rng.random() < SHORT_CONTEXT_SHARE:
+            start = int(rng.integers(start, cut - MIN_CONTEXT + 1))
+        return values[start:cut], values[cut:cut + self.horizon]
+
+
+def training_loss(network: PatchTransformer, batch: tuple) -> torch.Tensor:
+    scaled, observed, season, target, mask = batch
+    return pinball_loss(network(scaled, observed, season), target, mask)
+
+
+def pretrain(corpus: Corpus, folder, network: PatchTransformer, config: StepConfig,
+             source_shares: dict[str, float], batch_size: int = 128,
+             validate=None, stop_at: int | None = None) -> StepHistory:
+    """Train ``network`` on ``corpus`` for ``config.steps`` steps, checkpointing in ``folder``
+    (resumed from there when it holds an earlier part of the same run)."""
+    sampler = WindowSampler(corpus, source_shares, network.patch_length, network.max_context,
+                            network.horizon, batch_size, config.seed)
+
+    def batch_fn(step: int) -> tuple:
+        return sampler.batch(step)[:5]
+
+    return ResumableTrainer(config, folder).run(network, training_loss, batch_fn, validate, stop_at)

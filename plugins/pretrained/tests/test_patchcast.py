@@ -1,0 +1,127 @@
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from forecastgen_pretrained.network import QUANTILES
+from forecastgen_pretrained.patchcast import SHIPPED, load_network, quantile_forecast, sample_paths
+
+import forecastgen
+from forecastgen.cli import cli
+from forecastgen.errors import InputError
+from forecastgen.metrics import mase
+
+ROOT = Path(__file__).resolve().parents[3]
+AIRLINE = ROOT / "examples" / "data" / "airline.csv"
+
+
+@pytest.fixture(scope="module")
+def airline():
+    return forecastgen.read_series(AIRLINE)
+
+
+@pytest.fixture(scope="module")
+def zero_shot(airline):
+    return forecastgen.create("patchcast", device="cpu").fit(airline.drop_last(12))
+
+
+def test_shipped_weights_are_small_and_verified(tmp_path):
+    assert SHIPPED.stat().st_size < 20 * 2**20
+    network, meta = load_network(SHIPPED)
+    assert meta["quantiles"] == list(QUANTILES) and 0 <= meta["copula_correlation"] < 1
+    assert sum(p.numel() for p in network.parameters()) > 100_000
+    tampered = tmp_path / SHIPPED.name
+    shutil.copy(SHIPPED, tampered)
+    shutil.copy(SHIPPED.with_suffix(".json"), tampered.with_suffix(".json"))
+    data = bytearray(tampered.read_bytes())
+    data[-5] ^= 0xFF
+    tampered.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="SHA-256"):
+        load_network(tampered)
+    with pytest.raises(InputError, match="no weights"):
+        load_network(tmp_path / "missing.safetensors")
+
+
+def test_zero_shot_forecast_of_the_airline_series(airline, zero_shot):
+    forecast = zero_shot.predict(12, num_samples=300, seed=0)
+    paths = forecast.samples["airline"]
+    assert paths.shape == (300, 12) and np.isfinite(paths).all() and not forecast.notes
+    actual = airline.values("airline")[-12:]
+    history = airline.values("airline")[:-12]
+    median = np.median(paths, axis=0)
+    # zero-shot, it must know the airline's season: far better than the naive forecast
+    # (MASE 3.7 for the last value repeated) and close to seasonal naive (1.0 by construction)
+    assert mase(actual, median, history, 12) < 1.5
+    assert np.corrcoef(median, actual)[0, 1] > 0.8
+    low, high = np.quantile(paths, [0.05, 0.95], axis=0)
+    assert (high > low).all()
+
+
+def test_same_seed_same_paths(zero_shot):
+    one = zero_shot.predict(6, num_samples=50, seed=3).samples["airline"]
+    two = zero_shot.predict(6, num_samples=50, seed=3).samples["airline"]
+    other = zero_shot.predict(6, num_samples=50, seed=4).samples["airline"]
+    assert np.array_equal(one, two) and not np.array_equal(one, other)
+
+
+def test_forecasts_other_series_and_horizons_beyond_the_network(zero_shot, airline):
+    shifted = airline.to_frame().assign(value=lambda f: f["value"] * 1000 + 5)
+    forecast = zero_shot.predict(100, num_samples=20, seed=0, data=shifted)
+    paths = forecast.samples["airline"]
+    assert paths.shape == (20, 100) and np.isfinite(paths).all()
+    # scale-free: a series times 1000 plus 5 gets the same forecast times 1000 plus 5
+    plain = zero_shot.predict(100, num_samples=20, seed=0, data=airline).samples["airline"]
+    np.testing.assert_allclose(paths, plain * 1000 + 5, rtol=1e-4)
+
+
+def test_paths_follow_the_quantiles_and_the_copula():
+    rng = np.random.default_rng(0)
+    base = np.array([-2.3, -1.96, -1.64, -1.28, -0.84, -0.52, -0.25, 0, 0.25, 0.52, 0.84, 1.28, 1.64,
+                     1.96, 2.3])
+    quantiles = np.stack([base * scale + shift for scale, shift in [(1, 0), (2, 5), (3, -1)]])
+    paths = sample_paths(quantiles, 40_000, 0.7, rng)
+    for step in range(3):
+        empirical = np.quantile(paths[:, step], QUANTILES)
+        np.testing.assert_allclose(empirical, quantiles[step], atol=0.06 * (step + 1))
+    scores = (paths[:, :2] - [0, 5]) / [1, 2]  # normal scores, as the quantiles are N(0,1)-like
+    assert abs(np.corrcoef(scores.T)[0, 1] - 0.7) < 0.03
+    independent = sample_paths(quantiles, 40_000, 0.0, rng)
+    assert abs(np.corrcoef(independent[:, :2].T)[0, 1]) < 0.03
+
+
+def test_quantiles_are_sorted_and_roll_past_the_network_horizon(airline):
+    network, _ = load_network(SHIPPED)
+    out = quantile_forecast(network, [airline.values("airline")], [12], network.horizon + 10)
+    assert out.shape == (1, network.horizon + 10, len(QUANTILES))
+    assert (np.diff(out, axis=-1) >= 0).all() and np.isfinite(out).all()
+
+
+def test_fine_tuning_changes_the_network_not_the_shipped_weights(airline):
+    before = SHIPPED.read_bytes()
+    shipped, _ = load_network(SHIPPED)
+    model = forecastgen.create("patchcast", fine_tune_steps=20, batch_size=16, device="cpu")
+    model.fit(airline.drop_last(12))
+    assert len(model.history_.train_loss) == 2
+    changed = any(not torch.equal(a, b) for a, b in zip(shipped.state_dict().values(),
+                                                         model.network_.state_dict().values()))
+    assert changed and SHIPPED.read_bytes() == before
+    assert np.isfinite(model.predict(12, num_samples=20, seed=0).samples["airline"]).all()
+
+
+def test_too_short_series_are_refused():
+    import pandas as pd
+
+    short = pd.Series([1.0, 2.0], index=pd.date_range("2020", periods=2, freq="MS"), name="tiny")
+    with pytest.raises(InputError, match="at least 3"):
+        forecastgen.create("patchcast").fit(short)
+
+
+def test_cli_forecasts_zero_shot(tmp_path):
+    output = tmp_path / "forecast.csv"
+    arguments = ["predict", str(AIRLINE), "-m", "patchcast", "-H", "6", "-o", str(output)]
+    result = CliRunner().invoke(cli, arguments)
+    assert result.exit_code == 0, result.output
+    lines = output.read_text().splitlines()
+    assert len(lines) == 7 and lines[0].startswith("id,timestamp,mean")

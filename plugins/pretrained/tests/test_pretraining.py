@@ -1,0 +1,94 @@
+import numpy as np
+import torch
+from forecastgen_pretrained.corpus import Corpus
+from forecastgen_pretrained.network import QUANTILES, PatchTransformer, pinball_loss
+from forecastgen_pretrained.pretraining import WindowSampler, pretrain
+from forecastgen_pretrained.scaling import encode_batch, left_padded, standardize, unstandardize
+from safetensors.torch import load_file
+
+from forecastgen.engine.resumable import StepConfig
+
+TINY = {"patch_length": 4, "max_context": 32, "horizon": 8, "d_model": 16, "heads": 2, "layers": 1,
+        "feedforward": 16}
+
+
+def tiny_corpus():
+    rng = np.random.default_rng(0)
+    corpus = Corpus()
+    t = np.arange(80)
+    corpus.add([50 + 5 * np.sin(2 * np.pi * t / 12 + p) + rng.normal(0, 0.3, 80) for p in range(6)],
+               [12] * 6, "real")
+    corpus.add([np.cumsum(rng.normal(size=40)) for _ in range(4)], [1] * 4, "structural")
+    return corpus
+
+
+def test_standardize_round_trips_and_ignores_padding():
+    contexts = [np.array([1.0, 2.0, 3.0]), np.array([10.0, 10.0, 10.0, 10.0, 10.0, 12.0])]
+    padded = left_padded(contexts, patch_length=4, max_context=32)
+    assert padded.shape == (2, 8) and np.isnan(padded[0, :5]).all()
+    scaled, observed, loc, scale = standardize(padded)
+    assert observed.sum() == 9 and (scaled[observed == 0] == 0).all()
+    np.testing.assert_allclose(loc, [2.0, 62 / 6])
+    np.testing.assert_allclose(unstandardize(scaled, loc, scale)[0, 5:], [1, 2, 3])
+    # a constant context stays finite
+    assert np.isfinite(standardize(np.full((1, 4), 7.0))[0]).all()
+
+
+def test_pinball_loss_is_the_mean_quantile_loss_over_observed_steps():
+    predicted = torch.zeros(1, 2, len(QUANTILES))
+    target = torch.tensor([[1.0, 5.0]])
+    mask = torch.tensor([[1.0, 0.0]])
+    expected = np.mean(QUANTILES)  # each level q loses q * 1 when the target is 1 above
+    assert abs(float(pinball_loss(predicted, target, mask)) - expected) < 1e-6
+
+
+def test_sampler_batches_depend_only_on_seed_and_step():
+    corpus = tiny_corpus()
+    sampler = WindowSampler(corpus, {"real": 0.5, "structural": 0.5}, 4, 32, 8, batch_size=16, seed=1)
+    first, again = sampler.batch(3), sampler.batch(3)
+    assert all(torch.equal(a, b) for a, b in zip(first[:5], again[:5]))
+    scaled, observed, season, target, mask = first[:5]
+    assert scaled.shape[1] % 4 == 0 and scaled.shape[1] <= 32 and target.shape == (16, 8)
+    assert set(season.tolist()) <= {0, 4}  # classes of periods 1 and 12
+    assert mask.sum() > 0
+
+
+def test_pretraining_resumes_to_the_same_weights(tmp_path):
+    corpus = tiny_corpus()
+    config = StepConfig(steps=12, warmup_steps=3, checkpoint_every=4, report_every=4, seed=0)
+    shares = {"real": 0.7, "structural": 0.3}
+
+    def run(folder, stop_at=None):
+        torch.manual_seed(0)
+        network = PatchTransformer(**TINY)
+        history = pretrain(corpus, folder, network, config, shares, batch_size=8, stop_at=stop_at)
+        return network, history
+
+    straight, history = run(tmp_path / "straight")
+    assert history.step == 12 and len(history.losses) == 3
+    paused, paused_history = run(tmp_path / "paused", stop_at=8)
+    assert paused_history.step == 8
+    resumed, _ = run(tmp_path / "paused")
+    for key, value in straight.state_dict().items():
+        assert torch.equal(value, resumed.state_dict()[key]), key
+    saved = load_file(str(tmp_path / "straight" / "training.safetensors"))
+    assert any(k.startswith("optimizer.") for k in saved)
+
+
+def test_pretraining_learns_a_seasonal_pattern(tmp_path):
+    corpus = tiny_corpus()
+    torch.manual_seed(0)
+    network = PatchTransformer(**TINY)
+    contexts = [s[:64] for s in corpus.series[:6]]
+    targets = [s[64:72] for s in corpus.series[:6]]
+
+    def held_out_loss():
+        batch = encode_batch(contexts, [4] * 6, 4, 32, targets, 8)
+        with torch.no_grad():
+            return float(pinball_loss(network(*batch[:3]), batch[3], batch[4]))
+
+    before = held_out_loss()
+    config = StepConfig(steps=150, warmup_steps=10, learning_rate=3e-3, checkpoint_every=150,
+                        report_every=150, seed=0)
+    pretrain(corpus, tmp_path, network, config, {"real": 1.0}, batch_size=16)
+    assert held_out_loss() < 0.6 * before
