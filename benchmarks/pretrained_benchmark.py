@@ -6,6 +6,9 @@ Data sets:
 - ``dev``: the 269 series of ../shared/data/series, protocol of its README (the
   pretraining corpus holds their histories, never their test windows).
 
+A model name joined by ``+`` (``patchcast+AutoETS``) is the members' combination, quantile
+by quantile (each step's sorted samples averaged: Vincentization).
+
 Models: ``patchcast`` (zero-shot, one batched pass over all series), statsforecast's
 AutoETS, AutoTheta, AutoARIMA and AutoCES, and ``median4``, the median of those four
 forecasts (Petropoulos & Svetunkov 2020: per quantile, the median of the four).
@@ -146,12 +149,18 @@ def score(tasks: list[Task], model: str, forecasts: dict, seconds: float, datase
     return frame
 
 
-def run_model(model: str, tasks: list[Task], dataset: str, args, quantile_cache: dict) -> pd.DataFrame:
-    cache = CACHE / f"{dataset}_{model if model != 'patchcast' else 'patchcast_' + args.label}.csv"
-    if cache.exists() and not (model == "patchcast" and args.refresh):
+def run_model(model: str, tasks: list[Task], dataset: str, args,
+              quantile_cache: dict) -> pd.DataFrame | None:
+    label = f"{model}_{args.label}" if "patchcast" in model else model
+    cache = CACHE / f"{dataset}_{label}.csv"
+    if cache.exists() and not ("patchcast" in model and args.refresh):
         return pd.read_csv(cache, keep_default_na=False)
+    if args.cached_only:
+        return None
     if model == "patchcast":
         forecasts, seconds = patchcast_forecasts(tasks, args.weights)
+    elif "+" in model:
+        forecasts, seconds = combined_forecasts(model.split("+"), tasks, args, quantile_cache)
     elif model == "median4":
         parts = [quantile_cache.get(p) or statsforecast_quantiles(p, tasks, args.jobs) for p in PEERS]
         forecasts = {t.name: pseudo_samples(np.median(np.stack([q[t.name] for q, _ in parts]), axis=0))
@@ -166,6 +175,26 @@ def run_model(model: str, tasks: list[Task], dataset: str, args, quantile_cache:
     CACHE.mkdir(parents=True, exist_ok=True)
     frame.to_csv(cache, index=False)
     return frame
+
+
+def combined_forecasts(members: list[str], tasks: list[Task], args,
+                       quantile_cache: dict) -> tuple[dict, float]:
+    """The members' forecasts averaged quantile by quantile (Vincentization: each step's
+    sorted samples averaged across members), and the members' seconds added."""
+    parts, seconds = [], 0.0
+    for member in members:
+        if member == "patchcast":
+            forecasts, spent = patchcast_forecasts(tasks, args.weights)
+        else:
+            if member not in quantile_cache:
+                quantile_cache[member] = statsforecast_quantiles(member, tasks, args.jobs)
+            quantiles, spent = quantile_cache[member]
+            forecasts = {key: pseudo_samples(q) for key, q in quantiles.items()}
+        parts.append(forecasts)
+        seconds += spent
+    combined = {t.name: np.mean([np.sort(part[t.name], axis=0) for part in parts], axis=0)
+                for t in tasks if all(t.name in part for part in parts)}
+    return combined, seconds
 
 
 def _save_quantiles(dataset: str, model: str, quantiles: dict, seconds: float) -> None:
@@ -204,16 +233,20 @@ def main() -> None:
     parser.add_argument("--weights", default=None, help="patchcast weights (default: the shipped ones)")
     parser.add_argument("--label", default="shipped", help="names patchcast's cached scores")
     parser.add_argument("--refresh", action="store_true", help="rerun patchcast even when cached")
+    parser.add_argument("--cached-only", action="store_true", help="tabulate the cached scores, run nothing")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", type=Path, default=RESULTS / "pretrained_benchmark.md")
+    parser.add_argument("--conditions", default="", help="a line on the machine and its load, for the table")
     args = parser.parse_args()
 
     frames = []
     for dataset in args.data.split(","):
-        tasks = tourism_tasks() if dataset == "tourism" else dev_tasks()
+        tasks = [] if args.cached_only else tourism_tasks() if dataset == "tourism" else dev_tasks()
         cached = {p: q for p in PEERS if (q := _load_quantiles(dataset, p)) is not None}
         for model in args.models.split(","):
             frame = run_model(model, tasks, dataset, args, cached)
+            if frame is None:
+                continue
             frames.append(frame)
             ok = frame[frame["error"] == ""]
             print(f"{dataset:8s} {model:12s} MASE {ok['mase'].mean():.3f} sMAPE {ok['smape'].mean():.2f} "
@@ -228,11 +261,15 @@ def main() -> None:
 
 
 def _markdown(table: pd.DataFrame, args) -> str:
+    present = list(dict.fromkeys(table["model"]))
+    missing = [m for m in args.models.split(",") if m not in present]
     lines = ["# Pretrained forecaster against statsforecast", "",
-             f"`python benchmarks/pretrained_benchmark.py --data {args.data} --models {args.models}`"
-             f" (patchcast weights: {args.weights or 'shipped'}; {args.jobs} jobs for statsforecast).",
+             f"`python benchmarks/pretrained_benchmark.py --data {args.data} --models {args.models}"
+             f"{' --cached-only' if args.cached_only else ''}`"
+             f" (patchcast weights: {args.weights or 'shipped'}).",
              "Mean over series; seconds: the whole data set (patchcast: one batched pass, "
-             "statsforecast: fit and forecast).", ""]
+             "statsforecast: fit and forecast).", *([args.conditions] if args.conditions else []),
+             *([f"Not run yet (no scores cached): {', '.join(missing)}."] if missing else []), ""]
     header = list(table.columns)
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
