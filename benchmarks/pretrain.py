@@ -161,7 +161,7 @@ def main() -> None:
     training = {"steps": history.step, "seconds": round(history.seconds), "batch_size": args.batch_size,
                 "seed": args.seed, "threads": args.threads, "device": args.device,
                 "corpus": corpus.counts(), "source_shares": {s: SHARES[s] for s in sources},
-                "m1_validation_mase": history.validation[-1:] and round(history.validation[-1], 4),
+                "m1_validation_mase": round(history.validation[-1], 4) if history.validation else None,
                 "hardware": f"{torch.get_num_threads()} CPU threads" if args.device == "cpu" else args.device}
     written = export_weights(network, folder / "patchcast.safetensors", correlation, training)
     print(json.dumps(training), file=sys.stderr)
