@@ -43,7 +43,7 @@ def save_checkpoint(model, directory: str | Path) -> Path:
         config = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "model": model.name,
             "params": model.get_params(), "state": state, "versions": _versions(),
-            "weights_sha256": _sha256(staging / WEIGHTS),
+            "weights_sha256": file_sha256(staging / WEIGHTS),
         }
         (staging / CONFIG).write_text(json.dumps(config, indent=2, default=_json_default))
         for written in (staging / WEIGHTS, staging / CONFIG):
@@ -80,7 +80,7 @@ def load_checkpoint(directory: str | Path, registry=None, **overrides):
     weights = directory / WEIGHTS
     if not weights.is_file():
         raise InputError(f"{directory}: {WEIGHTS} is missing; save the model again")
-    if _sha256(weights) != config["weights_sha256"]:
+    if file_sha256(weights) != config["weights_sha256"]:
         raise InputError(f"{weights}: the weights do not match their config (SHA-256 differs): "
                          "the file was changed or truncated; save the model again")
     try:
@@ -130,7 +130,8 @@ def _umask() -> int:
     return mask
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes (read in blocks), as hex: how weights are checked at load."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -11,8 +11,8 @@ same weights.
 
 Schedule: linear warm-up over ``warmup_steps``, then a cosine decay to
 ``final_learning_rate_share`` of the peak. AdamW, gradient clipping. Progress goes to
-stderr: a bar on a terminal, otherwise a line every ``report_every`` steps (with the
-loss and an ETA from the recent step rate), so a run in the background can be followed.
+stderr as a line every ``report_every`` steps (the loss, the step rate and an ETA), on a
+terminal and in the background alike, so a run in the background can be followed.
 """
 
 from __future__ import annotations

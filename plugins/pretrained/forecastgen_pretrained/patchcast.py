@@ -20,7 +20,6 @@ series unless ``fine_tune_steps`` asks for fine-tuning on them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import numpy as np
 import torch
 
 from forecastgen.data import as_series_set
+from forecastgen.engine.checkpoint import file_sha256
 from forecastgen.engine.device import resolve_device
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
@@ -174,7 +174,7 @@ def export_weights(network: PatchTransformer, path: Path, correlation: float, tr
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}, str(path))
     meta = {"network": network.config(), "quantiles": list(QUANTILES),
-            "copula_correlation": round(correlation, 6), "weights_sha256": _sha256(path),
+            "copula_correlation": round(correlation, 6), "weights_sha256": file_sha256(path),
             "training": training}
     path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
     return path
@@ -193,7 +193,7 @@ def load_network(path: Path) -> tuple[PatchTransformer, dict]:
         meta = json.loads(meta_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{meta_path}: not valid JSON ({exc}); reinstall forecastgen-pretrained") from None
-    if _sha256(path) != meta.get("weights_sha256"):
+    if file_sha256(path) != meta.get("weights_sha256"):
         raise InputError(f"{path}: the weights do not match their SHA-256 in {meta_path.name}: the file "
                          "was changed or damaged; reinstall forecastgen-pretrained")
     if list(meta.get("quantiles", [])) != list(QUANTILES):
@@ -204,7 +204,3 @@ def load_network(path: Path) -> tuple[PatchTransformer, dict]:
     except (SafetensorError, RuntimeError, KeyError) as exc:
         raise InputError(f"{path}: the weights do not fit the network ({str(exc).splitlines()[0]})") from None
     return network.eval(), meta
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

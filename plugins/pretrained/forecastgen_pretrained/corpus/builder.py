@@ -44,7 +44,8 @@ class Corpus:
 
     def only(self, sources) -> Corpus:
         """The series of the given sources alone (for ablations)."""
-        keep = [i for i, source in enumerate(self.sources) if source in set(sources)]
+        wanted = set(sources)
+        keep = [i for i, source in enumerate(self.sources) if source in wanted]
         return Corpus([self.series[i] for i in keep], [self.seasons[i] for i in keep],
                       [self.sources[i] for i in keep])
 
