@@ -21,6 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from pretrained_benchmark import markdown_table  # noqa: E402
+
 SOURCES = ("real", "kernelsynth", "structural", "mixup", "gmm")
 
 
@@ -42,13 +45,6 @@ def run(label: str, sources: list[str], seed: int, args) -> dict:
             "m1_validation_mase": training["m1_validation_mase"],
             "tourism_mase": scores["mase"].mean(), "tourism_smape": scores["smape"].mean(),
             "tourism_crps": scores["crps"].mean(), "seconds": training["seconds"]}
-
-
-def markdown(table: pd.DataFrame) -> str:
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(lines)
 
 
 def main() -> None:
@@ -73,7 +69,7 @@ def main() -> None:
             "# Pretraining corpus ablation\n\n"
             f"`python benchmarks/pretrain_ablation.py --steps {args.steps} --corpus CORPUS` "
             f"({args.threads} thread(s) per run). Lower is better; Tourism is zero-shot.\n\n"
-            + markdown(table) + "\n")
+            + markdown_table(table) + "\n")
         print(table.to_string(index=False), flush=True)
 
 

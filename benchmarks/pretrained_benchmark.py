@@ -68,8 +68,6 @@ def tourism_tasks() -> list[Task]:
 
 
 def dev_tasks() -> list[Task]:
-    from forecastgen_pretrained.network import SEASON_CLASSES  # noqa: F401  (plugin installed?)
-
     index = pd.read_csv(forecast_benchmark.DATA / "index.csv")
     tasks = []
     for row in index.itertuples():
@@ -127,8 +125,8 @@ def quantile_ranks() -> np.ndarray:
 
 def pseudo_samples(quantiles: np.ndarray) -> np.ndarray:
     """SAMPLES values per step at evenly spaced ranks of the piecewise linear quantile function."""
-    ranks = (np.arange(SAMPLES) + 0.5) / SAMPLES
-    return np.stack([np.interp(ranks, quantile_ranks(), row) for row in quantiles], axis=1)
+    ranks, levels = (np.arange(SAMPLES) + 0.5) / SAMPLES, quantile_ranks()
+    return np.stack([np.interp(ranks, levels, row) for row in quantiles], axis=1)
 
 
 # -- scoring and the table ------------------------------------------------------------------
@@ -160,24 +158,31 @@ def run_model(model: str, tasks: list[Task], dataset: str, args,
     if model == "patchcast":
         forecasts, seconds = patchcast_forecasts(tasks, args.weights)
     elif "+" in model:
-        forecasts, seconds = combined_forecasts(model.split("+"), tasks, args, quantile_cache)
+        forecasts, seconds = combined_forecasts(model.split("+"), tasks, dataset, args, quantile_cache)
     elif model == "median4":
-        parts = [quantile_cache.get(p) or statsforecast_quantiles(p, tasks, args.jobs) for p in PEERS]
+        parts = [peer_quantiles(p, tasks, dataset, args, quantile_cache) for p in PEERS]
         forecasts = {t.name: pseudo_samples(np.median(np.stack([q[t.name] for q, _ in parts]), axis=0))
                      for t in tasks if all(t.name in q for q, _ in parts)}
         seconds = sum(s for _, s in parts)
     else:
-        quantile_cache[model] = statsforecast_quantiles(model, tasks, args.jobs)
-        quantiles, seconds = quantile_cache[model]
+        quantiles, seconds = peer_quantiles(model, tasks, dataset, args, quantile_cache)
         forecasts = {key: pseudo_samples(q) for key, q in quantiles.items()}
-        _save_quantiles(dataset, model, quantiles, seconds)
     frame = score(tasks, model, forecasts, seconds, dataset)
     CACHE.mkdir(parents=True, exist_ok=True)
     frame.to_csv(cache, index=False)
     return frame
 
 
-def combined_forecasts(members: list[str], tasks: list[Task], args,
+def peer_quantiles(model: str, tasks: list[Task], dataset: str, args, quantile_cache: dict):
+    """A statsforecast model's quantiles and seconds: from the cache (filled from disk at
+    start), else fitted now and kept in the cache and on disk."""
+    if model not in quantile_cache:
+        quantile_cache[model] = statsforecast_quantiles(model, tasks, args.jobs)
+        _save_quantiles(dataset, model, *quantile_cache[model])
+    return quantile_cache[model]
+
+
+def combined_forecasts(members: list[str], tasks: list[Task], dataset: str, args,
                        quantile_cache: dict) -> tuple[dict, float]:
     """The members' forecasts averaged quantile by quantile (Vincentization: each step's
     sorted samples averaged across members), and the members' seconds added."""
@@ -186,9 +191,7 @@ def combined_forecasts(members: list[str], tasks: list[Task], args,
         if member == "patchcast":
             forecasts, spent = patchcast_forecasts(tasks, args.weights)
         else:
-            if member not in quantile_cache:
-                quantile_cache[member] = statsforecast_quantiles(member, tasks, args.jobs)
-            quantiles, spent = quantile_cache[member]
+            quantiles, spent = peer_quantiles(member, tasks, dataset, args, quantile_cache)
             forecasts = {key: pseudo_samples(q) for key, q in quantiles.items()}
         parts.append(forecasts)
         seconds += spent
@@ -270,13 +273,15 @@ def _markdown(table: pd.DataFrame, args) -> str:
              "Mean over series; seconds: the whole data set (patchcast: one batched pass, "
              "statsforecast: fit and forecast).", *([args.conditions] if args.conditions else []),
              *([f"Not run yet (no scores cached): {', '.join(missing)}."] if missing else []), ""]
-    header = list(table.columns)
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "---|" * len(header))
+    return "\n".join(lines) + "\n" + markdown_table(table) + "\n"
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A frame as a Markdown table, floats to three decimals."""
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
     for row in table.itertuples(index=False):
-        cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
