@@ -15,6 +15,7 @@ import warnings
 import click
 
 from forecastgen.engine import is_main_process
+from forecastgen.engine.threads import choose_threads, use_threads
 from forecastgen.errors import ForecastgenError, InputError
 from forecastgen.progress import quiet
 
@@ -103,6 +104,7 @@ def read_data(path, options):
 
     data = read_series(path, time_col=options["time_col"], value_col=options["value_col"],
                        id_col=options["id_col"], freq=options["freq"])
+    use_threads(choose_threads(data.points()))
     series = f"{len(data)} series" if len(data) > 1 else "1 series"
     note(options, f"read {series} from {path}: {data.freq.name} ({data.freq.alias}), "
                   f"{data.shortest()}+ points")
@@ -316,6 +318,7 @@ def check_images_file(path: str, as_json: bool) -> None:
     from forecastgen.diagnostics import check_images
 
     images, kind = read_items(path)
+    use_threads(choose_threads(images.size))
     if kind != IMAGES:
         raise InputError(f"{path}: holds windows, not images; the check reads series from a CSV")
     report = check_images(images)
@@ -404,6 +407,7 @@ def fit(path, model, seed, params, output, device, force, **options):
         from forecastgen.data.items import read_labelled_items
 
         data, kind, labels = read_labelled_items(path)
+        use_threads(choose_threads(data.size))
         note(options, f"read {len(data)} {kind} of shape {tuple(data.shape[1:])} from {path}")
         estimator.fit(data, **({"labels": labels} if takes_labels(estimator) else {}))
     else:
@@ -453,6 +457,7 @@ def score(real, synthetic, kind, iterations, seed, device, as_json):
 
     real_items, real_kind = read_items(real, kind)
     synthetic_items, _ = read_items(synthetic, kind or real_kind)
+    use_threads(choose_threads(real_items.size + synthetic_items.size))
     try:
         steps = tuple(int(part) for part in iterations.split(","))
     except ValueError:
@@ -534,6 +539,7 @@ def sample(model_dir, num_samples, output, seed, plot, label):
     from forecastgen.engine.checkpoint import load_checkpoint
     from forecastgen.output import atomic_path, write_array
 
+    use_threads(choose_threads(None))
     model = load_checkpoint(model_dir)
     if plot and model.supports("images") and not model.supports("series"):
         raise InputError("--plot draws sampled windows; this model samples images: write them "
@@ -598,6 +604,7 @@ def upscale(model_dir, images, output, factor, seed, naive, consistent):
     from forecastgen.engine.checkpoint import load_checkpoint
     from forecastgen.output import write_array
 
+    use_threads(choose_threads(None))
     model = load_checkpoint(model_dir)
     if not hasattr(model, "upscale"):
         raise InputError(f"{model_dir}: model '{model.name}' does not upscale images; fit one with "

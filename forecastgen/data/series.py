@@ -51,6 +51,10 @@ class SeriesSet:
         """The timestamps of the ``horizon`` steps after series ``series_id`` ends."""
         return self.freq.future(self.series[series_id].index, horizon)
 
+    def points(self) -> int:
+        """The number of values in all series together."""
+        return sum(len(s) for s in self.series.values())
+
     def shortest(self) -> int:
         return min(len(s) for s in self.series.values())
 
