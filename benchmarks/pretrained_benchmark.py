@@ -10,8 +10,10 @@ A model name joined by ``+`` (``patchcast+AutoETS``) is the members' combination
 by quantile (each step's sorted samples averaged: Vincentization).
 
 Models: ``patchcast`` (zero-shot, one batched pass over all series), statsforecast's
-AutoETS, AutoTheta, AutoARIMA and AutoCES, and ``median4``, the median of those four
-forecasts (Petropoulos & Svetunkov 2020: per quantile, the median of the four).
+AutoETS, AutoTheta, AutoARIMA and AutoCES, ``median4``, the median of those four
+forecasts (Petropoulos & Svetunkov 2020: per quantile, the median of the four), and
+``auto``, forecastgen's default (``predict`` without ``-m``), run on each series alone
+as a user would (any other registered forecastgen model by its name, e.g. ``ets``).
 statsforecast's forecasts are quantiles; they are scored through 200 pseudo-samples
 at evenly spaced ranks of their quantile function, as patchcast's paths are scored.
 Metrics: MASE, sMAPE (M4 scale, 0-200), scaled CRPS, 80%/95% coverage, seconds.
@@ -79,9 +81,11 @@ def dev_tasks() -> list[Task]:
 
 # -- forecasters: name -> {task name: pseudo-samples (SAMPLES, h)} and seconds ----------------
 def patchcast_forecasts(tasks: list[Task], weights: str | None) -> tuple[dict, float]:
-    from forecastgen_pretrained.patchcast import SHIPPED, load_network, quantile_forecast, sample_paths
+    from forecastgen_pretrained.inference import NumpyPatchTransformer
+    from forecastgen_pretrained.patchcast import SHIPPED, load_weights, quantile_forecast, sample_paths
 
-    network, meta = load_network(Path(weights) if weights else SHIPPED)
+    arrays, meta = load_weights(Path(weights) if weights else SHIPPED)
+    network = NumpyPatchTransformer(arrays, meta["network"])  # what `predict -m patchcast` runs
     start = time.perf_counter()
     out = {}
     for horizon in sorted({len(t.actual) for t in tasks}):
@@ -91,6 +95,40 @@ def patchcast_forecasts(tasks: list[Task], weights: str | None) -> tuple[dict, f
         for task, q in zip(group, quantiles):
             out[task.name] = sample_paths(q, SAMPLES, meta["copula_correlation"], rng)
     return out, time.perf_counter() - start
+
+
+FREQUENCY_ALIASES = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "weekly": "W", "daily": "D",
+                     "business-daily": "B", "hourly": "h"}
+
+
+def forecastgen_forecasts(model: str, tasks: list[Task], jobs: int) -> tuple[dict, float]:
+    """Sample paths of a registered forecastgen model fitted on each series alone, and the
+    seconds of all fits and forecasts (``jobs`` processes)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    start = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        paths = list(pool.map(_forecastgen_paths, [(model, task) for task in tasks], chunksize=8))
+    return {task.name: p for task, p in zip(tasks, paths) if p is not None}, time.perf_counter() - start
+
+
+def _forecastgen_paths(job: tuple[str, Task]) -> np.ndarray | None:
+    import forecastgen
+    from forecastgen.engine.threads import use_threads
+
+    use_threads(1)
+    model, task = job
+    index = pd.date_range("2000-01-01", periods=len(task.history), freq=FREQUENCY_ALIASES[task.frequency])
+    series = pd.Series(task.history, index=index, name=task.name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            forecast = forecastgen.create(model).fit(series).predict(len(task.actual), num_samples=SAMPLES,
+                                                                     seed=0)
+    except forecastgen.InputError as exc:  # recorded as no forecast; the reason goes to stderr
+        print(f"{model} refused {task.name}: {exc}", file=sys.stderr)
+        return None
+    return forecast.samples[task.name]
 
 
 def statsforecast_quantiles(model: str, tasks: list[Task], jobs: int) -> tuple[dict, float]:
@@ -157,6 +195,8 @@ def run_model(model: str, tasks: list[Task], dataset: str, args,
         return None
     if model == "patchcast":
         forecasts, seconds = patchcast_forecasts(tasks, args.weights)
+    elif model.islower() and "+" not in model and model != "median4":
+        forecasts, seconds = forecastgen_forecasts(model, tasks, args.jobs)
     elif "+" in model:
         forecasts, seconds = combined_forecasts(model.split("+"), tasks, dataset, args, quantile_cache)
     elif model == "median4":

@@ -14,12 +14,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-QUANTILES = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99)
-SEASON_CLASSES = (1, 4, 5, 7, 12, 24, 52)  # any other period shares one more class
+from forecastgen_pretrained.outputs import QUANTILES, SEASON_CLASSES, season_class
 
-
-def season_class(season: int) -> int:
-    return SEASON_CLASSES.index(season) if season in SEASON_CLASSES else len(SEASON_CLASSES)
+__all__ = ["QUANTILES", "SEASON_CLASSES", "PatchTransformer", "pinball_loss", "season_class"]
 
 
 class ResidualBlock(nn.Module):

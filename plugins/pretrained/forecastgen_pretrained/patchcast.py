@@ -15,7 +15,10 @@ values' ranks), so paths wander like real futures instead of jumping independent
 
 The shipped weights are package data (``weights/``, safetensors, checked against the
 SHA-256 in their JSON at load); nothing is downloaded. ``fit`` only remembers the
-series unless ``fine_tune_steps`` asks for fine-tuning on them.
+series unless ``fine_tune_steps`` asks for fine-tuning on them. Zero-shot forecasts on
+the CPU run the network in numpy (``inference.py``) and never import torch, which alone
+takes longer to load than a thousand forecasts; fine-tuning, an explicit GPU
+(``device="cuda"`` or ``"mps"``) and a fine-tuned checkpoint run it in torch.
 """
 
 from __future__ import annotations
@@ -24,19 +27,20 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
+from scipy.special import ndtr, ndtri
 
 from forecastgen.data import as_series_set
 from forecastgen.engine.checkpoint import file_sha256
-from forecastgen.engine.device import resolve_device
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.local import guard_paths
-from forecastgen_pretrained.network import QUANTILES, PatchTransformer, season_class
-from forecastgen_pretrained.scaling import encode_batch, unstandardize
+from forecastgen_pretrained.inference import NumpyPatchTransformer, weight_names
+from forecastgen_pretrained.outputs import QUANTILES, season_class
+from forecastgen_pretrained.scaling import encode_arrays, unstandardize
 
 SHIPPED = Path(__file__).resolve().parent / "weights" / "patchcast.safetensors"
+NUMPY_DEVICES = ("auto", "cpu")  # zero-shot on these runs in numpy ("auto": a GPU does not pay here)
 TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no further
 
 
@@ -50,14 +54,21 @@ class PatchCastForecaster(SequenceGenerator):
 
     def fit(self, data) -> PatchCastForecaster:
         data = as_series_set(data)
-        self.network_, self.meta_ = load_network(Path(self.weights) if self.weights else SHIPPED)
-        self.device_ = resolve_device(self.device)
-        if self.fine_tune_steps:
-            from forecastgen_pretrained.finetune import fine_tune
+        arrays, self.meta_ = load_weights(Path(self.weights) if self.weights else SHIPPED)
+        if self.fine_tune_steps or self.device not in NUMPY_DEVICES:
+            from forecastgen.engine.device import resolve_device
 
-            self.history_ = fine_tune(self.network_, data, self.fine_tune_steps, self.learning_rate,
-                                      self.batch_size, self.device_, self.seed)
-        self.network_.to(self.device_).eval()
+            self.device_ = resolve_device(self.device)
+            self.network_ = torch_network(arrays, self.meta_)
+            if self.fine_tune_steps:
+                from forecastgen_pretrained.finetune import fine_tune
+
+                self.history_ = fine_tune(self.network_, data, self.fine_tune_steps, self.learning_rate,
+                                          self.batch_size, self.device_, self.seed)
+            self.network_.to(self.device_).eval()
+        else:
+            self.device_ = "cpu"
+            self.network_ = NumpyPatchTransformer(arrays, self.meta_["network"])
         self.data_ = data
         return self
 
@@ -87,24 +98,28 @@ class PatchCastForecaster(SequenceGenerator):
 
     # -- checkpoints (a fine-tuned network) ----------------------------------------------------
     def checkpoint_state(self) -> tuple[dict, dict]:
+        if isinstance(self.network_, NumpyPatchTransformer):
+            import torch
+
+            return {k: torch.from_numpy(v) for k, v in self.network_.weights.items()}, {"meta": self.meta_}
         return dict(self.network_.state_dict()), {"meta": self.meta_}
 
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
+        from forecastgen.engine.device import resolve_device
+
         self.meta_ = state["meta"]
-        self.network_ = PatchTransformer(**self.meta_["network"])
-        self.network_.load_state_dict(tensors)
+        self.network_ = torch_network(tensors, self.meta_)
         self.device_ = resolve_device(self.device)
         self.network_.to(self.device_).eval()
         self.data_ = None
 
 
 # -- inference ------------------------------------------------------------------------------
-@torch.no_grad()
-def quantile_forecast(network: PatchTransformer, histories: list[np.ndarray], seasons: list[int],
-                      horizon: int, batch_size: int = 256, device: torch.device | str = "cpu") -> np.ndarray:
+def quantile_forecast(network, histories: list[np.ndarray], seasons: list[int], horizon: int,
+                      batch_size: int = 256, device="cpu") -> np.ndarray:
     """The quantiles (series, horizon, len(QUANTILES)) of each history's next ``horizon`` steps,
-    sorted along the last axis; beyond the network's horizon it rolls forward on the median."""
-    network.eval()
+    sorted along the last axis; beyond the network's horizon it rolls forward on the median.
+    ``network``: a NumpyPatchTransformer, or a PatchTransformer (torch) run on ``device``."""
     out = np.empty((len(histories), horizon, len(QUANTILES)))
     classes = [season_class(int(s)) for s in seasons]
     for start in range(0, len(histories), batch_size):
@@ -112,16 +127,27 @@ def quantile_forecast(network: PatchTransformer, histories: list[np.ndarray], se
         contexts = [np.asarray(h, dtype=float) for h in histories[part]]
         done = 0
         while done < horizon:
-            scaled, observed, season, loc, scale = encode_batch(
-                contexts, classes[part], network.patch_length, network.max_context)
-            predicted = network(scaled.to(device), observed.to(device), season.to(device)).double().cpu()
-            block = np.sort(unstandardize(predicted.numpy(), loc, scale), axis=-1)
+            *inputs, loc, scale = encode_arrays(contexts, classes[part], network.patch_length,
+                                                network.max_context)
+            predicted = run_network(network, inputs, device).astype(np.float64)
+            block = np.sort(unstandardize(predicted, loc, scale), axis=-1)
             steps = min(network.horizon, horizon - done)
             out[part, done:done + steps] = block[:, :steps]
             median = block[:, :steps, len(QUANTILES) // 2]
             contexts = [np.concatenate([c, m]) for c, m in zip(contexts, median)]
             done += steps
     return out
+
+
+def run_network(network, inputs: list[np.ndarray], device) -> np.ndarray:
+    """The network's output for numpy inputs, in numpy or in torch on ``device``."""
+    if isinstance(network, NumpyPatchTransformer):
+        return network(*inputs)
+    import torch
+
+    network.eval()
+    with torch.no_grad():
+        return network(*(torch.from_numpy(part).to(device) for part in inputs)).cpu().numpy()
 
 
 def quantile_values(quantiles: np.ndarray, ranks: np.ndarray) -> np.ndarray:
@@ -147,10 +173,10 @@ def sample_paths(quantiles: np.ndarray, num_samples: int, correlation: float,
     keep = np.sqrt(max(1 - correlation**2, 0.0))
     for step in range(1, horizon):
         scores[:, step] = correlation * scores[:, step - 1] + keep * shocks[:, step]
-    return quantile_values(quantiles, torch.special.ndtr(torch.as_tensor(scores)).numpy())
+    return quantile_values(quantiles, ndtr(scores))
 
 
-def copula_correlation(network: PatchTransformer, histories, seasons, tests) -> float:
+def copula_correlation(network, histories, seasons, tests) -> float:
     """The mean lag-one correlation of the normal scores of held-out values' ranks under the
     network's quantiles: the copula's coefficient."""
     quantiles = quantile_forecast(network, histories, seasons, max(len(t) for t in tests))
@@ -159,14 +185,14 @@ def copula_correlation(network: PatchTransformer, histories, seasons, tests) -> 
     for row, test in enumerate(tests):
         ranks = np.array([np.interp(value, quantiles[row, step], levels)
                           for step, value in enumerate(test)])
-        scores = torch.special.ndtri(torch.as_tensor(np.clip(ranks, 0.005, 0.995))).numpy()
+        scores = ndtri(np.clip(ranks, 0.005, 0.995))
         pairs.extend(zip(scores[:-1], scores[1:]))
     first, second = np.array(pairs).T
     return float(np.clip(np.corrcoef(first, second)[0, 1], 0.0, 0.99))
 
 
 # -- weights --------------------------------------------------------------------------------
-def export_weights(network: PatchTransformer, path: Path, correlation: float, training: dict) -> Path:
+def export_weights(network, path: Path, correlation: float, training: dict) -> Path:
     """Write ``path`` (safetensors) and its JSON (configuration, copula, SHA-256, training record)."""
     from safetensors.torch import save_file
 
@@ -180,10 +206,11 @@ def export_weights(network: PatchTransformer, path: Path, correlation: float, tr
     return path
 
 
-def load_network(path: Path) -> tuple[PatchTransformer, dict]:
-    """The network stored at ``path`` and its JSON, after checking the weights' SHA-256."""
+def load_weights(path: Path) -> tuple[dict[str, np.ndarray], dict]:
+    """The weights stored at ``path`` (numpy arrays by name) and their JSON, after checking
+    the weights' SHA-256."""
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.numpy import load_file
 
     meta_path = path.with_suffix(".json")
     if not path.is_file() or not meta_path.is_file():
@@ -198,9 +225,33 @@ def load_network(path: Path) -> tuple[PatchTransformer, dict]:
                          "was changed or damaged; reinstall forecastgen-pretrained")
     if list(meta.get("quantiles", [])) != list(QUANTILES):
         raise InputError(f"{meta_path}: weights for other quantile levels; this version reads {QUANTILES}")
+    try:
+        arrays = load_file(str(path))
+    except SafetensorError as exc:
+        raise InputError(f"{path}: unreadable weights ({str(exc).splitlines()[0]})") from None
+    expected = set(weight_names(meta["network"]))
+    if set(arrays) != expected:
+        missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
+        raise InputError(f"{path}: the weights do not fit the network (missing {missing[:3]}, "
+                         f"unexpected {extra[:3]})")
+    return arrays, meta
+
+
+def torch_network(arrays: dict, meta: dict):
+    """A PatchTransformer (torch) holding ``arrays`` (numpy arrays or tensors by name)."""
+    import torch
+
+    from forecastgen_pretrained.network import PatchTransformer
+
     network = PatchTransformer(**meta["network"])
     try:
-        network.load_state_dict(load_file(str(path)))
-    except (SafetensorError, RuntimeError, KeyError) as exc:
-        raise InputError(f"{path}: the weights do not fit the network ({str(exc).splitlines()[0]})") from None
-    return network.eval(), meta
+        network.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
+    except RuntimeError as exc:
+        raise InputError(f"the weights do not fit the network ({str(exc).splitlines()[0]})") from None
+    return network.eval()
+
+
+def load_network(path: Path):
+    """The torch network stored at ``path`` and its JSON (pretraining, benchmarks of torch runs)."""
+    arrays, meta = load_weights(path)
+    return torch_network(arrays, meta), meta

