@@ -136,7 +136,7 @@ def relative_mase(part: pd.DataFrame) -> pd.Series:
 def main(default_output: Path = RESULTS / "forecast_benchmark") -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="snaive,ets,theta")
+    parser.add_argument("--models", default="snaive,ets,theta,arima,ces")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, help="only the first N series (a quick look)")
     parser.add_argument("--every", type=int, default=1, help="only every K-th series (a spread sample)")
@@ -194,7 +194,7 @@ def report(scores: pd.DataFrame, models: list[str], count: int, elapsed: float, 
 def classical_comparison(table: pd.DataFrame) -> list[str]:
     """Each other model's mean MASE over all series against the best classical one's."""
     overall = table[table["frequency"] == "all"]["mase"]
-    classical = overall.reindex([m for m in ("ets", "theta", "snaive") if m in overall.index])
+    classical = overall.reindex([m for m in ("ets", "theta", "arima", "ces", "snaive") if m in overall.index])
     if classical.empty:
         return []
     best = classical.idxmin()

@@ -17,7 +17,7 @@ import click
 from forecastgen.engine import is_main_process
 from forecastgen.engine.threads import choose_threads, use_threads
 from forecastgen.errors import ForecastgenError, InputError
-from forecastgen.progress import quiet
+from forecastgen.progress import doing, quiet
 
 DEBUG_VARIABLE = "FORECASTGEN_DEBUG"
 
@@ -142,9 +142,10 @@ def parse_quantiles(text: str) -> list[float]:
 
 
 def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None, force: bool,
-                series: bool = True):
-    """A new model from the command line's name, NAME=VALUE pairs, --device and --force;
-    with ``series``, a density model comes wrapped to forecast series through windows."""
+                series: bool = True, jobs: int | None = None):
+    """A new model from the command line's name, NAME=VALUE pairs, --device, --force and
+    --jobs (for the models that work series by series); with ``series``, a density model
+    comes wrapped to forecast series through windows."""
     spec = registry.get(name)
     if series and spec.kind != "sequence" and "forecast" not in spec.capabilities:
         raise InputError(f"model '{name}' is a {spec.kind} model that cannot forecast: it learns "
@@ -157,6 +158,8 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
         if key not in accepted:
             raise click.BadParameter(f"model '{name}' has no {key} setting", param_hint=option)
         params[key] = value
+    if jobs is not None and "n_jobs" in accepted:
+        params["n_jobs"] = jobs
     from forecastgen.windowed import as_forecaster
 
     model = registry.create(spec.name, **params)
@@ -193,6 +196,8 @@ def model_options(command=None, *, default: str = "ets", forecasts: bool = True)
         click.option("--device", help="Where neural models run: auto, cpu, cuda or mps."),
         click.option("--force", is_flag=True,
                      help="Fit autoregressive models even without autocorrelation."),
+        click.option("-j", "--jobs", type=click.IntRange(min=1),
+                     help="Worker processes for models fitted series by series [default: every core]."),
         *(forecasting if forecasts else []),
         click.option("--seed", default=0, show_default=True, type=int, help="Random seed."),
         click.option("-p", "--param", "params", multiple=True,
@@ -216,7 +221,7 @@ def model_options(command=None, *, default: str = "ets", forecasts: bool = True)
               help="Forecast with a model saved by `forecastgen fit` instead of fitting one.")
 @data_options
 def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, model_path,
-            device, force, **options):
+            device, force, jobs, **options):
     """Forecast the series in a CSV: mean and quantiles per future step.
 
     \b
@@ -242,16 +247,17 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         estimator = load_checkpoint(model_path, registry, **({"device": device} if device else {}))
         note(options, f"loaded '{estimator.name}' from {model_path}")
     else:
-        estimator = build_model(registry, model, params, device, force)
+        estimator = build_model(registry, model, params, device, force, jobs=jobs)
     data = read_data(path, options)
     if horizon is None:
         horizon = data.freq.horizon
         note(options, f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
     data.check_horizon(horizon)
-    if model_path:
-        forecast = estimator.predict(horizon, num_samples=samples, seed=seed, data=data)
-    else:
-        forecast = estimator.fit(data).predict(horizon, num_samples=samples, seed=seed)
+    with doing(estimator.name):
+        if model_path:
+            forecast = estimator.predict(horizon, num_samples=samples, seed=seed, data=data)
+        else:
+            forecast = estimator.fit(data).predict(horizon, num_samples=samples, seed=seed)
     for text in forecast.notes:
         note(options, text)
     table = forecast.to_frame(levels).to_csv(index=False, float_format="%.8g")
@@ -350,7 +356,7 @@ def format_report(report) -> str:
               help="Rolling-origin windows.")
 @click.option("--per-series", is_flag=True, help="Print every series and window, not only the means.")
 @data_options
-def backtest(path, model, windows, horizon, samples, seed, params, per_series, device, force,
+def backtest(path, model, windows, horizon, samples, seed, params, per_series, device, force, jobs,
              **options):
     """Rolling-origin backtest over the last windows: MASE, sMAPE, CRPS, coverage.
 
@@ -361,9 +367,11 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
     """
     from forecastgen.evaluate import backtest as run_backtest
 
-    estimator = build_model(model_registry(), model, params, device, force)
-    result = run_backtest(read_data(path, options), estimator, windows=windows, horizon=horizon,
-                          num_samples=samples, seed=seed)
+    estimator = build_model(model_registry(), model, params, device, force, jobs=jobs)
+    data = read_data(path, options)
+    with doing(f"backtest of {estimator.name}"):
+        result = run_backtest(data, estimator, windows=windows, horizon=horizon, num_samples=samples,
+                              seed=seed)
     table = result.scores if per_series else result.summary()
     click.echo(f"backtest of '{estimator.name}' ({windows} window(s); MASE, sMAPE and scaled CRPS: "
                "lower is better; coverage: share inside the 80%/95% intervals)")
@@ -376,7 +384,7 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder to write the fitted model to (weights and config).")
 @data_options
-def fit(path, model, seed, params, output, device, force, **options):
+def fit(path, model, seed, params, output, device, force, jobs, **options):
     """Fit a model and save it, to forecast later with `predict --model-path` or to
     draw from with `sample`.
 
@@ -399,7 +407,7 @@ def fit(path, model, seed, params, output, device, force, **options):
 
     registry = model_registry()
     items = is_items_file(path) and registry.get(model).kind == "density"
-    estimator = build_model(registry, model, params, device, force, series=not items)
+    estimator = build_model(registry, model, params, device, force, series=not items, jobs=jobs)
     check_savable(estimator)
     if "seed" in estimator.get_params():
         estimator.set_params(seed=seed)
@@ -409,9 +417,12 @@ def fit(path, model, seed, params, output, device, force, **options):
         data, kind, labels = read_labelled_items(path)
         use_threads(choose_threads(data.size))
         note(options, f"read {len(data)} {kind} of shape {tuple(data.shape[1:])} from {path}")
-        estimator.fit(data, **({"labels": labels} if takes_labels(estimator) else {}))
+        with doing(estimator.name):
+            estimator.fit(data, **({"labels": labels} if takes_labels(estimator) else {}))
     else:
-        estimator.fit(read_data(path, options))
+        data = read_data(path, options)
+        with doing(estimator.name):
+            estimator.fit(data)
     history = getattr(estimator, "history_", None)
     if history is not None:
         note(options, history.summary())

@@ -14,16 +14,21 @@ The base does everything else, the same way for every local model: it reads any
 input the library accepts, trims each history to ``max_history`` points, handles
 constant series, guards every forecast (finite, within a sane multiple of the
 history's range) and falls back to a simpler model with a note when the model fails
-or produces garbage, and builds the ``Forecast``.
+or produces garbage, and builds the ``Forecast``. Series are fitted and forecast in
+parallel over ``n_jobs`` worker processes (``engine/parallel.py``; by default every
+core, for files of many series), each series with a random generator of its own, so
+the numbers are the same whatever the number of jobs.
 """
 
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 
 from forecastgen.data import as_series_set
+from forecastgen.engine.parallel import map_chunks, resolve_jobs, series_generators
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
@@ -44,21 +49,23 @@ class LocalForecaster(SequenceGenerator):
     max_history: int | None
     season_length: int | None
     transform: str = "none"  # models that offer "log" take it as a parameter
+    n_jobs: int | None = None  # worker processes over series; None: every usable core
 
     def fit(self, data) -> LocalForecaster:
         self._check_params()
         data = as_series_set(data)
         self.data_ = data
-        self.histories_ = {}
-        self.seasons_ = {}
-        self.states_ = {}
-        self.fit_notes_ = []
-        for key, series in track(data, len(data), f"fitting {self.name}"):
+        self.histories_, self.seasons_ = {}, {}
+        for key, series in data:
             y = self._recent(series.to_numpy(dtype=float), data.freq.season)
             self._check_transformable(key, y)
-            season = self._season_for(len(y), data.freq.season)
-            self.histories_[key], self.seasons_[key] = y, season
-            self.states_[key] = self._fit_guarded(key, y, season)
+            self.histories_[key], self.seasons_[key] = y, self._season_for(len(y), data.freq.season)
+        tasks = [(key, self.histories_[key], self.seasons_[key]) for key in data.ids]
+        fitted = _flatten(map_chunks(self._worker()._fit_chunk, tasks, self.n_jobs))
+        self.states_, self.fit_notes_ = {}, []
+        for key, (state, note) in zip(data.ids, track(fitted, len(tasks), f"fitting {self.name}")):
+            self.states_[key] = state
+            self.fit_notes_ += [note] if note else []
         return self
 
     def predict(self, horizon: int | None = None, num_samples: int = 200,
@@ -68,14 +75,28 @@ class LocalForecaster(SequenceGenerator):
         self.data_.check_horizon(horizon)
         if num_samples < 1:
             raise InputError(f"num_samples must be at least 1, not {num_samples}")
-        rng = np.random.default_rng(seed)
-        notes = list(self.fit_notes_)
-        samples, index = {}, {}
-        for key in self.data_.ids:
-            samples[key] = self._predict_guarded(key, horizon, num_samples, rng, notes)
-            index[key] = self.data_.future_index(key, horizon)
-        history = dict(self.data_.series)
-        return Forecast(samples, index, model=self.name, history=history, notes=notes)
+        keys = self.data_.ids
+        tasks = [(key, self.states_[key], self.histories_[key], self.seasons_[key], rng)
+                 for key, rng in zip(keys, series_generators(seed, len(keys)))]
+        drawn = _flatten(map_chunks(partial(self._worker()._predict_chunk, horizon, num_samples),
+                                    tasks, self.n_jobs))
+        notes, samples = list(self.fit_notes_), {}
+        for key, (paths, note) in zip(keys, drawn):
+            samples[key] = paths
+            notes += [note] if note else []
+        index = {key: self.data_.future_index(key, horizon) for key in keys}
+        return Forecast(samples, index, model=self.name, history=dict(self.data_.series), notes=notes)
+
+    def _worker(self) -> LocalForecaster:
+        """An unfitted copy with the same parameters: what worker processes receive (not the data)."""
+        return type(self)(**self.get_params())
+
+    def _fit_chunk(self, tasks: list) -> list:
+        return [self._fit_guarded(key, y, season) for key, y, season in tasks]
+
+    def _predict_chunk(self, horizon: int, num_samples: int, tasks: list) -> list:
+        return [self._predict_guarded(key, state, y, season, horizon, num_samples, rng)
+                for key, state, y, season, rng in tasks]
 
     # -- to implement ---------------------------------------------------------------------
     def _check_params(self) -> None:
@@ -85,6 +106,7 @@ class LocalForecaster(SequenceGenerator):
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise InputError(f"{self._label()}: {name} must be a positive integer or None, "
                                  f"not {value!r}")
+        resolve_jobs(self.n_jobs)
         if self.transform not in TRANSFORMS:
             raise InputError(f"{self._label()}: transform must be one of {', '.join(TRANSFORMS)}, "
                              f"not {self.transform!r}")
@@ -117,39 +139,39 @@ class LocalForecaster(SequenceGenerator):
         season = self.season_length or calendar_season
         return season if season > 1 and length >= 2 * season else 1
 
-    def _fit_guarded(self, key: str, y: np.ndarray, season: int):
+    def _fit_guarded(self, key: str, y: np.ndarray, season: int) -> tuple:
+        """The fitted state and a note, or the seasonal naive fallback and a note saying why."""
         if np.ptp(y) == 0:
-            return ConstantState(float(y[-1]))
+            return ConstantState(float(y[-1])), None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return self._fit_one(self._to_model_scale(y), season)
+                return self._fit_one(self._to_model_scale(y), season), None
         except InputError:
             raise
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            self.fit_notes_.append(f"series '{key}': {self.name} could not be fitted "
-                                   f"({_short(exc)}); used seasonal naive instead")
-            return FALLBACK
+            return FALLBACK, (f"series '{key}': {self.name} could not be fitted "
+                              f"({_short(exc)}); used seasonal naive instead")
 
-    def _predict_guarded(self, key, horizon, num_samples, rng, notes) -> np.ndarray:
-        state, y = self.states_[key], self.histories_[key]
+    def _predict_guarded(self, key, state, y, season, horizon, num_samples, rng) -> tuple:
+        """Sample paths and a note: the model's, or seasonal naive's with a note saying why."""
         if isinstance(state, ConstantState):
-            notes.append(f"series '{key}' is constant ({state.value:g}): its forecast is that "
-                         "value, with no uncertainty")
-            return np.full((num_samples, horizon), state.value)
+            return np.full((num_samples, horizon), state.value), (
+                f"series '{key}' is constant ({state.value:g}): its forecast is that value, "
+                "with no uncertainty")
         if state is FALLBACK:
-            return seasonal_naive_paths(y, self.seasons_[key], horizon, num_samples, rng)
+            return seasonal_naive_paths(y, season, horizon, num_samples, rng), None
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 paths = self._to_data_scale(
                     np.asarray(self._sample_one(state, horizon, num_samples, rng), dtype=float))
             check_plausible(paths, y)
-            return paths
+            return paths, None
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            notes.append(f"series '{key}': {self.name} gave an unusable forecast "
-                         f"({_short(exc)}); used seasonal naive instead")
-            return seasonal_naive_paths(y, self.seasons_[key], horizon, num_samples, rng)
+            return seasonal_naive_paths(y, season, horizon, num_samples, rng), (
+                f"series '{key}': {self.name} gave an unusable forecast ({_short(exc)}); "
+                "used seasonal naive instead")
 
 
 class ConstantState:
@@ -200,6 +222,12 @@ def seasonal_naive_paths(y: np.ndarray, season: int, horizon: int, num_samples: 
         previous = y[len(y) + step - season] if step < season else paths[:, step - season]
         paths[:, step] = previous + noise[:, step]
     return paths
+
+
+def _flatten(chunks):
+    """The results of consecutive chunks, one by one, as the chunks arrive."""
+    for chunk in chunks:
+        yield from chunk
 
 
 def _short(exc: Exception) -> str:

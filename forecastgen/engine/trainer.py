@@ -111,7 +111,7 @@ class Trainer:
         best, best_loss, waited, start = None, math.inf, 0, time.perf_counter()
         epochs = range(config.max_epochs)
         if self.distributed.is_main:
-            epochs = track(epochs, config.max_epochs, "training")
+            epochs = track(epochs, config.max_epochs, "training", may_stop_early=validation is not None)
         for epoch in epochs:
             wrapped.train()
             loader = self._training_loader(train, epoch)

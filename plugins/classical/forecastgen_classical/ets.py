@@ -1,89 +1,107 @@
 """Exponential smoothing (ETS) state space models, fitted by maximum likelihood.
 
 Hyndman, Koehler, Snyder & Grose (2002), "A state space framework for automatic
-forecasting using exponential smoothing methods", on statsmodels' ``ETSModel``.
-With ``"auto"`` settings the error (additive, or multiplicative for positive data),
-trend (none, additive, damped additive) and season (none, additive, multiplicative
-for positive data) are chosen by AICc over the same candidates as R's
-``forecast::ets`` with ``restrict = TRUE``: additive errors are never paired with a
-multiplicative season, which is numerically unstable. Sample paths are simulated
-from the fitted state space model. ``transform="log"`` fits the models to log(y), with
-additive components only, as R's ``ets`` does under a Box-Cox transform: exponential
-growth becomes a linear trend.
+forecasting using exponential smoothing methods", as in R's ``forecast::ets``
+(Hyndman & Khandakar 2008), through statsforecast's ``AutoETS``. With ``"auto"``
+settings the error (additive, or multiplicative for positive data), trend (none,
+additive, damped additive) and season (none, additive, multiplicative for positive
+data) are chosen by AICc; additive errors are never paired with a multiplicative
+season, which is numerically unstable. As in R, seasons longer than 24 steps (weekly
+data's 52) are not modelled. Sample paths are simulated from the fitted state space
+model here, vectorized over paths (statsforecast 2.1's own ``simulate`` drops an
+undamped trend: it reads the missing damping parameter as 0, not 1). ``transform="log"``
+fits the models to log(y), with additive components only, as R's ``ets`` does under a
+Box-Cox transform: exponential growth becomes a linear trend.
+
+statsforecast's optimiser fits some trended seasonal models worse than statsmodels'
+(the airline series: it puts ETS(M,A,M) 54 AICc points behind ETS(M,N,M), statsmodels
+11 points ahead), so it chooses ETS(M,N,M) there; over the 269 dev series its AutoETS
+is the more accurate (benchmarks/results/forecast_benchmark.md).
 
 Deviation: the history is cut to its last ``max_history`` points (at least two
-seasons) because the likelihood optimisation grows slow on long hourly series and
-old data barely moves the smoothed states.
+seasons): old data barely moves the smoothed states.
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from forecastgen.errors import InputError
-from forecastgen.local import ForecastFailed, LocalForecaster
+from forecastgen_classical.statsforecast_model import StatsforecastModel
 
-TRENDS = {"none": [(None, False)], "add": [("add", False)], "damped": [("add", True)]}
-SEASONALS = ("none", "add", "mul")
-ERRORS = ("add", "mul")
+ERRORS = {"auto": "Z", "add": "A", "mul": "M"}
+TRENDS = {"auto": ("Z", None), "none": ("N", None), "add": ("A", False), "damped": ("A", True)}
+SEASONALS = {"auto": "Z", "none": "N", "add": "A", "mul": "M"}
 
 
-class ETS(LocalForecaster):
+class ETS(StatsforecastModel):
     name = "ets"
     capabilities = frozenset({"forecast", "series"})
 
     def __init__(self, error: str = "auto", trend: str = "auto", seasonal: str = "auto",
                  season_length: int | None = None, max_history: int | None = 500,
-                 transform: str = "none"):
-        self.error = error
-        self.trend = trend
-        self.seasonal = seasonal
-        self.season_length = season_length
-        self.max_history = max_history
-        self.transform = transform
-
-    def _fit_one(self, y: np.ndarray, season: int):
-        best = None
-        for error, (trend, damped), seasonal in self._candidates(y, season):
-            model = ETSModel(y, error=error, trend=trend, damped_trend=damped, seasonal=seasonal,
-                             seasonal_periods=season if seasonal else None)
-            try:
-                result = model.fit(disp=False)
-            except (ValueError, np.linalg.LinAlgError):
-                continue
-            if np.isfinite(result.aicc) and (best is None or result.aicc < best.aicc):
-                best = result
-        if best is None:
-            raise ForecastFailed("no ETS candidate could be fitted")
-        return best
+                 transform: str = "none", n_jobs: int | None = None):
+        self._store_params(locals())
 
     def _check_params(self) -> None:
         super()._check_params()
         for name, valid in (("error", ERRORS), ("trend", TRENDS), ("seasonal", SEASONALS)):
             value = getattr(self, name)
-            if value != "auto" and value not in valid:
-                raise InputError(f"ets: {name} must be auto, {', '.join(valid)}, not {value!r}")
+            if value not in valid:
+                raise InputError(f"ets: {name} must be {', '.join(valid)}, not {value!r}")
 
-    def _candidates(self, y: np.ndarray, season: int) -> list:
-        positive = y.min() > 0 and self.transform == "none"  # multiplicative parts need it
-        errors = ([e for e in ERRORS if positive or e == "add"] if self.error == "auto"
-                  else [self.error])
-        trends = (TRENDS["none"] + TRENDS["add"] + TRENDS["damped"] if self.trend == "auto"
-                  else TRENDS[self.trend])
-        if season == 1:
-            seasonals = [None]
-        elif self.seasonal == "auto":
-            seasonals = [None, "add"] + (["mul"] if positive else [])
-        else:
-            seasonals = [None if self.seasonal == "none" else self.seasonal]
-        automatic = self.error == "auto" and self.seasonal == "auto"
-        return [(error, trend, seasonal)
-                for error, trend, seasonal in itertools.product(errors, trends, seasonals)
-                if not (automatic and error == "add" and seasonal == "mul")]
+    def _model(self, y: np.ndarray, season: int):
+        from statsforecast.models import AutoETS
 
-    def _sample_one(self, state, horizon, num_samples, rng):
-        paths = state.simulate(horizon, anchor="end", repetitions=num_samples, rng=rng)
-        return np.asarray(paths, dtype=float).reshape(horizon, num_samples).T
+        components, damped = self._components(y, season)
+        return AutoETS(season_length=season, model=components, damped=damped)
+
+    def _components(self, y: np.ndarray, season: int) -> tuple[str, bool | None]:
+        """statsforecast's model string (error, trend, season: A, M, N or Z for 'choose')
+        and whether the trend is damped (None: choose)."""
+        error, seasonal = ERRORS[self.error], SEASONALS[self.seasonal]
+        if not self._positive(y):  # multiplicative parts need positive data on its own scale
+            error = "A" if error == "Z" else error
+            seasonal = "A" if seasonal == "Z" else seasonal
+        trend, damped = TRENDS[self.trend]
+        return error + trend + (seasonal if season > 1 else "N"), damped
+
+    def _sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+        return simulate(state.model_, horizon, num_samples, rng)
+
+
+def simulate(model: dict, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """Sample paths (num_samples, horizon) of a fitted statsforecast ETS model: its state
+    space equations run forward from the last state with Gaussian errors (Hyndman et al.
+    2008, chapter 2; R's ``etssimulate``, the equations of ``forecast``'s C code)."""
+    error, trend, season, damped = model["components"]
+    alpha, beta, gamma, phi = np.nan_to_num(np.asarray(model["par"][:4], dtype=float))
+    phi = phi if damped == "D" else 1.0
+    last = model["states"][-1]
+    level = np.full(num_samples, last[0])
+    slope = np.full(num_samples, last[1] if trend != "N" else 0.0)
+    first_season = 2 if trend != "N" else 1
+    period = model["m"] if season != "N" else 1
+    # newest first; a model without a season gets one neutral state it never changes
+    neutral = 1.0 if season == "M" else 0.0
+    seasonal = (np.tile(last[first_season:first_season + period], (num_samples, 1))
+                if season != "N" else np.full((num_samples, 1), neutral))
+    noise = rng.normal(0.0, np.sqrt(model["sigma2"]), size=(num_samples, horizon))
+    paths = np.empty((num_samples, horizon))
+    for step in range(horizon):
+        oldest = seasonal[:, -1]  # the seasonal state of this step, one period ago
+        damped_slope = phi * slope if trend != "M" else slope ** phi
+        base = level * damped_slope if trend == "M" else level + damped_slope
+        forecast = base * oldest if season == "M" else base + oldest
+        y = forecast * (1.0 + noise[:, step]) if error == "M" else forecast + noise[:, step]
+        deseasoned = y / oldest if season == "M" else y - oldest
+        new_level = base + alpha * (deseasoned - base)
+        if trend != "N":
+            growth = new_level / level if trend == "M" else new_level - level
+            slope = damped_slope + (beta / alpha) * (growth - damped_slope)
+        if season != "N":
+            detrended = y / base if season == "M" else y - base
+            seasonal = np.column_stack([oldest + gamma * (detrended - oldest), seasonal[:, :-1]])
+        level = new_level
+        paths[:, step] = y
+    return paths

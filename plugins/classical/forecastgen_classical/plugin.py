@@ -19,4 +19,12 @@ def register_models(register):
     register(ModelSpec(
         name="theta", factory="forecastgen_classical.theta:Theta",
         kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
-        summary="Theta method (SES with drift) on the seasonally adjusted series"))
+        summary="Theta method and its optimised/dynamic variants on the seasonally adjusted series"))
+    register(ModelSpec(
+        name="arima", factory="forecastgen_classical.arima:ARIMA",
+        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        summary="ARIMA with differencing and orders chosen automatically (Hyndman-Khandakar)"))
+    register(ModelSpec(
+        name="ces", factory="forecastgen_classical.ces:CES",
+        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        summary="complex exponential smoothing, seasonal form chosen by AIC"))

@@ -18,9 +18,9 @@ class SeasonalNaive(LocalForecaster):
     name = "snaive"
     capabilities = frozenset({"forecast", "series"})
 
-    def __init__(self, season_length: int | None = None, max_history: int | None = None):
-        self.season_length = season_length
-        self.max_history = max_history
+    def __init__(self, season_length: int | None = None, max_history: int | None = None,
+                 n_jobs: int | None = None):
+        self._store_params(locals())
 
     def _fit_one(self, y: np.ndarray, season: int):
         return (y, season)

@@ -1,46 +1,42 @@
-"""The Theta method: simple exponential smoothing with half the linear trend's drift.
+"""The Theta method and its optimised and dynamic variants, chosen by in-sample fit.
 
 Assimakopoulos & Nikolopoulos (2000), "The theta model: a decomposition approach to
-forecasting"; Hyndman & Billah (2003) showed it is SES with drift. Seasonal series
-are deseasonalised first (classical decomposition, tested by statsmodels), on
-statsmodels' ``ThetaModel``. ``transform="log"`` fits it to log(y): the drift becomes
-a growth rate.
-
-Sample paths: statsmodels gives Gaussian prediction intervals per step; the paths
-are the point forecast plus a sum of independent Gaussian increments whose
-variances make each step's marginal match those intervals, so every path has the
-right spread at every step and errors accumulate along the path.
+forecasting"; Hyndman & Billah (2003) showed it is SES with drift; Fiorucci, Pellegrini,
+Louzada, Petropoulos & Koehler (2016), "Models for optimising the theta method and
+their relationship to state space models", added the optimised (OTM) and dynamic
+(DSTM, DOTM) variants. ``variant="auto"`` picks one of the four by mean squared
+error, through statsforecast's ``AutoTheta``. Seasonal series (a seasonality test at
+90%) are deseasonalised first by classical decomposition, multiplicative for positive
+data. Sample paths are simulated from the fitted state space form. ``transform="log"``
+fits it to log(y): the drift becomes a growth rate.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.tsa.forecasting.theta import ThetaModel
 
-from forecastgen.local import LocalForecaster
+from forecastgen.errors import InputError
+from forecastgen_classical.statsforecast_model import StatsforecastModel
 
-Z_975 = 1.959963984540054
+VARIANTS = ("auto", "STM", "OTM", "DSTM", "DOTM")
 
 
-class Theta(LocalForecaster):
+class Theta(StatsforecastModel):
     name = "theta"
     capabilities = frozenset({"forecast", "series"})
 
-    def __init__(self, season_length: int | None = None, max_history: int | None = 2000,
-                 transform: str = "none"):
-        self.season_length = season_length
-        self.max_history = max_history
-        self.transform = transform
+    def __init__(self, variant: str = "auto", season_length: int | None = None,
+                 max_history: int | None = 2000, transform: str = "none", n_jobs: int | None = None):
+        self._store_params(locals())
 
-    def _fit_one(self, y: np.ndarray, season: int):
-        method = "multiplicative" if y.min() > 0 and self.transform == "none" else "additive"
-        return ThetaModel(y, period=season, deseasonalize=season > 1, method=method).fit()
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.variant not in VARIANTS:
+            raise InputError(f"theta: variant must be {', '.join(VARIANTS)}, not {self.variant!r}")
 
-    def _sample_one(self, state, horizon, num_samples, rng):
-        mean = np.asarray(state.forecast(horizon), dtype=float)
-        bounds = state.prediction_intervals(horizon, alpha=0.05)
-        sigma = (bounds["upper"].to_numpy() - bounds["lower"].to_numpy()) / (2 * Z_975)
-        variance = np.maximum.accumulate(np.maximum(sigma, 0.0) ** 2)
-        increments = np.diff(variance, prepend=0.0)
-        noise = rng.normal(size=(num_samples, horizon)) * np.sqrt(increments)
-        return mean + np.cumsum(noise, axis=1)
+    def _model(self, y: np.ndarray, season: int):
+        from statsforecast.models import AutoTheta
+
+        decomposition = "multiplicative" if self._positive(y) else "additive"
+        return AutoTheta(season_length=season, decomposition_type=decomposition,
+                         model=None if self.variant == "auto" else self.variant)

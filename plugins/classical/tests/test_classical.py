@@ -10,7 +10,8 @@ import forecastgen
 from forecastgen.metrics import mase
 
 AIRLINE = Path(__file__).resolve().parents[3] / "examples" / "data" / "airline.csv"
-MODELS = ["snaive", "ets", "theta"]
+MODELS = ["snaive", "ets", "theta", "arima", "ces"]
+STATSFORECAST_MODELS = {"ets": "AutoETS", "theta": "AutoTheta", "arima": "AutoARIMA", "ces": "AutoCES"}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,8 @@ def test_same_seed_same_paths_and_other_seed_other_paths(name, fitted):
     assert not np.array_equal(first, other)
 
 
-@pytest.mark.parametrize("name, bound", [("snaive", 1.7), ("ets", 0.9), ("theta", 1.0)])
+@pytest.mark.parametrize("name, bound", [("snaive", 1.7), ("ets", 1.3), ("theta", 0.8),
+                                         ("arima", 0.7), ("ces", 0.5)])
 def test_accuracy_on_the_last_airline_year(name, bound, airline, airline_history, fitted):
     forecast = fitted[name].predict(12, seed=0)
     actual = airline.values("airline")[-12:]
@@ -58,54 +60,57 @@ def test_seasonal_naive_repeats_the_last_season_and_widens_each_season(airline_h
     assert ratio == pytest.approx(np.full(12, np.sqrt(2)), rel=0.1)
 
 
-def test_theta_paths_match_statsmodels_intervals(airline_history):
-    from statsmodels.tsa.forecasting.theta import ThetaModel
+@pytest.mark.parametrize("name, settings, reference_settings", [
+    ("ets", {"error": "add", "seasonal": "add"}, {"model": "AZA"}),  # exact intervals: additive errors
+    ("ets", {"error": "add", "trend": "damped", "seasonal": "none"}, {"model": "AAN", "damped": True}),
+    ("theta", {}, {"decomposition_type": "multiplicative"}),
+    ("arima", {}, {}),
+    ("ces", {}, {})])
+def test_paths_match_statsforecasts_own_intervals(name, settings, reference_settings, airline_history):
+    import statsforecast.models
 
-    y = airline_history.values("airline")
-    reference = ThetaModel(y, period=12, method="multiplicative").fit()
-    bounds = reference.prediction_intervals(12, alpha=0.05)
-    paths = forecastgen.create("theta").fit(airline_history).predict(
-        12, num_samples=20_000, seed=2).samples["airline"]
+    model = forecastgen.create(name, **settings).fit(airline_history)
+    reference = getattr(statsforecast.models, STATSFORECAST_MODELS[name])(season_length=12,
+                                                                          **reference_settings)
+    bounds = reference.fit(airline_history.values("airline")).predict(12, level=[95])
+    paths = model.predict(12, num_samples=20_000, seed=2).samples["airline"]
     low, high = np.quantile(paths, [0.025, 0.975], axis=0)
-    np.testing.assert_allclose(low, bounds["lower"], rtol=0.01)
-    np.testing.assert_allclose(high, bounds["upper"], rtol=0.01)
-    np.testing.assert_allclose(paths.mean(axis=0), reference.forecast(12), rtol=0.01)
+    np.testing.assert_allclose(low, bounds["lo-95"], rtol=0.02)
+    np.testing.assert_allclose(high, bounds["hi-95"], rtol=0.02)
+    np.testing.assert_allclose(np.median(paths, axis=0), bounds["mean"], rtol=0.02)
 
 
 def test_ets_chooses_a_multiplicative_season_for_airline(fitted):
-    chosen = fitted["ets"].states_["airline"].model
-    assert chosen.seasonal == "mul" and chosen.seasonal_periods == 12
+    assert fitted["ets"].states_["airline"].model_["method"] == "ETS(M,N,M)"
 
 
-def test_ets_never_pairs_additive_errors_with_a_multiplicative_season():
+def test_ets_components_follow_the_settings_and_the_data():
     ets = forecastgen.create("ets")
-    candidates = ets._candidates(np.arange(1.0, 40.0), 12)
-    assert len(candidates) == 15
-    assert ("add", ("add", False), "mul") not in candidates
-    assert all(error == "add" and seasonal != "mul"
-               for error, _, seasonal in ets._candidates(np.arange(-5.0, 40.0), 12))
+    assert ets._components(np.arange(1.0, 40.0), 12) == ("ZZZ", None)
+    assert ets._components(np.arange(-5.0, 40.0), 12) == ("AZA", None)  # multiplicative needs y > 0
+    assert ets._components(np.arange(1.0, 40.0), 1) == ("ZZN", None)
+    damped = forecastgen.create("ets", error="mul", trend="damped", seasonal="none")
+    assert damped._components(np.arange(1.0, 40.0), 12) == ("MAN", True)
+    with pytest.raises(forecastgen.InputError, match="ets: trend must be auto, none, add, damped, not 'mul'"):
+        forecastgen.create("ets", trend="mul").fit(np.arange(1.0, 40.0))
 
 
-def test_log_ets_is_ets_on_the_logs_exponentiated(airline_history):
+@pytest.mark.parametrize("name, settings", [("ets", {"error": "add", "seasonal": "add"}),
+                                            ("arima", {}), ("ces", {})])
+def test_the_log_scale_is_the_model_on_the_logs_exponentiated(name, settings, airline_history):
     values = airline_history.values("airline")
     logs = pd.Series(np.log(values), index=airline_history.series["airline"].index, name="airline")
-    settings = {"error": "add", "seasonal": "add"}
-    on_logs = forecastgen.create("ets", **settings).fit(logs).predict(12, num_samples=40, seed=3)
-    log_scale = forecastgen.create("ets", transform="log", **settings).fit(airline_history)
+    on_logs = forecastgen.create(name, **settings).fit(logs).predict(12, num_samples=40, seed=3)
+    log_scale = forecastgen.create(name, transform="log", **settings).fit(airline_history)
     paths = log_scale.predict(12, num_samples=40, seed=3).samples["airline"]
     np.testing.assert_allclose(paths, np.exp(on_logs.samples["airline"]), rtol=1e-9)
-    assert log_scale._candidates(np.log(values), 12) == [("add", trend, "add") for trend in
-                                                         [(None, False), ("add", False), ("add", True)]]
 
 
-def test_log_theta_follows_statsmodels_on_the_logs(airline_history):
-    from statsmodels.tsa.forecasting.theta import ThetaModel
-
+def test_the_log_scale_has_additive_components_only(airline_history):
     logs = np.log(airline_history.values("airline"))
-    reference = ThetaModel(logs, period=12, method="additive").fit().forecast(12)
-    paths = forecastgen.create("theta", transform="log").fit(airline_history).predict(
-        12, num_samples=20_000, seed=4).samples["airline"]
-    np.testing.assert_allclose(np.median(paths, axis=0), np.exp(reference), rtol=0.01)
+    assert forecastgen.create("ets", transform="log")._components(logs, 12) == ("AZA", None)
+    theta = forecastgen.create("theta", transform="log").fit(airline_history)
+    assert theta.states_["airline"].model_["decomposition_type"] == "additive"
 
 
 def test_the_log_scale_follows_exponential_growth():

@@ -1,0 +1,72 @@
+"""Per-series work on every core: chunks of series handed to worker processes.
+
+Local models fit one series at a time, and the series are independent, so a file of
+many series is cut into chunks that worker processes fit side by side. The workers
+are joblib's (its loky backend keeps them alive between calls, so a fit and the
+forecast that follows pay the workers' imports once); the same code runs on a Dask or
+Ray cluster through joblib's backends. Results come back in the order of the series,
+and every random draw comes from a generator of its own series (``series_generators``),
+so the numbers do not depend on the number of jobs.
+
+Starting workers costs seconds (each imports the models' libraries), so by default
+(``n_jobs=None``) processes start only from ``MIN_SERIES`` series on; an explicit
+``n_jobs`` of 2 or more always uses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypeVar
+
+import numpy as np
+
+from forecastgen.engine.threads import usable_cores, use_threads
+from forecastgen.errors import InputError
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+MIN_SERIES = 32  # by default, fewer series than this are not worth starting processes for
+CHUNKS_PER_JOB = 4  # smaller chunks even out series of unequal cost
+
+
+def resolve_jobs(n_jobs: int | None) -> int:
+    """The number of worker processes: ``None`` or -1 for every usable core, else ``n_jobs``."""
+    if n_jobs is None or n_jobs == -1:
+        return usable_cores()
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs < 1:
+        raise InputError(f"n_jobs must be a positive whole number, -1 or None (every core), not {n_jobs!r}")
+    return n_jobs
+
+
+def chunks(items: Sequence[Item], jobs: int) -> list[Sequence[Item]]:
+    """``items`` cut into consecutive chunks, about ``CHUNKS_PER_JOB`` per job."""
+    count = max(1, min(len(items), jobs * CHUNKS_PER_JOB))
+    bounds = np.linspace(0, len(items), count + 1).round().astype(int)
+    return [items[start:stop] for start, stop in zip(bounds[:-1], bounds[1:]) if stop > start]
+
+
+def map_chunks(function: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
+               n_jobs: int | None) -> Iterator[list[Result]]:
+    """``function`` applied to consecutive chunks of ``items``, in worker processes when asked
+    for or worth it; yields each chunk's results in order, as they are ready."""
+    jobs = resolve_jobs(n_jobs)
+    automatic = n_jobs is None or n_jobs == -1
+    if jobs == 1 or len(items) < 2 or (automatic and len(items) < MIN_SERIES):
+        for position in range(len(items)):
+            yield function(items[position:position + 1])
+        return
+    from joblib import Parallel, delayed
+
+    runner = Parallel(n_jobs=jobs, return_as="generator")
+    yield from runner(delayed(_one_thread)(function, chunk) for chunk in chunks(items, jobs))
+
+
+def _one_thread(function: Callable, chunk: Sequence) -> list:
+    """Run ``function`` in a worker with one torch and BLAS thread: the cores are the jobs'."""
+    use_threads(1)
+    return function(chunk)
+
+
+def series_generators(seed: int | None, count: int) -> list[np.random.Generator]:
+    """One independent random generator per series, the same for a seed whatever the jobs."""
+    return [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(count)]

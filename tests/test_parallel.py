@@ -1,0 +1,78 @@
+"""Per-series work over worker processes: the same numbers whatever the number of jobs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecastgen
+from forecastgen.engine.parallel import MIN_SERIES, chunks, resolve_jobs, series_generators
+from forecastgen.engine.threads import usable_cores
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    """Twelve monthly sales-like series (level, trend, season, noise) and one constant."""
+    rng = np.random.default_rng(11)
+    index = pd.date_range("2015-01-01", periods=60, freq="MS")
+    columns = {}
+    for number in range(12):
+        season = 1 + 0.2 * np.sin(2 * np.pi * (np.arange(60) + number) / 12)
+        level = rng.uniform(50, 500) * (1 + rng.uniform(-0.005, 0.01)) ** np.arange(60)
+        columns[f"store_{number}"] = level * season * np.exp(rng.normal(0, 0.05, 60))
+    columns["closed"] = np.full(60, 3.0)
+    return pd.DataFrame(columns, index=index)
+
+
+def test_forecasts_are_the_same_with_one_job_or_two(catalogue):
+    assert len(catalogue.columns) < MIN_SERIES  # processes because n_jobs asks for them
+    alone = forecastgen.create("ets", n_jobs=1).fit(catalogue).predict(6, num_samples=50, seed=3)
+    shared = forecastgen.create("ets", n_jobs=2).fit(catalogue).predict(6, num_samples=50, seed=3)
+    assert alone.ids == shared.ids == list(catalogue.columns)
+    for key in alone.ids:
+        np.testing.assert_array_equal(alone.samples[key], shared.samples[key])
+    assert alone.notes == shared.notes == ["series 'closed' is constant (3): its forecast is that value, "
+                                           "with no uncertainty"]
+
+
+def test_a_series_forecast_does_not_depend_on_the_others(catalogue):
+    together = forecastgen.create("theta", n_jobs=1).fit(catalogue).predict(4, num_samples=30, seed=0)
+    first = catalogue[["store_0"]]
+    alone = forecastgen.create("theta", n_jobs=1).fit(first).predict(4, num_samples=30, seed=0)
+    np.testing.assert_array_equal(together.samples["store_0"], alone.samples["store_0"])
+
+
+def test_jobs_and_chunks():
+    assert resolve_jobs(None) == resolve_jobs(-1) == usable_cores()
+    assert resolve_jobs(3) == 3
+    with pytest.raises(forecastgen.InputError, match="n_jobs must be a positive whole number"):
+        resolve_jobs(0)
+    with pytest.raises(forecastgen.InputError, match="n_jobs must be"):
+        forecastgen.create("ets", n_jobs=1.5).fit(np.arange(1.0, 30.0))
+    parts = chunks(list(range(10)), 2)
+    assert [x for part in parts for x in part] == list(range(10)) and len(parts) == 8
+    assert chunks([1, 2], 4) == [[1], [2]]
+
+
+def test_each_series_has_its_own_generator_whatever_the_count():
+    few = [g.normal() for g in series_generators(5, 2)]
+    many = [g.normal() for g in series_generators(5, 9)]
+    assert few == many[:2] and few[0] != few[1]
+
+
+def _process_ids(chunk):
+    import os
+
+    return [os.getpid() for _ in chunk]
+
+
+def test_explicit_jobs_use_worker_processes_and_keep_the_order():
+    import os
+
+    from forecastgen.engine.parallel import map_chunks
+
+    results = [pid for chunk in map_chunks(_process_ids, list(range(6)), 2) for pid in chunk]
+    assert len(results) == 6 and os.getpid() not in results
+    here = [pid for chunk in map_chunks(_process_ids, list(range(6)), None) for pid in chunk]
+    assert here == [os.getpid()] * 6  # by default, few series stay in this process
+    assert [x for chunk in map_chunks(lambda c: [v * 2 for v in c], list(range(9)), 1) for x in chunk] \
+        == [v * 2 for v in range(9)]
