@@ -118,7 +118,7 @@ def _forecastgen_paths(job: tuple[str, Task]) -> np.ndarray | None:
 
     use_threads(1)
     model, task = job
-    index = pd.date_range("2000-01-01", periods=len(task.history), freq=FREQUENCY_ALIASES[task.frequency])
+    index = pd.date_range(end="2020-01-01", periods=len(task.history), freq=FREQUENCY_ALIASES[task.frequency])
     series = pd.Series(task.history, index=index, name=task.name)
     try:
         with warnings.catch_warnings():

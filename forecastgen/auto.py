@@ -1,24 +1,26 @@
 """``auto``: choose the forecaster for the data at hand by backtesting the candidates.
 
 The registered forecasters that suit the series are backtested on the series' own
-last window(s), trainable ones with short training runs (a fixed number of batches,
-so the choice does not depend on the machine's speed); each is scored by scaled CRPS
-(the whole predictive distribution) and MASE (the median), both relative to the best
-candidate, and the lowest mean of the two wins. The forecast is the mixture of the
-sample paths of the winner and of the ``anchors`` (ETS and Theta by default), each
-fitted on all the data with one share of the paths (a winner that is an anchor gets
-two). Selection on one short backtest is noisy; combining it with strong standing
-forecasters hedges it (forecast combination, the strongest simple idea of the M4
-competition: Makridakis, Spiliotis & Assimakopoulos 2020). Leaving out an anchor that
-backtested badly on the series made it worse (mean MASE 1.73 against 1.54 over the
-269 dev series): the anchors are what keeps a lucky winner's outliers in check.
-Figures: benchmarks/results/forecast_benchmark_all.md.
-Suitability: autoregressive models only where every series is autocorrelated and
-long enough for their windows; log-scale candidates only for positive series; every
-model must forecast series. ``candidates`` names registered models, each optionally
-with parameters ("ets,ets:transform=log,theta"); by default every suitable one.
-How the rule was chosen, and why none of the alternatives studied is better beyond
-noise: ``benchmarks/auto_study.py`` and benchmarks/results/auto_study.md.
+last window(s) and scored by scaled CRPS (the whole predictive distribution) and MASE
+(the median), both relative to the best candidate; the lowest mean of the two wins.
+The forecast is the mixture of the sample paths of the winner and of the ``anchors``
+(ETS, Theta and the pretrained patchcast by default), each fitted on all the data
+with one share of the paths (a winner that is an anchor gets two). Selection on one
+short backtest is noisy; combining it with strong standing forecasters hedges it
+(forecast combination, the strongest simple idea of the M4 competition: Makridakis,
+Spiliotis & Assimakopoulos 2020); the anchors are what keeps a lucky winner's outliers
+in check. Figures: benchmarks/results/pretrained_benchmark.md (auto against
+statsforecast) and auto_study.md (selection and combination rules compared).
+
+Candidates: by default every registered forecaster that suits the series and trains
+nothing on them (classical and pretrained models: seconds in all). Models whose fit
+trains a network (``ModelSpec.trains``: rnn, causal-conv) are tried when named
+(``candidates="ets,theta,rnn"``) or with ``candidates="all"``, with short fixed
+training runs (a fixed number of batches, so the choice does not depend on the
+machine's speed). Suitability: autoregressive models only where every series is
+autocorrelated and long enough for their windows; log-scale candidates only for
+positive series; every model must forecast series. Candidates may carry parameters
+("ets,ets:transform=log,theta").
 
 This is model selection, not a model of its own: ``chosen_`` names the forecaster
 and ``scores_`` keeps the backtest table; ``reason_`` says why in plain words.
@@ -36,19 +38,21 @@ from forecastgen.diagnostics import check_series
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import FORECAST, SERIES, SequenceGenerator
+from forecastgen.progress import doing
 from forecastgen.registry import split_model_spec
 
 CHEAP_FIRST = ("snaive", "theta", "ets")  # the order of the backtests and of the reason
 NEEDS_AUTOCORRELATION = "autoregressive"  # the family whose models refuse without it
+EVERY_MODEL = "all"  # candidates="all": also the models that train on the series
 
 
 class AutoForecaster(SequenceGenerator):
     name = "auto"
     capabilities = frozenset({"forecast", "series"})
 
-    def __init__(self, candidates: str | None = None, anchors: str | None = "ets,theta",
+    def __init__(self, candidates: str | None = None, anchors: str | None = "ets,theta,patchcast",
                  windows: int = 1, quick_epochs: int = 8, quick_batches: int = 15,
-                 num_samples: int = 100, seed: int = 0):
+                 num_samples: int = 100, seed: int = 0, n_jobs: int | None = None):
         self._store_params(locals())
 
     def fit(self, data) -> AutoForecaster:
@@ -64,9 +68,10 @@ class AutoForecaster(SequenceGenerator):
             self.settings_[name] = self._quick(registry, name)
             began = time.perf_counter()
             try:
-                result = backtest(data, self._create(registry, name),
-                                  windows=self.windows, horizon=horizon,
-                                  num_samples=self.num_samples, seed=self.seed)
+                with doing(f"backtest of {name}"):
+                    result = backtest(data, self._create(registry, name),
+                                      windows=self.windows, horizon=horizon,
+                                      num_samples=self.num_samples, seed=self.seed)
             except InputError as exc:  # e.g. no autocorrelation left in the shorter history
                 excluded.append(f"{name} (refused the backtest's shorter history: "
                                 f"{str(exc).split(':')[0]})")
@@ -80,7 +85,10 @@ class AutoForecaster(SequenceGenerator):
         self.weights_ = self._mixture()
         self.chosen_ = next(iter(self.weights_))
         self.reason_ = self._reason(horizon, excluded)
-        self.models_ = {name: self._create(registry, name).fit(data) for name in self.weights_}
+        self.models_ = {}
+        for name in self.weights_:
+            with doing(name):
+                self.models_[name] = self._create(registry, name).fit(data)
         return self
 
     def _mixture(self) -> dict[str, float]:
@@ -111,7 +119,7 @@ class AutoForecaster(SequenceGenerator):
                         history=first.history, notes=notes)
 
     def _suitable(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
-        wanted = _names(self.candidates)
+        wanted = [] if self.candidates == EVERY_MODEL else _names(self.candidates)
         names, excluded = [], []
         autocorrelated = None
         positive = all(series.min() > 0 for _, series in data)
@@ -119,6 +127,8 @@ class AutoForecaster(SequenceGenerator):
             model, params = split_model_spec(name)
             spec = registry.get(model)
             if model == self.name or spec.kind != "sequence" or not {FORECAST, SERIES} <= spec.capabilities:
+                continue
+            if spec.trains and not wanted and self.candidates != EVERY_MODEL:
                 continue
             if params.get("transform") == "log" and not positive:
                 excluded.append(f"{name} (the log scale needs positive values)")
@@ -155,7 +165,8 @@ class AutoForecaster(SequenceGenerator):
         settings: what was scored is what forecasts."""
         name, params = split_model_spec(candidate)
         accepted = registry.get(name).load_class()._param_names()
-        quick = {"max_epochs": self.quick_epochs, "batches_per_epoch": self.quick_batches}
+        quick = {"max_epochs": self.quick_epochs, "batches_per_epoch": self.quick_batches,
+                 **({} if self.n_jobs is None else {"n_jobs": self.n_jobs})}
         return {**{key: value for key, value in quick.items() if key in accepted}, **params}
 
     def _create(self, registry, candidate: str):
@@ -167,7 +178,7 @@ class AutoForecaster(SequenceGenerator):
                 f"{horizon} steps (scaled CRPS/MASE: {table})")
         if len(self.weights_) > 1:
             mixture = ", ".join(f"{name} {weight:.2f}" for name, weight in self.weights_.items())
-            others = " and ".join(name for name in self.weights_ if name != self.chosen_)
+            others = _listing([name for name in self.weights_ if name != self.chosen_])
             text += (f"; its sample paths are mixed with those of {others}, a combination "
                      f"more accurate than any one choice (weights: {mixture})")
         if excluded:
@@ -178,6 +189,11 @@ class AutoForecaster(SequenceGenerator):
 def _names(text: str | None) -> list[str]:
     """Model names from a comma-separated setting ("ets, theta"); none for None or ""."""
     return [name.strip() for name in (text or "").split(",") if name.strip()]
+
+
+def _listing(names: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _cheap_first(candidate: str) -> tuple:

@@ -31,6 +31,9 @@ class ModelSpec:
     family: str
     capabilities: frozenset[str]
     summary: str = ""
+    # whether fit trains a network on the user's series (seconds to minutes): auto then
+    # tries the model only when it is named among its candidates
+    trains: bool = False
     # settings for a tiny, fast fit (seconds): what the conformance kit runs in CI
     test_params: dict = field(default_factory=dict, hash=False, compare=False)
     plugin: str = ""  # filled by the registry: the distribution that registered it

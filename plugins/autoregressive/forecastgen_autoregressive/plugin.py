@@ -10,13 +10,14 @@ def register_models(register):
         name="rnn", factory="forecastgen_autoregressive.rnn:RNNForecaster",
         kind="sequence", family="autoregressive",
         capabilities=frozenset({"forecast", "log_prob", "series"}),
-        summary="global LSTM/GRU with a likelihood head (DeepAR), ancestral sampling",
+        summary="global LSTM/GRU with a likelihood head (DeepAR), ancestral sampling", trains=True,
         test_params={"hidden_size": 8, "num_layers": 1, "max_epochs": 2, "batches_per_epoch": 4}))
     register(ModelSpec(
         name="causal-conv", factory="forecastgen_autoregressive.causal_conv:CausalConvForecaster",
         kind="sequence", family="autoregressive",
         capabilities=frozenset({"forecast", "log_prob", "series"}),
         summary="dilated causal convolutions (WaveNet) with a likelihood head, cached sampling",
+        trains=True,
         test_params={"channels": 8, "num_layers": 3, "max_epochs": 2, "batches_per_epoch": 4}))
     register(ModelSpec(
         name="pixelcnn", factory="forecastgen_autoregressive.pixelcnn:PixelCNN",

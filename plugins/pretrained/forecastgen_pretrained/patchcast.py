@@ -55,22 +55,30 @@ class PatchCastForecaster(SequenceGenerator):
     def fit(self, data) -> PatchCastForecaster:
         data = as_series_set(data)
         arrays, self.meta_ = load_weights(Path(self.weights) if self.weights else SHIPPED)
-        if self.fine_tune_steps or self.device not in NUMPY_DEVICES:
+        self._use_network(arrays)
+        if self.fine_tune_steps:
+            from forecastgen_pretrained.finetune import fine_tune
+
+            self.history_ = fine_tune(self.network_, data, self.fine_tune_steps, self.learning_rate,
+                                      self.batch_size, self.device_, self.seed)
+            self.network_.eval()
+        self.data_ = data
+        return self
+
+    def _runs_in_torch(self) -> bool:
+        return bool(self.fine_tune_steps) or self.device not in NUMPY_DEVICES
+
+    def _use_network(self, arrays: dict) -> None:
+        """The network on ``arrays``: in numpy, or in torch on the device when fine-tuning or
+        asked for a GPU."""
+        if self._runs_in_torch():
             from forecastgen.engine.device import resolve_device
 
             self.device_ = resolve_device(self.device)
-            self.network_ = torch_network(arrays, self.meta_)
-            if self.fine_tune_steps:
-                from forecastgen_pretrained.finetune import fine_tune
-
-                self.history_ = fine_tune(self.network_, data, self.fine_tune_steps, self.learning_rate,
-                                          self.batch_size, self.device_, self.seed)
-            self.network_.to(self.device_).eval()
+            self.network_ = torch_network(arrays, self.meta_).to(self.device_)
         else:
             self.device_ = "cpu"
             self.network_ = NumpyPatchTransformer(arrays, self.meta_["network"])
-        self.data_ = data
-        return self
 
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
                 data=None) -> Forecast:
@@ -105,12 +113,8 @@ class PatchCastForecaster(SequenceGenerator):
         return dict(self.network_.state_dict()), {"meta": self.meta_}
 
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
-        from forecastgen.engine.device import resolve_device
-
         self.meta_ = state["meta"]
-        self.network_ = torch_network(tensors, self.meta_)
-        self.device_ = resolve_device(self.device)
-        self.network_.to(self.device_).eval()
+        self._use_network({name: tensor.cpu().numpy() for name, tensor in tensors.items()})
         self.data_ = None
 
 
