@@ -60,6 +60,7 @@ class Task:
     actual: np.ndarray
     season: int  # the model's seasonal period
     mase_period: int
+    data: object = None  # the history as read from its file (a SeriesSet), when there is one
 
 
 def tourism_tasks() -> list[Task]:
@@ -75,7 +76,7 @@ def dev_tasks() -> list[Task]:
     for row in index.itertuples():
         history, actual, m = forecast_benchmark.split(row.name, row.frequency, row.timestamp_kind)
         tasks.append(Task(row.name, row.frequency, history.values(row.name), actual,
-                          history.freq.season, m))
+                          history.freq.season, m, history))
     return tasks
 
 
@@ -118,8 +119,11 @@ def _forecastgen_paths(job: tuple[str, Task]) -> np.ndarray | None:
 
     use_threads(1)
     model, task = job
-    index = pd.date_range(end="2020-01-01", periods=len(task.history), freq=FREQUENCY_ALIASES[task.frequency])
-    series = pd.Series(task.history, index=index, name=task.name)
+    series = task.data
+    if series is None:  # Tourism's series come without dates: a calendar of their frequency
+        index = pd.date_range(end="2020-01-01", periods=len(task.history),
+                              freq=FREQUENCY_ALIASES[task.frequency])
+        series = pd.Series(task.history, index=index, name=task.name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -25,6 +25,8 @@ _LAZY = {
     "DensityModel": "forecastgen.interfaces",
     "LocalForecaster": "forecastgen.local",
     "InputError": "forecastgen.errors",
+    "on_cluster": "forecastgen.engine.parallel",
+    "use_threads": "forecastgen.engine.threads",
 }
 
 __all__ = ["ModelSpec", "create", "hookimpl", "list_models", *_LAZY]

@@ -7,6 +7,7 @@ and ``models`` answer fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -166,6 +167,21 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
     return as_forecaster(model) if series else model  # density models forecast windows
 
 
+@contextlib.contextmanager
+def on_cluster_at(address: str | None):
+    """Per-series work inside the block on the Dask cluster at ``address`` (none: here)."""
+    if not address:
+        yield
+        return
+    if address.startswith("ray://"):
+        raise InputError(f"--cluster {address}: Ray clusters are not supported; give a Dask "
+                         "scheduler's address (tcp://host:port)")
+    from forecastgen.engine.parallel import connect, on_cluster
+
+    with connect(address) as client, on_cluster(client):
+        yield
+
+
 def parse_params(pairs: tuple[str, ...]) -> dict:
     from forecastgen.registry import parse_value
 
@@ -198,6 +214,9 @@ def model_options(command=None, *, default: str = "ets", forecasts: bool = True)
                      help="Fit autoregressive models even without autocorrelation."),
         click.option("-j", "--jobs", type=click.IntRange(min=1),
                      help="Worker processes for models fitted series by series [default: every core]."),
+        click.option("--cluster", metavar="ADDRESS",
+                     help="Run the per-series work on a Dask cluster: its scheduler's address, "
+                          "e.g. tcp://10.0.0.5:8786."),
         *(forecasting if forecasts else []),
         click.option("--seed", default=0, show_default=True, type=int, help="Random seed."),
         click.option("-p", "--param", "params", multiple=True,
@@ -221,7 +240,7 @@ def model_options(command=None, *, default: str = "ets", forecasts: bool = True)
               help="Forecast with a model saved by `forecastgen fit` instead of fitting one.")
 @data_options
 def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, model_path,
-            device, force, jobs, **options):
+            device, force, jobs, cluster, **options):
     """Forecast the series in a CSV: mean and quantiles per future step.
 
     \b
@@ -253,7 +272,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         horizon = data.freq.horizon
         note(options, f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
     data.check_horizon(horizon)
-    with doing(estimator.name):
+    with doing(estimator.name), on_cluster_at(cluster):
         if model_path:
             forecast = estimator.predict(horizon, num_samples=samples, seed=seed, data=data)
         else:
@@ -357,7 +376,7 @@ def format_report(report) -> str:
 @click.option("--per-series", is_flag=True, help="Print every series and window, not only the means.")
 @data_options
 def backtest(path, model, windows, horizon, samples, seed, params, per_series, device, force, jobs,
-             **options):
+             cluster, **options):
     """Rolling-origin backtest over the last windows: MASE, sMAPE, CRPS, coverage.
 
     \b
@@ -369,7 +388,7 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
 
     estimator = build_model(model_registry(), model, params, device, force, jobs=jobs)
     data = read_data(path, options)
-    with doing(f"backtest of {estimator.name}"):
+    with doing(f"backtest of {estimator.name}"), on_cluster_at(cluster):
         result = run_backtest(data, estimator, windows=windows, horizon=horizon, num_samples=samples,
                               seed=seed)
     table = result.scores if per_series else result.summary()
@@ -384,7 +403,7 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder to write the fitted model to (weights and config).")
 @data_options
-def fit(path, model, seed, params, output, device, force, jobs, **options):
+def fit(path, model, seed, params, output, device, force, jobs, cluster, **options):
     """Fit a model and save it, to forecast later with `predict --model-path` or to
     draw from with `sample`.
 
@@ -421,7 +440,7 @@ def fit(path, model, seed, params, output, device, force, jobs, **options):
             estimator.fit(data, **({"labels": labels} if takes_labels(estimator) else {}))
     else:
         data = read_data(path, options)
-        with doing(estimator.name):
+        with doing(estimator.name), on_cluster_at(cluster):
             estimator.fit(data)
     history = getattr(estimator, "history_", None)
     if history is not None:

@@ -1,5 +1,7 @@
 """Per-series work over worker processes: the same numbers whatever the number of jobs."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,3 +78,49 @@ def test_explicit_jobs_use_worker_processes_and_keep_the_order():
     assert here == [os.getpid()] * 6  # by default, few series stay in this process
     assert [x for chunk in map_chunks(lambda c: [v * 2 for v in c], list(range(9)), 1) for x in chunk] \
         == [v * 2 for v in range(9)]
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_gives_the_numbers_of_a_local_run(catalogue, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+    from forecastgen.engine.parallel import on_cluster
+
+    long = catalogue.stack().rename_axis(["month", "store"]).rename("sales").reset_index()
+    long.to_csv(tmp_path / "stores.csv", index=False)
+    arguments = ["predict", str(tmp_path / "stores.csv"), "-m", "theta", "-q", "-H", "4"]
+    here = CliRunner().invoke(cli, [*arguments, "-o", str(tmp_path / "here.csv"), "-j", "1"])
+    assert here.exit_code == 0, here.output
+
+    local = forecastgen.create("ets", n_jobs=1).fit(catalogue).predict(6, num_samples=40, seed=8)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        with on_cluster(client):
+            remote = forecastgen.create("ets").fit(catalogue).predict(6, num_samples=40, seed=8)
+        there = CliRunner().invoke(cli, [*arguments, "-o", str(tmp_path / "there.csv"),
+                                         "--cluster", cluster.scheduler_address])
+        ran_on = client.run(lambda: __import__("sys").modules.get("statsforecast") is not None)
+    assert there.exit_code == 0, there.output
+    assert (tmp_path / "here.csv").read_text() == (tmp_path / "there.csv").read_text()
+    for key in local.ids:
+        np.testing.assert_array_equal(local.samples[key], remote.samples[key])
+    assert local.notes == remote.notes
+    assert all(ran_on.values())  # the fits ran in the cluster's worker processes
+
+
+@pytest.mark.slow
+def test_an_unreachable_cluster_is_one_clear_error(tmp_path):
+    pytest.importorskip("distributed")
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+
+    airline = Path(__file__).parents[1] / "examples" / "data" / "airline.csv"
+    result = CliRunner().invoke(cli, ["predict", str(airline), "-m", "snaive", "--cluster",
+                                      "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert "--cluster tcp://127.0.0.1:9: cannot reach a Dask scheduler there" in result.output
+    ray = CliRunner().invoke(cli, ["predict", str(airline), "-m", "snaive", "--cluster", "ray://head:10001"])
+    assert ray.exit_code == 2 and "Ray clusters are not supported" in ray.output

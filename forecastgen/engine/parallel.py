@@ -11,10 +11,19 @@ so the numbers do not depend on the number of jobs.
 Starting workers costs seconds (each imports the models' libraries), so by default
 (``n_jobs=None``) processes start only from ``MIN_SERIES`` series on; an explicit
 ``n_jobs`` of 2 or more always uses them.
+
+On a cluster: inside ``on_cluster(client)`` (a ``dask.distributed.Client``; the CLI's
+``--cluster tcp://host:port``) the chunks go to the cluster's workers instead, through
+joblib's Dask backend; the workers need forecastgen and the plugins installed. Neural
+training at scale is another matter: it runs under ``torchrun`` (distributed data
+parallel), one model trained by all processes, where this module fits many small
+models side by side.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -27,6 +36,32 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 MIN_SERIES = 32  # by default, fewer series than this are not worth starting processes for
 CHUNKS_PER_JOB = 4  # smaller chunks even out series of unequal cost
+_cluster = contextvars.ContextVar("forecastgen_cluster", default=None)
+
+
+@contextlib.contextmanager
+def on_cluster(client):
+    """Per-series work inside the block runs on the workers of ``client``, a
+    ``dask.distributed.Client`` (made the current client for the block)."""
+    token = _cluster.set(client)
+    try:
+        with client.as_current():
+            yield client
+    finally:
+        _cluster.reset(token)
+
+
+def connect(address: str):
+    """A ``dask.distributed.Client`` connected to the scheduler at ``address``, or a clear error."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--cluster needs Dask's distributed scheduler: pip install 'dask[distributed]'") from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(f"--cluster {address}: cannot reach a Dask scheduler there ({exc}); start one with "
+                         "`dask scheduler` and workers with `dask worker ADDRESS`") from None
 
 
 def resolve_jobs(n_jobs: int | None) -> int:
@@ -50,6 +85,13 @@ def map_chunks(function: Callable[[Sequence[Item]], list[Result]], items: Sequen
     """``function`` applied to consecutive chunks of ``items``, in worker processes when asked
     for or worth it; yields each chunk's results in order, as they are ready."""
     jobs = resolve_jobs(n_jobs)
+    if _cluster.get() is not None and len(items) > 1:
+        from joblib import Parallel, delayed, parallel_config
+
+        with parallel_config(backend="dask"):  # the backend is bound when Parallel is made
+            runner = Parallel(n_jobs=-1, return_as="generator")
+        yield from runner(delayed(_one_thread)(function, chunk) for chunk in chunks(items, cluster_cores()))
+        return
     automatic = n_jobs is None or n_jobs == -1
     if jobs == 1 or len(items) < 2 or (automatic and len(items) < MIN_SERIES):
         for position in range(len(items)):
@@ -59,6 +101,11 @@ def map_chunks(function: Callable[[Sequence[Item]], list[Result]], items: Sequen
 
     runner = Parallel(n_jobs=jobs, return_as="generator")
     yield from runner(delayed(_one_thread)(function, chunk) for chunk in chunks(items, jobs))
+
+
+def cluster_cores() -> int:
+    """The worker threads of the current cluster (at least 1)."""
+    return max(1, sum(_cluster.get().nthreads().values()))
 
 
 def _one_thread(function: Callable, chunk: Sequence) -> list:
