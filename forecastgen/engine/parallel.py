@@ -56,7 +56,8 @@ def connect(address: str):
     try:
         from distributed import Client
     except ImportError:
-        raise InputError("--cluster needs Dask's distributed scheduler: pip install 'dask[distributed]'") from None
+        raise InputError("--cluster needs Dask's distributed scheduler: "
+                         "pip install 'forecastgen[cluster]'") from None
     try:
         return Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as exc:
