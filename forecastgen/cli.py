@@ -233,7 +233,7 @@ def model_options(command=None, *, default: str = "ets", forecasts: bool = True)
 @click.option("--quantiles", default="0.1,0.5,0.9", show_default=True,
               help="Quantile levels to write.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the forecast CSV here instead of stdout.")
+              help="Write the forecast here instead of stdout: CSV, or parquet for a .parquet name.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Also write a PNG plot of history and forecast.")
 @click.option("--model-path", type=click.Path(file_okay=False),
@@ -279,7 +279,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
             forecast = estimator.fit(data).predict(horizon, num_samples=samples, seed=seed)
     for text in forecast.notes:
         note(options, text)
-    table = forecast.to_frame(levels).to_csv(index=False, float_format="%.8g")
+    table = forecast.to_frame(levels)
     if plot:
         from forecastgen.plotting import MAX_PANELS
 
@@ -288,12 +288,12 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         shown = f" (the first {MAX_PANELS} of {count} series)" if count > MAX_PANELS else ""
         note(options, f"wrote the plot to {plot}{shown}")
     if output:
-        from forecastgen.output import write_text
+        from forecastgen.output import write_table
 
-        write_text(output, table)
+        write_table(output, table)
         note(options, f"wrote {len(forecast.ids)} series x {horizon} steps to {output}")
     else:
-        click.echo(table, nl=False)
+        click.echo(table.to_csv(index=False, float_format="%.8g"), nl=False)
 
 
 @cli.command()

@@ -32,6 +32,20 @@ def write_text(path: str | Path, text: str) -> None:
         temporary.write_text(text, encoding="utf-8")
 
 
+def write_table(path: str | Path, frame) -> None:
+    """A frame as CSV, or as parquet for a ``.parquet`` path (numbers stay numbers)."""
+    if str(path).lower().endswith((".parquet", ".pq")):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError(f"{path}: writing parquet needs pyarrow: pip install "
+                             "'forecastgen[parquet]'") from None
+        with atomic_path(path) as temporary:
+            frame.to_parquet(temporary, index=False)
+        return
+    write_text(path, frame.to_csv(index=False, float_format="%.8g"))
+
+
 def write_array(path: str | Path, array, key: str) -> None:
     """``array`` as a ``.npy`` file, or in a ``.npz`` under ``key`` (by the suffix)."""
     import numpy as np

@@ -2,7 +2,8 @@
 
 Everything is read as text so that later steps can name the exact line and value
 that is wrong. The delimiter is sniffed (comma, semicolon, tab or pipe), a missing
-header is noticed, and binary files (Excel, parquet, images) are refused.
+header is noticed, and binary files (Excel, images) are refused. Parquet files (by their
+suffix) are read with their column types by ``read_parquet_table``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ DELIMITERS = [",", ";", "\t", "|"]
 DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes"}
 BINARY_SIGNATURES = {
     b"PK\x03\x04": "a zip archive or an Excel workbook",
-    b"PAR1": "a parquet file",
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
     b"%PDF": "a PDF document",
@@ -66,6 +66,28 @@ def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
     return frame
 
 
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def read_parquet_table(path: str | Path) -> pd.DataFrame:
+    """Read a parquet file (columns keep their types; text columns stay text for the checks)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such file; check the path")
+    try:
+        import pyarrow.parquet as parquet
+    except ImportError:
+        raise InputError("reading parquet needs pyarrow: pip install 'forecastgen[parquet]'") from None
+    try:
+        frame = parquet.read_table(path).to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise InputError(f"not a readable parquet file ({str(exc).splitlines()[0]})") from None
+    if frame.empty:
+        raise InputError("the parquet file has no rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
 def _read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise InputError("no such file; check the path")
@@ -81,6 +103,8 @@ def _read_bytes(path: Path) -> bytes:
             raise InputError(f"cannot decompress the gzip file: {exc}") from None
     if not raw.strip():
         raise InputError("the file is empty; give a CSV with a header and at least a few rows")
+    if raw.startswith(b"PAR1"):
+        raise InputError("this is a parquet file; name it .parquet to read it as one")
     for signature, what in BINARY_SIGNATURES.items():
         if raw.startswith(signature):
             raise InputError(f"this is {what}, not a CSV text file; export the data as CSV")

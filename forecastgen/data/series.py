@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecastgen.data.frequency import Frequency
 from forecastgen.data.layout import detect_layout, to_long_frame
-from forecastgen.data.reader import read_csv_text
+from forecastgen.data.reader import PARQUET_SUFFIXES, read_csv_text, read_parquet_table
 from forecastgen.data.validate import regularize
 from forecastgen.errors import InputError
 
@@ -82,7 +82,7 @@ class SeriesSet:
 
 def read_series(path: str | Path, *, time_col: str | None = None, value_col: str | None = None,
                 id_col: str | None = None, freq: str | None = None) -> SeriesSet:
-    """Read, validate and regularize the series in a CSV file.
+    """Read, validate and regularize the series in a CSV file (or a ``.parquet`` file).
 
     The layout (single, wide or long) is detected; ``time_col``, ``value_col`` and
     ``id_col`` override the detection, and ``freq`` overrides frequency inference.
@@ -90,7 +90,10 @@ def read_series(path: str | Path, *, time_col: str | None = None, value_col: str
     """
     notes: list[str] = []
     try:
-        frame = read_csv_text(path, notes)
+        if Path(path).suffix.lower() in PARQUET_SUFFIXES:
+            frame = read_parquet_table(path)
+        else:
+            frame = read_csv_text(path, notes)
         result = _from_table(frame, time_col, value_col, id_col, freq, notes,
                              single_name=_file_stem(path))
     except InputError as exc:
@@ -102,7 +105,7 @@ def read_series(path: str | Path, *, time_col: str | None = None, value_col: str
 def _file_stem(path) -> str:
     """``airline`` for ``airline.csv``, ``airline.csv.gz`` or ``airline.tsv``."""
     name = Path(path).name.removesuffix(".gz")
-    for suffix in (".csv", ".tsv", ".txt"):
+    for suffix in (".csv", ".tsv", ".txt", ".parquet", ".pq"):
         name = name.removesuffix(suffix)
     return name
 
