@@ -38,6 +38,7 @@ from forecastgen.diagnostics import check_series
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import FORECAST, SERIES, SequenceGenerator
+from forecastgen.plugins import describe
 from forecastgen.progress import doing
 from forecastgen.registry import split_model_spec
 
@@ -65,12 +66,18 @@ class AutoForecaster(SequenceGenerator):
         horizon = self._backtest_horizon(data)
         rows, self.settings_ = [], {}
         for name in names:
-            self.settings_[name] = self._quick(registry, name)
+            try:
+                self.settings_[name] = self._quick(registry, name)
+                candidate = self._create(registry, name)
+            except (KeyboardInterrupt, InputError):
+                raise
+            except BaseException as exc:  # a plugin's model may fail to build in any way
+                excluded.append(f"{name} (could not be built: {describe(exc)})")
+                continue
             began = time.perf_counter()
             try:
                 with doing(f"backtest of {name}"):
-                    result = backtest(data, self._create(registry, name),
-                                      windows=self.windows, horizon=horizon,
+                    result = backtest(data, candidate, windows=self.windows, horizon=horizon,
                                       num_samples=self.num_samples, seed=self.seed)
             except InputError as exc:  # e.g. no autocorrelation left in the shorter history
                 excluded.append(f"{name} (refused the backtest's shorter history: "

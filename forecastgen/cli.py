@@ -121,14 +121,15 @@ def note(options, text: str) -> None:
 
 
 def model_registry():
-    """The installed models; each plugin problem is printed once as a warning."""
-    from forecastgen.registry import Registry
+    """The installed models, the same registry auto and the library use (built once); each
+    plugin problem is printed once as a warning."""
+    from forecastgen.registry import default_registry
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        registry = Registry.build()
-    for warning in caught:
-        click.echo(f"warning: {warning.message}", err=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        registry = default_registry()
+    for problem in registry.problems:
+        click.echo(f"warning: {problem.message()}", err=True)
     return registry
 
 
@@ -258,7 +259,12 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
       forecastgen predict examples/data/airline.csv -m theta -H 24 --plot airline.png
       forecastgen predict stores.csv --id-col store --quantiles 0.05,0.5,0.95 -o out.csv
     """
+    from forecastgen.output import check_writable
+
     levels = parse_quantiles(quantiles)
+    for option, destination in (("--output", output), ("--plot", plot)):
+        if destination:
+            check_writable(destination, option)
     registry = model_registry()
     if model_path:
         from forecastgen.engine.checkpoint import load_checkpoint
@@ -293,7 +299,9 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         write_table(output, table)
         note(options, f"wrote {len(forecast.ids)} series x {horizon} steps to {output}")
     else:
-        click.echo(table.to_csv(index=False, float_format="%.8g"), nl=False)
+        from forecastgen.output import csv_text
+
+        click.echo(csv_text(table), nl=False)
 
 
 @cli.command()
@@ -422,12 +430,13 @@ def fit(path, model, seed, params, output, device, force, jobs, cluster, **optio
       forecastgen sample digits-vae -n 64 -o grid.png
       torchrun --nproc_per_node=2 -m forecastgen.cli fit data.csv -m rnn -o out
     """
-    from forecastgen.engine.checkpoint import check_savable, save_checkpoint
+    from forecastgen.engine.checkpoint import check_destination, check_savable, save_checkpoint
 
     registry = model_registry()
     items = is_items_file(path) and registry.get(model).kind == "density"
     estimator = build_model(registry, model, params, device, force, series=not items, jobs=jobs)
     check_savable(estimator)
+    check_destination(output)
     if "seed" in estimator.get_params():
         estimator.set_params(seed=seed)
     if items:

@@ -2,9 +2,13 @@
 
 Plugins are found first (forecastgen's own distributions, then the others, each
 sorted by distribution and entry-point name, so every run sees the same order) and
-loaded second; a plugin that fails to import, or has a hook that is not in the spec,
-is set aside with a ``PluginProblem`` naming its distribution, and every other plugin
-keeps working. Set ``FORECASTGEN_PLUGINS`` to a
+loaded second; a plugin that fails to import (whatever it raises, ``SystemExit``
+included; only a KeyboardInterrupt goes through), or has a hook that is not in the
+spec, is set aside with a ``PluginProblem`` naming its distribution, and every other
+plugin keeps working. The built-in plugins are the ones this repository ships, known
+by entry point, distribution and module together (``BUILTIN_PLUGINS``), not by a name
+prefix anyone could choose: their model names stand, and a newcomer registering one of
+them is refused. Set ``FORECASTGEN_PLUGINS`` to a
 comma-separated list of entry-point or distribution names to load only those.
 Nothing happens at import time: call ``load_plugins()``.
 """
@@ -22,6 +26,14 @@ from forecastgen import hookspecs
 
 ENTRY_POINT_GROUP = "forecastgen"
 ONLY_VARIABLE = "FORECASTGEN_PLUGINS"
+BUILTIN_PLUGINS = {  # entry point: (distribution, module), as in this repository's pyproject files
+    "core": ("forecastgen", "forecastgen.builtin"),
+    "classical": ("forecastgen-classical", "forecastgen_classical.plugin"),
+    "autoregressive": ("forecastgen-autoregressive", "forecastgen_autoregressive.plugin"),
+    "latent": ("forecastgen-latent", "forecastgen_latent.plugin"),
+    "adversarial": ("forecastgen-adversarial", "forecastgen_adversarial.plugin"),
+    "pretrained": ("forecastgen-pretrained", "forecastgen_pretrained.plugin"),
+}
 
 
 class PluginWarning(UserWarning):
@@ -79,8 +91,7 @@ def _discover() -> list:
 
 
 def _is_builtin(point) -> bool:
-    name = _dist_name(point)
-    return name == "forecastgen" or name.startswith("forecastgen-")
+    return BUILTIN_PLUGINS.get(point.name) == (_dist_name(point), point.value)
 
 
 def _selected(points: list) -> list:
@@ -100,8 +111,10 @@ def _load_one(loaded: LoadedPlugins, point) -> None:
     version = point.dist.version if point.dist is not None else ""
     try:
         plugin = point.load()
-    except Exception as exc:  # a plugin's import may raise anything
-        _problem(loaded, point.name, distribution, f"import failed: {type(exc).__name__}: {exc}")
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a plugin's import may raise anything, even SystemExit
+        _problem(loaded, point.name, distribution, f"import failed: {describe(exc)}")
         return
     _register(loaded, plugin, point.name, distribution, version)
 
@@ -125,6 +138,11 @@ def _register(loaded: LoadedPlugins, plugin: object, name: str, distribution: st
         return
     hooks = tuple(sorted(caller.name for caller in manager.get_hookcallers(plugin) or ()))
     loaded.plugins.append(PluginInfo(name, distribution, version, hooks))
+
+
+def describe(exc: BaseException) -> str:
+    """An exception from plugin code in words ("SystemExit: 3", "RuntimeError: no libfoo")."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _hookimpls(manager: pluggy.PluginManager, plugin: object) -> list:

@@ -16,7 +16,7 @@ from functools import cache
 
 from forecastgen.errors import InputError, PluginError, UnknownModelError
 from forecastgen.interfaces import CAPABILITIES
-from forecastgen.plugins import LoadedPlugins, PluginProblem, PluginWarning, load_plugins
+from forecastgen.plugins import LoadedPlugins, PluginProblem, PluginWarning, describe, load_plugins
 
 KINDS = ("sequence", "density")
 
@@ -98,9 +98,10 @@ class Registry:
 
         try:
             impl.function(register=register)
-        except Exception as exc:  # a plugin's hook may raise anything
-            self._problem(plugin_name, distribution,
-                          f"register_models failed: {type(exc).__name__}: {exc}")
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # a plugin's hook may raise anything, even SystemExit
+            self._problem(plugin_name, distribution, f"register_models failed: {describe(exc)}")
 
     def _problem(self, plugin: str, distribution: str, error: str) -> None:
         problem = PluginProblem(plugin, distribution, error)

@@ -174,12 +174,12 @@ def test_backtest_command_prints_a_table():
     assert [line.split()[0] for line in lines[2:]] == ["window", "window", "all"]
 
 
-def _broken_plugin_environment(tmp_path: Path, module_text: str) -> dict:
+def _broken_plugin_environment(tmp_path: Path, module_text: str, distribution: str = "broken-plugin") -> dict:
     """A site folder with a distribution whose forecastgen entry point is ``module_text``."""
     site = tmp_path / "site"
-    info = site / "broken_plugin-0.3.dist-info"
+    info = site / f"{distribution.replace('-', '_')}-0.3.dist-info"
     info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.3\n")
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 0.3\n")
     (info / "entry_points.txt").write_text("[forecastgen]\nbroken = broken_plugin\n")
     (site / "broken_plugin.py").write_text(module_text)
     return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
@@ -214,6 +214,57 @@ def test_plugin_registering_a_taken_name_is_skipped_with_a_warning(tmp_path):
     assert ets["plugin"] == "forecastgen-classical"
     assert "model name 'ets' is already registered by 'forecastgen-classical'" in result.stderr
     assert "'broken-plugin'" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["import", "hook"])
+def test_a_plugin_that_calls_sys_exit_cannot_take_the_cli_down(tmp_path, where):
+    module = ("import sys\nsys.exit(3)\n" if where == "import" else
+              "import sys\nfrom forecastgen import hookimpl\n@hookimpl\n"
+              "def register_models(register):\n    sys.exit(3)\n")
+    env = _broken_plugin_environment(tmp_path, module)
+    listed = forecastgen("models", env=env)
+    assert listed.returncode == 0 and "ets" in listed.stdout
+    assert "'broken-plugin'" in listed.stderr
+    assert "SystemExit: 3" in listed.stderr
+    predicted = forecastgen("predict", AIRLINE, "-m", "ets", "-H", "3", "-q", env=env)
+    assert predicted.returncode == 0 and len(predicted.stdout.splitlines()) == 4
+
+
+def test_a_name_squatting_distribution_cannot_replace_a_builtin_model(tmp_path):
+    env = _broken_plugin_environment(tmp_path, (
+        "from forecastgen import ModelSpec, hookimpl\n"
+        "@hookimpl\n"
+        "def register_models(register):\n"
+        "    register(ModelSpec(name='ets', factory='x:Y', kind='sequence', family='fake',\n"
+        "                       capabilities={'forecast', 'series'}))\n"),
+        distribution="forecastgen-aaa-squat")
+    result = forecastgen("models", "--json", env=env)
+    ets = next(row for row in json.loads(result.stdout) if row["name"] == "ets")
+    assert ets["plugin"] == "forecastgen-classical"
+    assert ("plugin 'broken' from distribution 'forecastgen-aaa-squat' was not loaded: model name 'ets' "
+            "is already registered by 'forecastgen-classical'") in result.stderr
+
+
+@pytest.mark.slow
+def test_auto_warns_once_and_skips_a_model_that_cannot_be_built(tmp_path):
+    env = _broken_plugin_environment(tmp_path, (
+        "from forecastgen import ModelSpec, hookimpl\n"
+        "from forecastgen.interfaces import SequenceGenerator\n"
+        "class Fragile(SequenceGenerator):\n"
+        "    name = 'fragile'\n"
+        "    capabilities = frozenset({'forecast', 'series'})\n"
+        "    def __init__(self):\n"
+        "        raise RuntimeError('licence server unreachable')\n"
+        "@hookimpl\n"
+        "def register_models(register):\n"
+        "    register(ModelSpec(name='fragile', factory='broken_plugin:Fragile', kind='sequence',\n"
+        "                       family='fake', capabilities={'forecast', 'series'}))\n"
+        "    register('not a spec')\n"))
+    result = forecastgen("predict", AIRLINE, "-H", "3", env=env)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "'broken-plugin'" in warnings[0]
+    assert "fragile (could not be built: RuntimeError: licence server unreachable)" in result.stderr
 
 
 @pytest.mark.parametrize("only, expected", [("classical", True), ("someone-else", False)])

@@ -19,6 +19,19 @@ def test_builtin_plugins_declare_their_entry_point():
         assert f"-e plugins/{pyproject.parent.name}" in (ROOT / "README.md").read_text()
 
 
+def test_the_builtin_plugin_list_is_what_the_repository_ships():
+    import tomllib
+
+    from forecastgen.plugins import BUILTIN_PLUGINS
+
+    shipped = {}
+    for pyproject in [ROOT / "pyproject.toml", *sorted((ROOT / "plugins").glob("*/pyproject.toml"))]:
+        project = tomllib.loads(pyproject.read_text())["project"]
+        for point, module in project["entry-points"]["forecastgen"].items():
+            shipped[point] = (project["name"], module)
+    assert shipped == BUILTIN_PLUGINS
+
+
 def test_every_hook_is_documented_with_its_signature():
     import inspect
 

@@ -173,6 +173,9 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
     return pd.concat(pieces, ignore_index=True)
 
 
+LARGEST_VALUE = 1e100  # larger magnitudes overflow the squares and sums models and scores take
+
+
 def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
     """Floats from a column of text or numbers; refuses text and infinities, naming the line."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
@@ -199,6 +202,12 @@ def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[s
         first = int(np.argmax(infinite))
         raise InputError(f"line {lines[first]}: column '{name}' has an infinite value; "
                          "replace it with a real number or leave the cell empty")
+    huge = np.abs(np.nan_to_num(values)) > LARGEST_VALUE
+    if huge.any():
+        first = int(np.argmax(huge))
+        raise InputError(f"line {lines[first]}: column '{name}' has the value {values[first]:g}, beyond "
+                         f"{LARGEST_VALUE:g} where sums of squares overflow; divide the series by a "
+                         "power of ten and scale the forecast back")
     return values
 
 

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from forecastgen.errors import InputError
+from forecastgen.output import umask
 
 FORMAT = "forecastgen-checkpoint"
 FORMAT_VERSION = 1
@@ -26,35 +27,73 @@ CONFIG = "config.json"
 
 
 def save_checkpoint(model, directory: str | Path) -> Path:
-    """Write ``model`` to ``directory`` (replaced as a whole, never half-written)."""
+    """Write ``model`` to ``directory``: a new folder appears whole (written aside, then renamed);
+    in an existing model folder only its two files are replaced, each atomically, and any
+    other file there is left alone. Nothing that forecastgen did not write is ever deleted."""
     from safetensors.torch import save_file
 
     check_savable(model)
     model._check_fitted()
     directory = Path(directory)
-    parent = directory.parent if str(directory.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{directory}: the folder {parent} does not exist; create it first")
+    check_destination(directory)
     tensors, state = model.checkpoint_state()
+    config = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": model.name,
+              "params": model.get_params(), "state": state, "versions": _versions()}
+    weights = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    if directory.is_dir():
+        _replace_files(directory, weights, config, save_file)
+        return directory
+    parent = directory.parent if str(directory.parent) else Path(".")
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
     try:
-        staging.chmod(0o777 & ~_umask())
-        save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, staging / WEIGHTS)
-        config = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "model": model.name,
-            "params": model.get_params(), "state": state, "versions": _versions(),
-            "weights_sha256": file_sha256(staging / WEIGHTS),
-        }
-        (staging / CONFIG).write_text(json.dumps(config, indent=2, default=_json_default))
-        for written in (staging / WEIGHTS, staging / CONFIG):
-            written.chmod(0o666 & ~_umask())
-        if directory.exists():
-            _check_replaceable(directory)
-            shutil.rmtree(directory)
+        staging.chmod(0o777 & ~umask())
+        _replace_files(staging, weights, config, save_file)
         os.replace(staging, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return directory
+
+
+def check_destination(directory: str | Path) -> None:
+    """Refuse, before any training, a folder a model cannot be saved to: a file, a folder holding
+    other things than a forecastgen model, an unwritable place, a missing parent folder."""
+    directory = Path(directory)
+    if directory.exists():
+        if not directory.is_dir():
+            raise InputError(f"{directory} is a file, not a folder; choose a new or empty folder for "
+                             "the model")
+        if (directory / CONFIG).is_dir() or (directory / WEIGHTS).is_dir():
+            raise InputError(f"{directory} holds folders named {CONFIG} or {WEIGHTS}; choose another folder")
+        if not (directory / CONFIG).is_file() and any(directory.iterdir()):
+            raise InputError(f"{directory} holds other files and no forecastgen model; choose a new or "
+                             "empty folder (nothing in it was changed)")
+        writable = directory
+    else:
+        writable = directory.parent if str(directory.parent) else Path(".")
+        if not writable.is_dir():
+            raise InputError(f"{directory}: the folder {writable} does not exist; create it first")
+    if not os.access(writable, os.W_OK | os.X_OK):
+        raise InputError(f"{directory}: no permission to write in {writable}; choose another folder")
+
+
+def _replace_files(folder: Path, weights: dict, config: dict, save_file) -> None:
+    """Write the weights, then the config with their SHA-256, each to a temporary file in
+    ``folder`` renamed over the old one; a reader in between sees a checksum mismatch, never
+    weights that silently belong to another config."""
+    for name in (WEIGHTS, CONFIG):
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        os.close(handle)
+        try:
+            if name == WEIGHTS:
+                save_file(weights, temporary)
+                config["weights_sha256"] = file_sha256(Path(temporary))
+            else:
+                Path(temporary).write_text(json.dumps(config, indent=2, default=_json_default))
+            os.chmod(temporary, 0o666 & ~umask())
+            os.replace(temporary, folder / name)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
 
 
 def check_savable(model) -> None:
@@ -116,18 +155,6 @@ def read_config(directory: Path) -> dict:
         raise InputError(f"{path}: written by a newer forecastgen (format "
                          f"{config['format_version']}, this one reads {FORMAT_VERSION}); upgrade")
     return config
-
-
-def _check_replaceable(directory: Path) -> None:
-    if not directory.is_dir() or not (directory / CONFIG).exists():
-        raise InputError(f"{directory} exists and is not a forecastgen model folder; "
-                         "choose another output folder")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def file_sha256(path: Path) -> str:

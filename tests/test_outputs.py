@@ -1,0 +1,60 @@
+"""Output files: the user's permissions, nothing left behind, nothing a spreadsheet would run."""
+
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from forecastgen.cli import cli
+
+AIRLINE = Path(__file__).parents[1] / "examples" / "data" / "airline.csv"
+
+
+@pytest.fixture
+def umask_022():
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_forecast_and_plot_files_get_the_umasks_permissions(tmp_path, umask_022):
+    output, plot = tmp_path / "f.csv", tmp_path / "f.png"
+    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "-m", "snaive", "-o", str(output),
+                                      "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(output.stat().st_mode) == stat.S_IMODE(plot.stat().st_mode) == 0o644
+
+
+def test_a_missing_output_folder_is_refused_before_anything_is_written(tmp_path):
+    plot = tmp_path / "p.png"
+    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "-m", "snaive", "--plot", str(plot),
+                                      "-o", str(tmp_path / "missing" / "x.csv")])
+    assert result.exit_code == 2
+    assert "--output" in result.output and "does not exist; create it first" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ids_that_look_like_formulas_are_escaped(tmp_path):
+    months = pd.date_range("2020-01-01", periods=30, freq="MS")
+    rng = np.random.default_rng(1)
+    frame = pd.concat([pd.DataFrame({"id": name, "month": months, "value": 10 + rng.normal(size=30)})
+                       for name in ("=HYPERLINK(1)", "+1", "@SUM", "plain")])
+    frame.to_csv(tmp_path / "ids.csv", index=False)
+    result = CliRunner().invoke(cli, ["predict", str(tmp_path / "ids.csv"), "-m", "snaive", "-H", "2",
+                                      "--id-col", "id"])
+    assert result.exit_code == 0, result.output
+    ids = pd.read_csv(pd.io.common.StringIO(result.stdout))["id"].unique().tolist()
+    assert sorted(ids) == sorted(["'=HYPERLINK(1)", "'+1", "'@SUM", "plain"])
+
+
+def test_values_too_large_to_square_are_refused_with_their_line(tmp_path):
+    values = [1.0, 2.0, 1e300, 3.0] * 10
+    pd.DataFrame({"date": pd.date_range("2020", periods=40, freq="D"), "value": values}).to_csv(
+        tmp_path / "huge.csv", index=False)
+    result = CliRunner().invoke(cli, ["predict", str(tmp_path / "huge.csv"), "-m", "snaive"])
+    assert result.exit_code == 2
+    assert "huge.csv: line 4: column 'value' has the value 1e+300, beyond 1e+100" in result.output
