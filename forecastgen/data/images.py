@@ -115,12 +115,12 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     archive = load_array(path)
     keys = list(archive.keys())
     if "images" in keys:
-        images = archive["images"]
+        images = archive_array(archive, "images", path)
     elif len(keys) == 1:
-        images = archive[keys[0]]
+        images = archive_array(archive, keys[0], path)
     else:
         raise InputError(f"{path}: holds arrays {keys}; name the images array 'images'")
-    return images, archive["labels"] if "labels" in keys else None
+    return images, archive_array(archive, "labels", path) if "labels" in keys else None
 
 
 def _read_png_folder(folder: Path) -> np.ndarray:
@@ -152,8 +152,23 @@ def load_array(path: Path, **options):
     """``np.load`` that never unpickles; an unreadable file is an InputError."""
     try:
         return np.load(path, allow_pickle=False, **options)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read it as a numpy array file ({exc})") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read it as a numpy array file ({exc or 'it is empty'})") from None
+
+
+def archive_array(archive, key: str, path: Path) -> np.ndarray:
+    """One array of an opened ``.npz``: refused, not unpickled, when it holds Python objects."""
+    try:
+        return archive[key]
+    except (OSError, ValueError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read its array '{key}' ({exc})") from None
+
+
+def numeric(array: np.ndarray, path: Path, what: str) -> np.ndarray:
+    """``array`` as float64, refusing text, dates and other non-numbers by name."""
+    if array.dtype != bool and not np.issubdtype(array.dtype, np.number):
+        raise InputError(f"{path}: {what} must be numbers, not {array.dtype} values")
+    return np.asarray(array, dtype=np.float64)
 
 
 def _channels_first(images: np.ndarray, path: Path) -> np.ndarray:

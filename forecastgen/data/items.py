@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecastgen.data.images import load_array, read_images
+from forecastgen.data.images import archive_array, load_array, numeric, read_images
 from forecastgen.errors import InputError
 
 IMAGES, WINDOWS = "images", "windows"
@@ -94,10 +94,10 @@ def _read_windows(path: Path) -> np.ndarray:
             if len(archive.files) > 1 and key != "windows":
                 raise InputError(f"{path}: holds arrays {archive.files}; name the windows array "
                                  "'windows'")
-            windows = archive[key]
+            windows = archive_array(archive, key, path)
     else:
         raise InputError(f"{path}: windows are read from .csv, .npy or .npz files")
-    windows = np.asarray(windows, dtype=np.float64)
+    windows = numeric(windows, path, "windows")
     if windows.ndim == 2:
         windows = windows[:, :, None]
     if windows.ndim != 3 or len(windows) < 5 or windows.shape[1] < 2:

@@ -28,6 +28,7 @@ BINARY_SIGNATURES = {
     b"\x93NUMPY": "a numpy array",
 }
 LINE_COLUMN = "__line__"
+MAX_LINE = 100_000  # characters in one line; Python's csv module refuses fields past 131,072
 
 
 def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
@@ -38,6 +39,10 @@ def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise InputError("the file has no rows; give a CSV with a header and at least a few rows")
+    longest = max(range(len(lines)), key=lambda number: len(lines[number]))
+    if len(lines[longest]) > MAX_LINE:
+        raise InputError(f"line {longest + 1} has {len(lines[longest]):,} characters, more than any "
+                         f"table row needs ({MAX_LINE:,}); is this a CSV file?")
     delimiter = _sniff_delimiter(lines[:50])
     if delimiter not in (",", None):
         notes.append(f"columns are separated by {DELIMITER_NAMES[delimiter]}")
@@ -52,6 +57,9 @@ def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
         raise InputError(f"malformed CSV: {_parser_problem(exc)}") from None
     except pd.errors.EmptyDataError:
         raise InputError("the file has no columns; give a CSV with a header row") from None
+    if not isinstance(frame.index, pd.RangeIndex):  # pandas made the extra first fields an index
+        raise InputError(f"the rows have more fields than the header's {len(frame.columns)} "
+                         f"({', '.join(map(str, frame.columns))}); give every column a name")
     if not header:
         frame.columns = _default_names(frame.shape[1])
         notes.append("the file has no header row: read its columns as "

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -96,6 +98,14 @@ def _replace_files(folder: Path, weights: dict, config: dict, save_file) -> None
                 os.unlink(temporary)
 
 
+def check_finite(tensors: dict, path: Path) -> None:
+    """Refuse weights holding NaN or infinity: they would forecast NaN."""
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(tensor.isfinite().all()):
+            raise InputError(f"{path}: the weights '{name}' hold NaN or infinite values; save the "
+                             "model again")
+
+
 def check_savable(model) -> None:
     """Refuse, before any fitting, a model that cannot be written to a checkpoint."""
     if not hasattr(model, "checkpoint_state"):
@@ -115,6 +125,7 @@ def load_checkpoint(directory: str | Path, registry=None, **overrides):
         from forecastgen.registry import default_registry
 
         registry = default_registry()
+    check_param_types(registry.get(config["model"]).load_class(), config["params"], directory / CONFIG)
     model = registry.create(config["model"], **{**config["params"], **overrides})
     weights = directory / WEIGHTS
     if not weights.is_file():
@@ -126,35 +137,74 @@ def load_checkpoint(directory: str | Path, registry=None, **overrides):
         tensors = load_file(weights)
     except (SafetensorError, OSError, ValueError) as exc:
         raise InputError(f"{weights}: cannot read the weights ({exc})") from None
+    check_finite(tensors, weights)
     try:
         model.restore_checkpoint(tensors, config["state"])
-    except (KeyError, RuntimeError, ValueError) as exc:
+    except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise InputError(f"{directory}: the checkpoint does not fit model "
                          f"'{config['model']}' ({str(exc).splitlines()[0]}); it was written by "
                          f"another version: save it again") from None
     return model
 
 
+CONFIG_TYPES = {"format": str, "format_version": int, "model": str, "params": dict, "state": dict,
+                "weights_sha256": str}
+TYPE_WORDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
+              dict: "a JSON object"}
+
+
 def read_config(directory: Path) -> dict:
+    """The config of the model folder ``directory``, its fields checked for type before use."""
     if not directory.is_dir():
         raise InputError(f"{directory}: no such model folder; write one with "
                          "`forecastgen fit DATA --model NAME -o FOLDER`")
     path = directory / CONFIG
+    if not path.exists():
+        raise InputError(f"{directory}: not a forecastgen model folder ({CONFIG} is missing)")
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise InputError(f"{path}: not a regular file; the checkpoint is damaged")
     try:
         config = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError(f"{directory}: not a forecastgen model folder ({CONFIG} is missing)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: not valid JSON ({exc}); the checkpoint is damaged") from None
-    missing = [k for k in ("format", "format_version", "model", "params", "state", "weights_sha256")
-               if k not in config]
-    if missing or config.get("format") != FORMAT:
-        raise InputError(f"{path}: not a forecastgen checkpoint config"
-                         + (f" (missing {', '.join(missing)})" if missing else ""))
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise InputError(f"{path}: not a forecastgen checkpoint config")
+    for key, kind in CONFIG_TYPES.items():
+        value = config.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InputError(f"{path}: '{key}' must be {TYPE_WORDS[kind]}, not {value!r}; the "
+                             "checkpoint is damaged: save the model again")
     if config["format_version"] > FORMAT_VERSION:
         raise InputError(f"{path}: written by a newer forecastgen (format "
                          f"{config['format_version']}, this one reads {FORMAT_VERSION}); upgrade")
     return config
+
+
+def check_param_types(cls, params: dict, path: Path) -> None:
+    """Refuse saved parameters whose type differs from their default's (an int where the default is
+    an int, a number for a float, text for text, true/false for a flag), before anything is built."""
+    import inspect
+
+    defaults = {name: parameter.default
+                for name, parameter in inspect.signature(cls.__init__).parameters.items()}
+    for name, value in params.items():
+        default = defaults.get(name, inspect.Parameter.empty)
+        if default is inspect.Parameter.empty or default is None:
+            continue
+        if isinstance(default, bool):
+            fits = isinstance(value, bool)
+        elif isinstance(default, int):
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            fits = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        elif isinstance(default, str):
+            fits = isinstance(value, (str, int, float)) and not isinstance(value, bool)  # "auto" or 3
+        else:
+            fits = True
+        if not fits:
+            raise InputError(f"{path}: parameter '{name}' is {value!r}, but it takes "
+                             f"{TYPE_WORDS.get(type(default), 'a value')} like {default!r}; save the "
+                             "model again")
 
 
 def file_sha256(path: Path) -> str:
