@@ -125,8 +125,8 @@ def load_checkpoint(directory: str | Path, registry=None, **overrides):
         from forecastgen.registry import default_registry
 
         registry = default_registry()
-    check_param_types(registry.get(config["model"]).load_class(), config["params"], directory / CONFIG)
-    model = registry.create(config["model"], **{**config["params"], **overrides})
+    model = registry.create(config["model"], **{**config["params"], **overrides})  # stores, builds nothing
+    check_param_types(type(model), config["params"], directory / CONFIG)
     weights = directory / WEIGHTS
     if not weights.is_file():
         raise InputError(f"{directory}: {WEIGHTS} is missing; save the model again")

