@@ -32,6 +32,18 @@ def test_the_builtin_plugin_list_is_what_the_repository_ships():
     assert shipped == BUILTIN_PLUGINS
 
 
+def test_every_installed_model_is_documented_with_its_plugin():
+    from forecastgen.registry import default_registry
+
+    readme = (ROOT / "README.md").read_text()
+    introduction = (ROOT / "docs" / "plugins.md").read_text().split("\n\n")[1]
+    for name, spec in default_registry().specs.items():
+        assert f"| `{name}` |" in readme, f"README's model table lacks {name}"
+        assert f"`{name}`" in introduction, f"docs/plugins.md does not name {name}"
+        if spec.plugin != "forecastgen":
+            assert f"`{spec.plugin}`" in introduction
+
+
 def test_every_hook_is_documented_with_its_signature():
     import inspect
 
