@@ -201,3 +201,14 @@ def test_a_parameter_of_the_wrong_type_is_refused_before_the_model_is_built(tmp_
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(InputError, match="parameter 'max_iter' is 1.5, but it takes a whole number like 100"):
         load_checkpoint(folder)
+
+
+@FUZZ
+@given(raw=st.one_of(st.binary(max_size=200),
+                     st.binary(max_size=60).map(lambda tail: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + tail)))
+def test_any_bytes_named_png_read_or_are_refused(tmp_path, raw):
+    from forecastgen.data.images import read_images
+
+    path = tmp_path / "image.png"
+    path.write_bytes(raw)
+    reads_or_refuses(read_images, path)

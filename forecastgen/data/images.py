@@ -9,6 +9,8 @@ with c in 1, 3, 4 are turned channels-first.
 
 from __future__ import annotations
 
+import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +71,8 @@ def read_images(path: str | Path, levels: int | None = None) -> ImageSet:
         raise InputError(f"{path}: images are read from .npz, .npy, .png or a folder of .png files")
     images = _channels_first(np.asarray(images), path)
     _check_values(images, path)
-    default_levels = 256 if path.is_dir() or path.suffix == ".png" else _levels(images)  # 8-bit PNGs
+    png = path.is_dir() or path.suffix == ".png"
+    default_levels = (65536 if images.dtype == np.uint16 else 256) if png else _levels(images)
     return ImageSet(images, levels or default_levels, labels, str(path))
 
 
@@ -130,22 +133,64 @@ def _read_png_folder(folder: Path) -> np.ndarray:
     return _read_pngs(files)
 
 
-def _read_pngs(files: list[Path]) -> np.ndarray:
-    from PIL import Image
+MAX_PIXELS = 4096 * 4096  # per PNG, checked from its header before anything is decoded
+SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I")
 
+
+def _read_pngs(files: list[Path]) -> np.ndarray:
     images = []
     for file in files:
-        try:
-            with Image.open(file) as opened:
-                mode = "L" if opened.mode in ("1", "L", "LA", "I", "I;16", "P") else "RGB"
-                pixels = np.asarray(opened.convert(mode))
-        except OSError as exc:
-            raise InputError(f"{file}: not a readable PNG ({exc})") from None
+        pixels = _read_png(file)
         if images and pixels.shape != images[0].shape:
             raise InputError(f"{file}: {pixels.shape} pixels, but {files[0].name} has "
                              f"{images[0].shape}; give images of one size")
+        if images and pixels.dtype != images[0].dtype:
+            raise InputError(f"{file}: {pixels.dtype.itemsize * 8}-bit pixels, but {files[0].name} has "
+                             f"{images[0].dtype.itemsize * 8}-bit ones; give images of one depth")
         images.append(pixels)
     return np.stack(images)
+
+
+def _read_png(file: Path) -> np.ndarray:
+    """One PNG's pixels: 8-bit grey or RGB as uint8, 16-bit grey as uint16 with all its levels;
+    an alpha channel is dropped with a warning, a palette becomes grey or RGB by its colours."""
+    from PIL import Image
+
+    width, height = _png_size(file)
+    if width * height > MAX_PIXELS:
+        raise InputError(f"{file}: {width} x {height} pixels, more than the {MAX_PIXELS:,} this "
+                         "reader takes; downscale the image first")
+    try:
+        with Image.open(file) as opened:
+            return _pixels(opened, file)
+    except (OSError, Image.DecompressionBombError, SyntaxError) as exc:
+        raise InputError(f"{file}: not a readable PNG ({exc})") from None
+
+
+def _png_size(file: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header (its IHDR chunk), read before anything is decoded."""
+    with open(file, "rb") as handle:
+        header = handle.read(24)
+    if len(header) < 24 or not header.startswith(b"\x89PNG\r\n\x1a\n") or header[12:16] != b"IHDR":
+        raise InputError(f"{file}: not a PNG file (its first bytes are not a PNG header)")
+    return struct.unpack(">II", header[16:24])
+
+
+def _pixels(opened, file: Path) -> np.ndarray:
+    mode = opened.mode
+    if mode in SIXTEEN_BIT_MODES:
+        pixels = np.asarray(opened, dtype=np.int64)
+        if pixels.min() < 0 or pixels.max() > 65535:
+            raise InputError(f"{file}: 32-bit pixel values outside 0-65535; save it as a 16-bit PNG")
+        return pixels.astype(np.uint16)
+    if mode in ("LA", "RGBA", "PA") or (mode == "P" and "transparency" in opened.info):
+        rgba = np.asarray(opened.convert("RGBA"))
+        if (rgba[..., 3] < 255).any():
+            warnings.warn(f"{file}: its transparency (alpha channel) was dropped; the colours are "
+                          "read as they are", stacklevel=4)
+    rgb = np.asarray(opened.convert("RGB"))
+    grey = mode in ("1", "L", "LA") or bool((rgb == rgb[..., :1]).all())
+    return rgb[..., 0] if grey else rgb
 
 
 def load_array(path: Path, **options):
