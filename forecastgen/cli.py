@@ -576,8 +576,11 @@ def sample(model_dir, num_samples, output, seed, plot, label):
 
     from forecastgen.data.images import write_image_grid
     from forecastgen.engine.checkpoint import load_checkpoint
-    from forecastgen.output import atomic_path, write_array
+    from forecastgen.output import atomic_path, check_writable, write_array
 
+    for option, destination in (("--output", output), ("--plot", plot)):
+        if destination:
+            check_writable(destination, option)
     use_threads(choose_threads(None))
     model = load_checkpoint(model_dir)
     if plot and model.supports("images") and not model.supports("series"):
@@ -641,8 +644,9 @@ def upscale(model_dir, images, output, factor, seed, naive, consistent):
 
     from forecastgen.data.images import read_images, write_image, write_image_grid
     from forecastgen.engine.checkpoint import load_checkpoint
-    from forecastgen.output import write_array
+    from forecastgen.output import check_writable, write_array
 
+    check_writable(output, "--output")
     use_threads(choose_threads(None))
     model = load_checkpoint(model_dir)
     if not hasattr(model, "upscale"):

@@ -12,6 +12,11 @@ from forecastgen.output import atomic_path
 MAX_PANELS = 12
 
 
+def plain(text: str) -> str:
+    """``text`` shown as written: a series id like ``$\\frac{1}{$`` is not matplotlib mathtext."""
+    return text.replace("$", r"\$")
+
+
 def plot_forecast(forecast, path=None, *, ids=None, history_points=None):
     import matplotlib
 
@@ -31,7 +36,7 @@ def plot_forecast(forecast, path=None, *, ids=None, history_points=None):
     title = f"{forecast.model} forecast" if forecast.model else "forecast"
     title = f"{title}, {forecast.num_samples} sample paths"
     if len(ids) == 1:
-        axes.flat[0].set_title(f"{ids[0]}: {title}")
+        axes.flat[0].set_title(plain(f"{ids[0]}: {title}"))
         figure.tight_layout()
     else:
         figure.suptitle(title)
@@ -55,7 +60,7 @@ def _plot_one(axis, forecast, key, history_points):
         axis.fill_between(future, low, high, color="tab:blue", alpha=alpha, linewidth=0,
                           label=f"{level:.0%} interval")
     axis.plot(future, np.median(paths, axis=0), color="tab:blue", linewidth=1.6, label="median")
-    axis.set_title(str(key))
+    axis.set_title(plain(str(key)))
     axis.grid(alpha=0.3)
 
 
@@ -79,8 +84,8 @@ def plot_autocorrelation(reports, path=None):
             axis.axhspan(-report.significance_bound, report.significance_bound, color="tab:gray",
                          alpha=0.15, linewidth=0)
             axis.axhline(0, color="black", linewidth=0.8)
-            axis.set_title(f"{report.id}: {label}" + (f" (Ljung-Box {p_text(report.ljung_box_pvalue)})"
-                                                      if label == "ACF" else ""))
+            ljung_box = f" (Ljung-Box {p_text(report.ljung_box_pvalue)})" if label == "ACF" else ""
+            axis.set_title(plain(f"{report.id}: {label}") + ljung_box)
             axis.set_xlabel("lag")
             axis.grid(alpha=0.3)
     figure.tight_layout()

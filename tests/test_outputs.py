@@ -58,3 +58,14 @@ def test_values_too_large_to_square_are_refused_with_their_line(tmp_path):
     result = CliRunner().invoke(cli, ["predict", str(tmp_path / "huge.csv"), "-m", "snaive"])
     assert result.exit_code == 2
     assert "huge.csv: line 4: column 'value' has the value 1e+300, beyond 1e+100" in result.output
+
+
+def test_a_series_id_with_dollar_signs_plots_as_written(tmp_path):
+    months = pd.date_range("2020-01-01", periods=30, freq="MS")
+    values = 10 + np.sin(np.arange(30))
+    pd.DataFrame({"id": "$\\frac{1}{$", "month": months, "value": values}).to_csv(tmp_path / "tex.csv",
+                                                                                  index=False)
+    result = CliRunner().invoke(cli, ["predict", str(tmp_path / "tex.csv"), "-m", "snaive", "-H", "3",
+                                      "--plot", str(tmp_path / "tex.png"), "-o", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "tex.png").stat().st_size > 1000
