@@ -144,7 +144,8 @@ def parse_quantiles(text: str) -> list[float]:
 
 
 def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None, force: bool,
-                series: bool = True, jobs: int | None = None):
+                series: bool = True, jobs: int | None = None, epochs: int | None = None,
+                batches: int | None = None):
     """A new model from the command line's name, NAME=VALUE pairs, --device, --force and
     --jobs (for the models that work series by series); with ``series``, a density model
     comes wrapped to forecast series through windows."""
@@ -154,7 +155,9 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
                          "fixed-shape items; `forecastgen models` shows each model's capabilities")
     params = parse_params(pairs)
     accepted = spec.load_class()._param_names()
-    for option, key, value in (("--device", "device", device), ("--force", "force", force or None)):
+    settings = (("--device", "device", device), ("--force", "force", force or None),
+                ("--epochs", "max_epochs", epochs), ("--batches-per-epoch", "batches_per_epoch", batches))
+    for option, key, value in settings:
         if value is None:
             continue
         if key not in accepted:
@@ -410,8 +413,12 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
 @model_options(forecasts=False)
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder to write the fitted model to (weights and config).")
+@click.option("--epochs", type=click.IntRange(min=1),
+              help="Training epochs of a neural model (its max_epochs; early stopping may end it sooner).")
+@click.option("--batches-per-epoch", "batches", type=click.IntRange(min=1),
+              help="Minibatches per epoch of a neural model.")
 @data_options
-def fit(path, model, seed, params, output, device, force, jobs, cluster, **options):
+def fit(path, model, seed, params, output, device, force, jobs, cluster, epochs, batches, **options):
     """Fit a model and save it, to forecast later with `predict --model-path` or to
     draw from with `sample`.
 
@@ -425,6 +432,8 @@ def fit(path, model, seed, params, output, device, force, jobs, cluster, **optio
     \b
     Examples:
       forecastgen fit examples/data/airline.csv --model rnn -o airline-rnn
+      forecastgen fit examples/data/airline.csv -m rnn --epochs 5 --device cpu -o quick-rnn
+      forecastgen models rnn          # every parameter of a model, with its default
       forecastgen predict examples/data/airline.csv --model-path airline-rnn
       forecastgen fit ../shared/data/images/digits.npz --model vae -o digits-vae
       forecastgen sample digits-vae -n 64 -o grid.png
@@ -434,7 +443,8 @@ def fit(path, model, seed, params, output, device, force, jobs, cluster, **optio
 
     registry = model_registry()
     items = is_items_file(path) and registry.get(model).kind == "density"
-    estimator = build_model(registry, model, params, device, force, series=not items, jobs=jobs)
+    estimator = build_model(registry, model, params, device, force, series=not items, jobs=jobs,
+                            epochs=epochs, batches=batches)
     check_savable(estimator)
     check_destination(output)
     if "seed" in estimator.get_params():
@@ -511,10 +521,21 @@ def score(real, synthetic, kind, iterations, seed, device, as_json):
 
 
 @cli.command()
+@click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def models(as_json):
-    """List the installed models: name, family, kind, capabilities, plugin."""
+def models(name, as_json):
+    """List the installed models: name, family, kind, capabilities, plugin; with NAME, that
+    model's summary and its parameters with their defaults (set them with -p NAME=VALUE).
+
+    \b
+    Examples:
+      forecastgen models
+      forecastgen models rnn
+    """
     registry = model_registry()
+    if name:
+        describe_model(registry.get(name), as_json)
+        return
     rows = [{"name": s.name, "family": s.family, "kind": s.kind,
              "capabilities": sorted(s.capabilities), "plugin": s.plugin, "version": s.version,
              "summary": s.summary} for s in (registry.specs[n] for n in registry.names())]
@@ -524,6 +545,23 @@ def models(as_json):
     table = [[r["name"], r["family"], r["kind"], ",".join(r["capabilities"]),
               f"{r['plugin']} {r['version']}".strip()] for r in rows]
     click.echo(format_table(["name", "family", "kind", "capabilities", "plugin"], table))
+
+
+def describe_model(spec, as_json: bool) -> None:
+    parameters = spec.parameters()
+    if as_json:
+        click.echo(json.dumps({"name": spec.name, "summary": spec.summary, "family": spec.family,
+                               "kind": spec.kind, "capabilities": sorted(spec.capabilities),
+                               "plugin": spec.plugin, "trains": spec.trains, "parameters": parameters},
+                              indent=2, default=repr))
+        return
+    capabilities = ", ".join(sorted(spec.capabilities))
+    click.echo(f"{spec.name}: {spec.summary}\nfamily {spec.family}, {spec.kind} model, capabilities "
+               f"{capabilities}; from {spec.plugin} {spec.version}".rstrip())
+    click.echo("\nparameters (set with -p NAME=VALUE, values as you would type them):")
+    shown = [[key, value if isinstance(value, str) else json.dumps(value, default=repr)]
+             for key, value in parameters.items()]
+    click.echo(format_table(["name", "default"], shown))
 
 
 @cli.command()

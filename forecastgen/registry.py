@@ -64,6 +64,16 @@ class ModelSpec:
                               f"{sorted(declared)} but its spec says {sorted(self.capabilities)}")
         return cls
 
+    def parameters(self) -> dict[str, object]:
+        """The model's parameters and their defaults, as its ``__init__`` declares them (this
+        imports the model's module)."""
+        import inspect
+
+        signature = inspect.signature(self.load_class().__init__)
+        return {name: None if parameter.default is inspect.Parameter.empty else parameter.default
+                for name, parameter in signature.parameters.items()
+                if name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
+
 
 @dataclass
 class Registry:

@@ -405,3 +405,25 @@ def test_check_images_then_fit_a_pixel_model_refusing_noise_unless_forced(tmp_pa
     plotted = runner.invoke(cli, ["sample", str(tmp_path / "pixelcnn"), "-o", str(tmp_path / "h.png"),
                                   "--plot", str(tmp_path / "p.png")])
     assert plotted.exit_code == 2 and not (tmp_path / "h.png").exists()
+
+
+def test_models_name_lists_the_parameters_with_their_defaults():
+    result = CliRunner().invoke(cli, ["models", "rnn"])
+    assert result.exit_code == 0, result.output
+    rows = dict(line.split(None, 1) for line in result.output.splitlines()[4:])
+    assert rows["max_epochs"] == "30" and rows["cell"] == "lstm" and rows["context_length"] == "null"
+    described = json.loads(CliRunner().invoke(cli, ["models", "ets", "--json"]).output)
+    assert described["parameters"]["max_history"] == 500 and described["trains"] is False
+    assert CliRunner().invoke(cli, ["models", "rnm"]).exit_code == 2
+
+
+def test_fit_takes_epochs_and_batches_for_neural_models_only(tmp_path):
+    trained = CliRunner().invoke(cli, ["fit", str(AIRLINE), "-m", "rnn", "--epochs", "1",
+                                       "--batches-per-epoch", "2", "-p", "hidden_size=4", "-q",
+                                       "-o", str(tmp_path / "rnn")])
+    assert trained.exit_code == 0, trained.output
+    params = json.loads((tmp_path / "rnn" / "config.json").read_text())["params"]
+    assert params["max_epochs"] == 1 and params["batches_per_epoch"] == 2
+    refused = CliRunner().invoke(cli, ["fit", str(AIRLINE), "-m", "gmm", "--epochs", "3", "-o",
+                                       str(tmp_path / "gmm")])
+    assert refused.exit_code == 2 and "model 'gmm' has no max_epochs setting" in refused.output
