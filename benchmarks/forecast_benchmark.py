@@ -104,7 +104,7 @@ def create(model: str, device: str | None):
 
     registry = default_registry()
     name, params = split_model_spec(model)
-    if device and "device" in registry.get(name).load_class()._param_names():
+    if device and "device" in registry.get(name).load_class().param_names():
         params["device"] = device
     return as_forecaster(registry.create(name, **params))
 

@@ -54,7 +54,7 @@ class AutoForecaster(SequenceGenerator):
     def __init__(self, candidates: str | None = None, anchors: str | None = "ets,theta,patchcast",
                  windows: int = 1, quick_epochs: int = 8, quick_batches: int = 15,
                  num_samples: int = 100, seed: int = 0, n_jobs: int | None = None):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def fit(self, data) -> AutoForecaster:
         from forecastgen.evaluate import backtest
@@ -111,7 +111,7 @@ class AutoForecaster(SequenceGenerator):
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
                 data=None) -> Forecast:
         """Sample paths from the chosen model, or from the mixture of the chosen ones."""
-        self._check_fitted()
+        self.check_is_fitted()
         if data is not None:
             return self.fit(data).predict(horizon, num_samples, seed)
         counts = _allocate(num_samples, list(self.weights_.values()))
@@ -171,7 +171,7 @@ class AutoForecaster(SequenceGenerator):
         choice is the same on any machine. Its backtests and its final fit use the same
         settings: what was scored is what forecasts."""
         name, params = split_model_spec(candidate)
-        accepted = registry.get(name).load_class()._param_names()
+        accepted = registry.get(name).load_class().param_names()
         quick = {"max_epochs": self.quick_epochs, "batches_per_epoch": self.quick_batches,
                  **({} if self.n_jobs is None else {"n_jobs": self.n_jobs})}
         return {**{key: value for key, value in quick.items() if key in accepted}, **params}

@@ -154,7 +154,7 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
         raise InputError(f"model '{name}' is a {spec.kind} model that cannot forecast: it learns "
                          "fixed-shape items; `forecastgen models` shows each model's capabilities")
     params = parse_params(pairs)
-    accepted = spec.load_class()._param_names()
+    accepted = spec.load_class().param_names()
     settings = (("--device", "device", device), ("--force", "force", force or None),
                 ("--epochs", "max_epochs", epochs), ("--batches-per-epoch", "batches_per_epoch", batches))
     for option, key, value in settings:

@@ -42,23 +42,24 @@ class Model:
     capabilities: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
-    def _param_names(cls) -> list[str]:
+    def param_names(cls) -> list[str]:
+        """The model's parameters: the arguments of its ``__init__``."""
         signature = inspect.signature(cls.__init__)
         return [p.name for p in signature.parameters.values()
                 if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
-    def _store_params(self, arguments: dict[str, Any]) -> None:
-        """Keep the ``__init__`` arguments as attributes: call it as ``self._store_params(locals())``."""
-        for name in self._param_names():
+    def store_params(self, arguments: dict[str, Any]) -> None:
+        """Keep the ``__init__`` arguments as attributes: call it as ``self.store_params(locals())``."""
+        for name in self.param_names():
             setattr(self, name, arguments[name])
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The ``__init__`` arguments of this model, as set now."""
-        return {name: getattr(self, name) for name in self._param_names()}
+        return {name: getattr(self, name) for name in self.param_names()}
 
     def set_params(self, **params) -> Model:
         """Set ``__init__`` arguments; unknown names are refused with the valid list."""
-        valid = self._param_names()
+        valid = self.param_names()
         for key, value in params.items():
             if key not in valid:
                 raise InputError(f"{self._label()} has no parameter '{key}'; its parameters "
@@ -75,7 +76,8 @@ class Model:
             raise NotSupportedError(f"{capability} is not supported by {self._label()} "
                                     f"(it supports: {declared})")
 
-    def _check_fitted(self) -> None:
+    def check_is_fitted(self) -> None:
+        """Raise NotFittedError unless ``fit`` has set a learned attribute (a name ending in ``_``)."""
         if not any(k.endswith("_") and not k.startswith("_") for k in vars(self)):
             raise NotFittedError(f"{self._label()} is not fitted yet; call fit() first")
 

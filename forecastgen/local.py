@@ -2,8 +2,8 @@
 
 A subclass implements two small methods on plain numpy arrays:
 
-- ``_fit_one(y, season) -> state`` learns from one series;
-- ``_sample_one(state, horizon, num_samples, rng) -> paths`` draws sample paths.
+- ``fit_one(y, season) -> state`` learns from one series;
+- ``sample_one(state, horizon, num_samples, rng) -> paths`` draws sample paths.
 
 A model that offers ``transform="log"`` (a Box-Cox transform with lambda 0) is fitted
 to log(y) and its paths are exponentiated: growth by a constant rate becomes a linear
@@ -70,7 +70,7 @@ class LocalForecaster(SequenceGenerator):
 
     def predict(self, horizon: int | None = None, num_samples: int = 200,
                 seed: int | None = None) -> Forecast:
-        self._check_fitted()
+        self.check_is_fitted()
         horizon = int(self.data_.freq.horizon if horizon is None else horizon)
         self.data_.check_horizon(horizon)
         if num_samples < 1:
@@ -111,10 +111,10 @@ class LocalForecaster(SequenceGenerator):
             raise InputError(f"{self._label()}: transform must be one of {', '.join(TRANSFORMS)}, "
                              f"not {self.transform!r}")
 
-    def _fit_one(self, y: np.ndarray, season: int):
+    def fit_one(self, y: np.ndarray, season: int):
         raise NotImplementedError
 
-    def _sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+    def sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
     # -- shared machinery -----------------------------------------------------------------
@@ -146,7 +146,7 @@ class LocalForecaster(SequenceGenerator):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return self._fit_one(self._to_model_scale(y), season), None
+                return self.fit_one(self._to_model_scale(y), season), None
         except InputError:
             raise
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
@@ -165,7 +165,7 @@ class LocalForecaster(SequenceGenerator):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 paths = self._to_data_scale(
-                    np.asarray(self._sample_one(state, horizon, num_samples, rng), dtype=float))
+                    np.asarray(self.sample_one(state, horizon, num_samples, rng), dtype=float))
             check_plausible(paths, y)
             return paths, None
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:

@@ -133,7 +133,7 @@ class Registry:
     def create(self, name: str, **params):
         """A new, unfitted model ``name`` with ``params``."""
         cls = self.get(name).load_class()
-        valid = cls._param_names() if hasattr(cls, "_param_names") else list(params)
+        valid = cls.param_names() if hasattr(cls, "param_names") else list(params)
         unknown = [key for key in params if key not in valid]
         if unknown:
             raise InputError(f"model '{name}' has no parameter '{unknown[0]}'; its parameters "

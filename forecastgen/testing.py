@@ -98,10 +98,10 @@ def example_items(model: Model) -> np.ndarray:
 # -- the checks --------------------------------------------------------------------------------
 def check_init_only_stores_params(model: Model) -> None:
     """__init__ stores its arguments and learns nothing (scikit-learn's rule)."""
-    names = type(model)._param_names()
+    names = type(model).param_names()
     missing = [name for name in names if not hasattr(model, name)]
     _require(not missing, model, f"__init__ does not store its arguments {missing}; keep each as an "
-             "attribute of the same name (self._store_params(locals()))")
+             "attribute of the same name (self.store_params(locals()))")
     learned = [key for key in vars(_clone(model)) if key.endswith("_") and not key.startswith("_")]
     _require(not learned, model, f"__init__ sets learned state {learned}; set attributes ending in "
              "'_' only in fit()")
@@ -110,7 +110,7 @@ def check_init_only_stores_params(model: Model) -> None:
 def check_params_round_trip(model: Model) -> None:
     """get_params gives the __init__ arguments; a model built from them has the same ones."""
     params = model.get_params()
-    _require(list(params) == type(model)._param_names(), model,
+    _require(list(params) == type(model).param_names(), model,
              "get_params() must return exactly the __init__ arguments")
     copy = type(model)(**params)
     _require(_same(copy.get_params(), params), model,
@@ -137,8 +137,8 @@ def check_unfitted_model_says_so(model: Model) -> None:
         return
     except Exception as exc:  # noqa: BLE001 - any other error is the failure we report
         _fail(model, f"used before fit it raised {type(exc).__name__}: {exc}; call "
-              "self._check_fitted() first so users get NotFittedError")
-    _fail(model, "used before fit it returned a result; call self._check_fitted() first")
+              "self.check_is_fitted() first so users get NotFittedError")
+    _fail(model, "used before fit it returned a result; call self.check_is_fitted() first")
 
 
 def check_fit_returns_self(model: Model) -> None:

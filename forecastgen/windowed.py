@@ -33,7 +33,7 @@ class WindowForecaster(SequenceGenerator):
 
     def __init__(self, model: DensityModel, context_length: int | None = None,
                  prediction_length: int | None = None):
-        self._store_params(locals())
+        self.store_params(locals())
 
     @property
     def name(self) -> str:  # the wrapped model's name, in notes and forecasts
@@ -60,7 +60,7 @@ class WindowForecaster(SequenceGenerator):
 
     def predict(self, horizon: int | None = None, num_samples: int = 200,
                 seed: int | None = None) -> Forecast:
-        self._check_fitted()
+        self.check_is_fitted()
         data = self.data_
         horizon = int(data.freq.horizon if horizon is None else horizon)
         data.check_horizon(horizon)

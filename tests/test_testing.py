@@ -28,8 +28,8 @@ class LearnsInInit(ARForecaster):
 
 
 class IgnoresTheSeed(ARForecaster):
-    def _sample_one(self, state, horizon, num_samples, rng):
-        return super()._sample_one(state, horizon, num_samples, np.random.default_rng())
+    def sample_one(self, state, horizon, num_samples, rng):
+        return super().sample_one(state, horizon, num_samples, np.random.default_rng())
 
 
 class ForgetsTheNormalizer(ARForecaster):
@@ -120,18 +120,18 @@ class GaussianWindows(DensityModel):
         return self
 
     def sample(self, num_samples, seed=None):
-        self._check_fitted()
+        self.check_is_fitted()
         return np.random.default_rng(seed).multivariate_normal(self.mean_, self.cov_, num_samples)
 
     def log_prob(self, items):
-        self._check_fitted()
+        self.check_is_fitted()
         centered = np.asarray(items, dtype=float) - self.mean_
         _, logdet = np.linalg.slogdet(self.cov_)
         mahalanobis = np.einsum("ni,ij,nj->n", centered, np.linalg.inv(self.cov_), centered)
         return -0.5 * (mahalanobis + logdet + len(self.mean_) * np.log(2 * np.pi))
 
     def sample_future(self, past, horizon, num_samples, seed=None):
-        self._check_fitted()
+        self.check_is_fitted()
         k = past.shape[1]
         gain = self.cov_[k:k + horizon, :k] @ np.linalg.inv(self.cov_[:k, :k])
         covariance = self.cov_[k:k + horizon, k:k + horizon] - gain @ self.cov_[:k, k:k + horizon]

@@ -35,7 +35,7 @@ def save_checkpoint(model, directory: str | Path) -> Path:
     from safetensors.torch import save_file
 
     check_savable(model)
-    model._check_fitted()
+    model.check_is_fitted()
     directory = Path(directory)
     check_destination(directory)
     tensors, state = model.checkpoint_state()

@@ -45,7 +45,7 @@ class ARForecaster(LocalForecaster):
         if not isinstance(self.order, int) or self.order < 1:
             raise InputError(f"ar: order must be a positive integer, not {self.order!r}")
 
-    def _fit_one(self, y: np.ndarray, season: int) -> ARState:
+    def fit_one(self, y: np.ndarray, season: int) -> ARState:
         p = self.order
         if len(y) < 2 * p + 2:
             raise InputError(f"ar: order {p} needs at least {2 * p + 2} points per series, but a "
@@ -56,7 +56,7 @@ class ARForecaster(LocalForecaster):
         sigma = float(np.sqrt(residuals @ residuals / max(len(residuals) - p - 1, 1)))
         return ARState(float(solution[0]), solution[1:], max(sigma, 1e-9), y[-p:].copy())
 
-    def _sample_one(self, state: ARState, horizon: int, num_samples: int,
+    def sample_one(self, state: ARState, horizon: int, num_samples: int,
                     rng: np.random.Generator) -> np.ndarray:
         p = self.order
         paths = np.empty((num_samples, p + horizon))
@@ -69,7 +69,7 @@ class ARForecaster(LocalForecaster):
 
     def log_prob(self, data) -> pd.Series:
         """log p(y_(p+1..T) | y_(1..p)) of each fitted series, in nats."""
-        self._check_fitted()
+        self.check_is_fitted()
         data = as_series_set(data)
         scores = {}
         for key, series in data:

@@ -54,7 +54,7 @@ class GAN(DensityModel):
                  ema_decay: float = 0.999, max_epochs: int = 50, batch_size: int = 64,
                  batches_per_epoch: int | None = 50, device: str = "auto", precision: str = "auto",
                  seed: int = 0):
-        self._store_params(locals())
+        self.store_params(locals())
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, items, labels=None) -> GAN:
@@ -122,14 +122,14 @@ class GAN(DensityModel):
     def sample(self, num_samples: int, seed: int | None = None, labels=None) -> np.ndarray:
         """New items (num_samples, *item_shape) from the averaged generator. Class-conditional
         models take ``labels`` (one class or one per item; by default the classes in turn)."""
-        self._check_fitted()
+        self.check_is_fitted()
         random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
         latents = self.game_.noise(num_samples, random)
         return self._decode(latents, self._condition(num_samples, labels))
 
     def generate(self, latents, labels=None) -> np.ndarray:
         """The items the averaged generator makes from ``latents`` (n, latent size)."""
-        self._check_fitted()
+        self.check_is_fitted()
         latents = self._latents(latents)
         with torch.no_grad():
             return self._decode(latents, self._condition(len(latents), labels))
@@ -139,7 +139,7 @@ class GAN(DensityModel):
                       seed: int | None = None) -> np.ndarray:
         """Futures of ``horizon`` steps after each row of ``past`` (batch, steps[, channels]):
         (batch, num_samples, horizon[, channels])."""
-        self._check_fitted()
+        self.check_is_fitted()
         if self.kind_ != WINDOWS:
             raise InputError(f"{self.name}: fitted on images; forecasts need a GAN fitted on windows")
         past = self._past(past, horizon)
@@ -159,7 +159,7 @@ class GAN(DensityModel):
                seed: int | None = 0) -> np.ndarray:
         """Latent vectors (n, latent size) whose generated items match ``items`` in mean squared
         error (Adam on the latents from a random start, with a weak pull to N(0, I))."""
-        self._check_fitted()
+        self.check_is_fitted()
         target = self._prepared(items)
         condition = self._condition(len(target), labels)
         random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)

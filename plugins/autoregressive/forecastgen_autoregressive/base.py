@@ -128,7 +128,7 @@ class AutoregressiveForecaster(SequenceGenerator):
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
                 data=None) -> Forecast:
         """Sample paths after each series of ``data`` (default: the fitted series)."""
-        self._check_fitted()
+        self.check_is_fitted()
         data = self._forecast_data(data)
         horizon = int(self.freq_.horizon if horizon is None else horizon)
         if horizon < 1 or num_samples < 1:
@@ -208,7 +208,7 @@ class AutoregressiveForecaster(SequenceGenerator):
         ``prediction`` steps given the context before it, scaled by that context. The
         product of these conditionals is a proper density of the rest of the series.
         """
-        self._check_fitted()
+        self.check_is_fitted()
         data = self._forecast_data(data)
         self.network_.eval()
         return pd.Series({key: self._series_log_prob(series, data.freq) for key, series in data},

@@ -132,7 +132,7 @@ class CausalConvForecaster(AutoregressiveForecaster):
                  learning_rate: float = 3e-3, patience: int = 6, max_windows: int = 20_000,
                  predict_change: bool = True, calibrate: bool = True, device: str = "auto",
                  precision: str = "auto", seed: int = 0, force: bool = False):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def _build_network(self, input_size: int, param_count: int) -> nn.Module:
         if self.kernel_size < 2 or self.num_layers < 1:

@@ -36,7 +36,7 @@ class PixelCNN(PixelModel):
                  batch_size: int = 64, batches_per_epoch: int | None = 50, learning_rate: float = 3e-3,
                  patience: int = 5, force: bool = False, device: str = "auto", precision: str = "auto",
                  seed: int = 0):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def _build(self, levels: int, classes: int) -> nn.Module:
         return GatedPixelCNN(levels, self.hidden_channels, self.layers, self.kernel_size, classes)

@@ -88,7 +88,7 @@ class PixelModel(DensityModel):
     @torch.no_grad()
     def _log_probability(self, images, labels=None) -> np.ndarray:
         """Each image's log-probability under the network (given what it conditions on), nats."""
-        self._check_fitted()
+        self.check_is_fitted()
         pixels = self._pixels(images)
         classes = self._labels(labels, len(pixels))
         scores = []
@@ -105,7 +105,7 @@ class PixelModel(DensityModel):
                progress: bool = False) -> np.ndarray:
         """New images (num_samples, 1, h, w) in [0, 1]; ``labels``: one class or one per image."""
         self._require(SAMPLE)
-        self._check_fitted()
+        self.check_is_fitted()
         known = np.zeros((num_samples, *self.shape_), dtype=bool)
         start = np.zeros((num_samples, *self.shape_), dtype=np.int64)
         return self._generate(start, known, labels, seed, cached, progress)
@@ -115,7 +115,7 @@ class PixelModel(DensityModel):
         """Fill in the pixels where ``known`` (bool, the images' shape or one (h, w) mask for
         all) is False; known pixels are kept. Exact conditioning when the known pixels come
         first in raster order (a top part); otherwise each pixel sees the known ones before it."""
-        self._check_fitted()
+        self.check_is_fitted()
         pixels = self._pixels(images)
         known = np.broadcast_to(np.asarray(known, dtype=bool), pixels.shape)
         return self._generate(pixels, known, labels, seed, cached, progress=False)

@@ -43,7 +43,7 @@ class SuperResolutionPixelCNN(PixelModel):
                  batch_size: int = 64, batches_per_epoch: int | None = 50, learning_rate: float = 3e-3,
                  patience: int = 5, force: bool = False, device: str = "auto", precision: str = "auto",
                  seed: int = 0):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def fit(self, images, labels=None) -> SuperResolutionPixelCNN:
         """Learn p(image | its 2x downsampled copy) from high-resolution images (even sides)."""
@@ -65,7 +65,7 @@ class SuperResolutionPixelCNN(PixelModel):
     def upscale(self, images, factor: int = 2, seed: int | None = None, cached: bool = True,
                 consistent: bool = True) -> np.ndarray:
         """Images ``factor`` (2 or 4) times larger, in [0, 1]: sampled given each input image."""
-        self._check_fitted()
+        self.check_is_fitted()
         if factor not in (2, 4):
             raise InputError(f"{self.name}: factor must be 2 or 4 (two 2x steps), not {factor}")
         low, _ = as_pixels(images, self.levels_, self.name)

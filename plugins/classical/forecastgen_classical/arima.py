@@ -27,7 +27,7 @@ class ARIMA(StatsforecastModel):
 
     def __init__(self, season_length: int | None = None, max_history: int | None = 500,
                  transform: str = "none", n_jobs: int | None = None):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def _model(self, y: np.ndarray, season: int):
         from statsforecast.models import AutoARIMA

@@ -41,7 +41,7 @@ class ETS(StatsforecastModel):
     def __init__(self, error: str = "auto", trend: str = "auto", seasonal: str = "auto",
                  season_length: int | None = None, max_history: int | None = 500,
                  transform: str = "none", n_jobs: int | None = None):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def _check_params(self) -> None:
         super()._check_params()
@@ -66,7 +66,7 @@ class ETS(StatsforecastModel):
         trend, damped = TRENDS[self.trend]
         return error + trend + (seasonal if season > 1 else "N"), damped
 
-    def _sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+    def sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
         return simulate(state.model_, horizon, num_samples, rng)
 
 

@@ -20,11 +20,11 @@ class SeasonalNaive(LocalForecaster):
 
     def __init__(self, season_length: int | None = None, max_history: int | None = None,
                  n_jobs: int | None = None):
-        self._store_params(locals())
+        self.store_params(locals())
 
-    def _fit_one(self, y: np.ndarray, season: int):
+    def fit_one(self, y: np.ndarray, season: int):
         return (y, season)
 
-    def _sample_one(self, state, horizon, num_samples, rng):
+    def sample_one(self, state, horizon, num_samples, rng):
         y, season = state
         return seasonal_naive_paths(y, season, horizon, num_samples, rng)

@@ -25,13 +25,13 @@ class StatsforecastModel(LocalForecaster):
         """The unfitted statsforecast model for the (model-scale) series ``y``."""
         raise NotImplementedError
 
-    def _fit_one(self, y: np.ndarray, season: int):
+    def fit_one(self, y: np.ndarray, season: int):
         try:
             return self._model(y, season).fit(y)
         except FIT_ERRORS as exc:
             raise ForecastFailed(str(exc) or type(exc).__name__) from exc
 
-    def _sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
+    def sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
         seed = int(rng.integers(2**31 - 1))
         try:
             return state.simulate(horizon, num_samples, seed=seed)

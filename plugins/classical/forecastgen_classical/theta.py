@@ -27,7 +27,7 @@ class Theta(StatsforecastModel):
 
     def __init__(self, variant: str = "auto", season_length: int | None = None,
                  max_history: int | None = 2000, transform: str = "none", n_jobs: int | None = None):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def _check_params(self) -> None:
         super()._check_params()

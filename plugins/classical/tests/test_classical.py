@@ -141,7 +141,7 @@ def test_the_log_scale_refuses_what_it_cannot_take(name, airline_history):
 
 def test_implausible_forecast_falls_back_with_a_note(airline_history, monkeypatch):
     model = forecastgen.create("theta").fit(airline_history)
-    monkeypatch.setattr(type(model), "_sample_one",
+    monkeypatch.setattr(type(model), "sample_one",
                         lambda self, state, horizon, n, rng: np.full((n, horizon), 1e12))
     forecast = model.predict(6, num_samples=100, seed=0)
     assert forecast.samples["airline"].max() < 1000
@@ -151,7 +151,7 @@ def test_implausible_forecast_falls_back_with_a_note(airline_history, monkeypatc
 
 def test_nan_forecast_falls_back_with_a_note(fitted, monkeypatch):
     model = fitted["ets"]
-    monkeypatch.setattr(type(model), "_sample_one",
+    monkeypatch.setattr(type(model), "sample_one",
                         lambda self, state, horizon, n, rng: np.full((n, horizon), np.nan))
     forecast = model.predict(6, num_samples=10, seed=0)
     assert np.isfinite(forecast.samples["airline"]).all()
@@ -162,7 +162,7 @@ def test_failed_fit_falls_back_with_a_note(airline_history, monkeypatch):
     def broken_fit(self, y, season):
         raise np.linalg.LinAlgError("singular matrix")
 
-    monkeypatch.setattr(type(forecastgen.create("ets")), "_fit_one", broken_fit)
+    monkeypatch.setattr(type(forecastgen.create("ets")), "fit_one", broken_fit)
     forecast = forecastgen.create("ets").fit(airline_history).predict(6, seed=0)
     assert np.isfinite(forecast.samples["airline"]).all()
     assert forecast.notes == ["series 'airline': ets could not be fitted (singular matrix); "

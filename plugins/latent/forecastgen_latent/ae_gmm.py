@@ -33,7 +33,7 @@ class AutoencoderGMM(NeuralDensity):
                  batch_size: int = 128, batches_per_epoch: int | None = 50,
                  learning_rate: float = 1e-3, patience: int = 8, device: str = "auto",
                  precision: str = "auto", seed: int = 0):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def fit(self, items) -> AutoencoderGMM:
         codes = self.encode(self._fit_network(items))
@@ -50,14 +50,14 @@ class AutoencoderGMM(NeuralDensity):
     @torch.no_grad()
     def decode(self, codes: np.ndarray) -> np.ndarray:
         """Items decoded from codes: the decoder's mean (probabilities for binary items)."""
-        self._check_fitted()
+        self.check_is_fitted()
         z = torch.as_tensor(np.asarray(codes), dtype=torch.float32, device=self.device_)
         output = self.network_.decode(z)
         return (torch.sigmoid(output) if self.likelihood_ == "bernoulli" else output).double().cpu().numpy()
 
     def sample(self, num_samples: int, seed: int | None = None, prior: str = "mixture") -> np.ndarray:
         """Decoded samples of the latent mixture (or of N(0, I) with ``prior="normal"``)."""
-        self._check_fitted()
+        self.check_is_fitted()
         if prior == "mixture":
             codes = self.mixture_.sample(num_samples, seed=seed)
         elif prior == "normal":

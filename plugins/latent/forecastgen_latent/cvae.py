@@ -37,7 +37,7 @@ class ConditionalVAE(NeuralDensity):
                  beta: float = 1.0, max_epochs: int = 50, batch_size: int = 128,
                  batches_per_epoch: int | None = 50, learning_rate: float = 1e-3, patience: int = 8,
                  device: str = "auto", precision: str = "auto", seed: int = 0):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def fit(self, windows) -> ConditionalVAE:
         """Learn p(future | past) from windows (n, length), one channel."""
@@ -72,7 +72,7 @@ class ConditionalVAE(NeuralDensity):
     def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
                       seed: int | None = None) -> np.ndarray:
         """Futures of ``horizon`` steps after each row of ``past``: (batch, num_samples, horizon)."""
-        self._check_fitted()
+        self.check_is_fitted()
         past = np.asarray(past, dtype=np.float32)
         length = self.shape_[0]
         context = past.shape[1] if past.ndim == 2 else -1
@@ -94,7 +94,7 @@ class ConditionalVAE(NeuralDensity):
 
     def sample(self, num_samples: int, seed: int | None = None) -> np.ndarray:
         """Whole windows (num_samples, length): needs ``context_length=None`` (random splits)."""
-        self._check_fitted()
+        self.check_is_fitted()
         if self.context_length is not None:
             raise InputError(f"{self.name}: fitted to forecast from {self.context_length} past steps, "
                              "so it cannot draw whole windows; refit with context_length=None")

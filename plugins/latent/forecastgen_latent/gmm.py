@@ -54,7 +54,7 @@ class GaussianMixture(DensityModel):
                  init_params: str = "kmeans", weights_init=None, means_init=None,
                  precisions_init=None, random_state: int | None = 0, max_components: int = 10,
                  chunk_size: int = 16384, device: str = "auto"):
-        self._store_params(locals())
+        self.store_params(locals())
 
     # -- fitting --------------------------------------------------------------------------
     def fit(self, items) -> GaussianMixture:
@@ -190,7 +190,7 @@ class GaussianMixture(DensityModel):
     # -- using the fitted mixture -----------------------------------------------------------
     def log_prob(self, items) -> np.ndarray:
         """log p(x) of each item, in nats."""
-        self._check_fitted()
+        self.check_is_fitted()
         x = self._tensor(items)
         return torch.cat([self._log_responsibilities(chunk, self._state())[1].double()
                           for chunk in x.split(self.chunk_size)]).cpu().numpy()
@@ -201,7 +201,7 @@ class GaussianMixture(DensityModel):
 
     def predict_proba(self, items) -> np.ndarray:
         """Responsibilities: p(component k | x) for each item, shape (n, n_components)."""
-        self._check_fitted()
+        self.check_is_fitted()
         x = self._tensor(items)
         return torch.cat([self._log_responsibilities(chunk, self._state())[0].exp()
                           for chunk in x.split(self.chunk_size)]).double().cpu().numpy()
@@ -222,7 +222,7 @@ class GaussianMixture(DensityModel):
 
     def sample(self, num_samples: int, seed: int | None = None, component: int | None = None) -> np.ndarray:
         """Items drawn from the mixture (or from one ``component``), in the fitted items' shape."""
-        self._check_fitted()
+        self.check_is_fitted()
         rng = np.random.default_rng(seed)
         k = len(self.weights_)
         if component is not None and not 0 <= component < k:
@@ -241,7 +241,7 @@ class GaussianMixture(DensityModel):
                       seed: int | None = None) -> np.ndarray:
         """Samples of the ``horizon`` values after each row of ``past`` (its first dimensions),
         from the exact conditional mixture: (batch, context) -> (batch, num_samples, horizon)."""
-        self._check_fitted()
+        self.check_is_fitted()
         past = np.atleast_2d(np.asarray(past, dtype=np.float64))
         known, dim = past.shape[1], self.means_.shape[1]
         if known + horizon > dim or horizon < 1:
@@ -262,7 +262,7 @@ class GaussianMixture(DensityModel):
     def condition(self, past: np.ndarray, future: slice | None = None):
         """The mixture of the dimensions ``future`` (default: all after ``past``) given the
         first ``len(past)`` dimensions: (weights (k,), means (k, f), covariances (k, f, f))."""
-        self._check_fitted()
+        self.check_is_fitted()
         past = np.asarray(past, dtype=np.float64)
         known = len(past)
         future = future or slice(known, self.means_.shape[1])

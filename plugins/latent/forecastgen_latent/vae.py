@@ -66,7 +66,7 @@ class NeuralDensity(DensityModel):
 
     def _items_tensor(self, items) -> torch.Tensor:
         """Items of the fitted shape, on the model's device."""
-        self._check_fitted()
+        self.check_is_fitted()
         data = as_item_array(items, self.name, dtype=np.float32)
         if tuple(data.shape[1:]) != self.shape_:
             raise InputError(f"{self.name}: fitted on items of shape {self.shape_}, not {data.shape[1:]}")
@@ -93,7 +93,7 @@ class VAE(NeuralDensity):
                  likelihood: str = "auto", max_epochs: int = 50, batch_size: int = 128,
                  batches_per_epoch: int | None = 50, learning_rate: float = 1e-3, patience: int = 8,
                  device: str = "auto", precision: str = "auto", seed: int = 0):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def fit(self, items) -> VAE:
         self._fit_network(items)
@@ -122,7 +122,7 @@ class VAE(NeuralDensity):
     @torch.no_grad()
     def sample(self, num_samples: int, seed: int | None = None, mean: bool = False) -> np.ndarray:
         """Items decoded from z ~ N(0, I): drawn from p(x | z), or its mean with ``mean=True``."""
-        self._check_fitted()
+        self.check_is_fitted()
         generator = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
         z = torch.randn(num_samples, self.latent_dim, generator=generator, device=self.device_)
         output = self.network_.decode(z)

@@ -50,7 +50,7 @@ class PatchCastForecaster(SequenceGenerator):
 
     def __init__(self, weights: str | None = None, fine_tune_steps: int = 0, learning_rate: float = 1e-4,
                  batch_size: int = 64, device: str = "auto", seed: int = 0):
-        self._store_params(locals())
+        self.store_params(locals())
 
     def fit(self, data) -> PatchCastForecaster:
         data = as_series_set(data)
@@ -82,7 +82,7 @@ class PatchCastForecaster(SequenceGenerator):
 
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
                 data=None) -> Forecast:
-        self._check_fitted()
+        self.check_is_fitted()
         if data is None and self.data_ is None:
             raise InputError(f"{self._label()} was loaded from a checkpoint without its series; "
                              "pass the series to forecast, predict(horizon, data=...)")
