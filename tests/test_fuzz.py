@@ -198,6 +198,7 @@ def test_a_parameter_of_the_wrong_type_is_refused_before_the_model_is_built(tmp_
     shutil.copytree(saved_model, folder)
     config = json.loads((folder / "config.json").read_text())
     config["params"]["max_iter"] = 1.5
+    del config["params_sha256"]  # as a checkpoint written before the checksum: the type check still holds
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(InputError, match="parameter 'max_iter' is 1.5, but it takes a whole number like 100"):
         load_checkpoint(folder)
@@ -212,3 +213,40 @@ def test_any_bytes_named_png_read_or_are_refused(tmp_path, raw):
     path = tmp_path / "image.png"
     path.write_bytes(raw)
     reads_or_refuses(read_images, path)
+
+
+def test_weights_of_another_dtype_are_refused(tmp_path, saved_model):
+    from safetensors.torch import load_file, save_file
+
+    from forecastgen.engine.checkpoint import file_sha256, load_checkpoint
+
+    folder = tmp_path / "int64"
+    shutil.copytree(saved_model, folder)
+    tensors = load_file(folder / "model.safetensors")
+    first = sorted(tensors)[0]
+    tensors[first] = tensors[first].round().long()
+    save_file(tensors, folder / "model.safetensors")
+    config = json.loads((folder / "config.json").read_text())
+    config["weights_sha256"] = file_sha256(folder / "model.safetensors")
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match=f"tensor '{first}' is \\['int64'"):
+        load_checkpoint(folder)
+
+
+def test_parameters_edited_after_saving_are_refused_before_anything_is_built(tmp_path):
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+    from forecastgen.engine.checkpoint import load_checkpoint
+
+    airline = Path(__file__).parents[1] / "examples" / "data" / "airline.csv"
+    folder = tmp_path / "rnn"
+    fitted = CliRunner().invoke(cli, ["fit", str(airline), "-m", "rnn", "--epochs", "1",
+                                      "--batches-per-epoch", "1", "-p", "hidden_size=4", "-q",
+                                      "-o", str(folder)])
+    assert fitted.exit_code == 0, fitted.output
+    config = json.loads((folder / "config.json").read_text())
+    config["params"]["hidden_size"] = 6000  # 2 GB of LSTM weights if it were built
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(InputError, match="its parameters were changed after the weights were saved"):
+        load_checkpoint(folder)

@@ -42,6 +42,8 @@ def save_checkpoint(model, directory: str | Path) -> Path:
     config = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": model.name,
               "params": model.get_params(), "state": state, "versions": _versions()}
     weights = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    config["tensors"] = {k: [str(v.dtype).removeprefix("torch."), list(v.shape)] for k, v in weights.items()}
+    config["params_sha256"] = params_sha256(config["params"])
     if directory.is_dir():
         _replace_files(directory, weights, config, save_file)
         return directory
@@ -106,6 +108,26 @@ def check_finite(tensors: dict, path: Path) -> None:
                              "model again")
 
 
+def params_sha256(params: dict) -> str:
+    """A checksum of saved parameters: an edited hidden_size would build a network (gigabytes for a
+    large value) that the weights cannot fill; the edit is refused before anything is built."""
+    text = json.dumps(params, sort_keys=True, default=_json_default)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_as_recorded(tensors: dict, config: dict, path: Path) -> None:
+    """Refuse weights whose names, dtypes or shapes differ from those the config recorded at save
+    (int64 weights loaded into a float network would silently change the forecast)."""
+    recorded = config.get("tensors")
+    if recorded is None:  # written before the record existed
+        return
+    found = {k: [str(v.dtype).removeprefix("torch."), list(v.shape)] for k, v in tensors.items()}
+    for name in sorted(set(recorded) | set(found)):
+        if recorded.get(name) != found.get(name):
+            raise InputError(f"{path}: tensor '{name}' is {found.get(name) or 'missing'} but was saved as "
+                             f"{recorded.get(name) or 'absent'} (dtype, shape); save the model again")
+
+
 def check_savable(model) -> None:
     """Refuse, before any fitting, a model that cannot be written to a checkpoint."""
     if not hasattr(model, "checkpoint_state"):
@@ -125,6 +147,10 @@ def load_checkpoint(directory: str | Path, registry=None, **overrides):
         from forecastgen.registry import default_registry
 
         registry = default_registry()
+    if config.get("params_sha256", params_sha256(config["params"])) != params_sha256(config["params"]):
+        raise InputError(f"{directory / CONFIG}: its parameters were changed after the weights were saved "
+                         "(a network built from them would not fit the weights); fit the model again, or "
+                         "pass settings that do not change the weights as overrides (--device)")
     model = registry.create(config["model"], **{**config["params"], **overrides})  # stores, builds nothing
     check_param_types(type(model), config["params"], directory / CONFIG)
     weights = directory / WEIGHTS
@@ -138,6 +164,7 @@ def load_checkpoint(directory: str | Path, registry=None, **overrides):
     except (SafetensorError, OSError, ValueError) as exc:
         raise InputError(f"{weights}: cannot read the weights ({exc})") from None
     check_finite(tensors, weights)
+    check_as_recorded(tensors, config, weights)
     try:
         model.restore_checkpoint(tensors, config["state"])
     except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as exc:
