@@ -288,6 +288,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
             forecast = estimator.fit(data).predict(horizon, num_samples=samples, seed=seed)
     for text in forecast.notes:
         note(options, text)
+    forecast.check_finite()
     table = forecast.to_frame(levels)
     if plot:
         from forecastgen.plotting import MAX_PANELS

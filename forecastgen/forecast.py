@@ -65,6 +65,18 @@ class Forecast:
         _check_quantiles([q])
         return self._frame({quantile_column(q): lambda paths: np.quantile(paths, q, axis=0)})
 
+    def check_finite(self) -> None:
+        """Raise ForecastgenError (a model's failure, exit 1 in the CLI) if any path holds NaN or
+        infinity: a forecast table must never carry empty cells."""
+        bad = [key for key, paths in self.samples.items() if not np.isfinite(paths).all()]
+        if bad:
+            from forecastgen.errors import ForecastgenError
+
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            shown = ", ".join(f"'{key}'" for key in bad[:3]) + more
+            raise ForecastgenError(f"{self.model} gave NaN or infinite forecasts for {shown}; nothing was "
+                                   "written: try another model (-m ets) and please report it")
+
     def to_frame(self, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
         """Long frame: id, timestamp, mean and one column per quantile."""
         _check_quantiles(quantiles)

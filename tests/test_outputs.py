@@ -69,3 +69,19 @@ def test_a_series_id_with_dollar_signs_plots_as_written(tmp_path):
                                       "--plot", str(tmp_path / "tex.png"), "-o", str(tmp_path / "f.csv")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "tex.png").stat().st_size > 1000
+
+
+def test_a_model_that_forecasts_nan_writes_nothing_and_exits_1(tmp_path, monkeypatch):
+    from forecastgen.forecast import Forecast
+
+    original = Forecast.__init__
+
+    def poisoned(self, samples, *args, **kwargs):
+        original(self, {key: np.full_like(paths, np.nan) for key, paths in samples.items()}, *args, **kwargs)
+
+    monkeypatch.setattr(Forecast, "__init__", poisoned)
+    output = tmp_path / "f.csv"
+    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "-m", "snaive", "-o", str(output)])
+    assert result.exit_code == 1
+    assert "snaive gave NaN or infinite forecasts for 'airline'; nothing was written" in result.output
+    assert not output.exists()
