@@ -153,3 +153,18 @@ def test_bad_input_is_refused_clearly():
     model = GaussianMixture(2).fit(blobs())
     with pytest.raises(InputError, match="fitted on 3 dimensions, these items have 2"):
         model.log_prob(np.zeros((4, 2)))
+
+
+def test_greedy_seeding_puts_a_center_in_every_separated_cluster():
+    import torch
+    from forecastgen_latent.gmm import _kmeans_plus_plus
+
+    rng = np.random.default_rng(2)
+    blobs = rng.normal(0, 20, size=(12, 3))
+    points = torch.as_tensor(np.concatenate([blob + rng.normal(size=(300, 3)) for blob in blobs]))
+    owner = np.repeat(np.arange(12), 300)
+    for seed in range(10):
+        centers = _kmeans_plus_plus(points, 12, torch.Generator().manual_seed(seed)).numpy()
+        nearest_blob = np.argmin(((centers[:, None] - blobs[None]) ** 2).sum(-1), axis=1)
+        assert len(set(nearest_blob)) == 12, f"seed {seed} left a cluster without a center"
+    assert len(set(owner)) == 12
