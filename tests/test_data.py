@@ -87,3 +87,14 @@ def test_check_horizon_names_the_series():
     data = as_series_set(pd.Series(np.arange(6.0), index=pd.date_range("2020", periods=6, freq="D")))
     with pytest.raises(InputError, match="has 6 points, fewer than the horizon 7"):
         data.check_horizon(7)
+
+
+def test_a_bad_value_in_a_long_file_names_its_series_and_line(tmp_path):
+    import forecastgen
+
+    rows = ["id,date,value"] + [f"a,2020-{m:02d}-01,{m}" for m in range(1, 13)]
+    rows += [f"b,2020-{m:02d}-01,{'oops' if m == 5 else m}" for m in range(1, 13)]
+    (tmp_path / "long.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(forecastgen.InputError, match=r"line 18 \(series 'b'\): column 'value' has the "
+                                                     r"non-numeric value 'oops'"):
+        forecastgen.read_series(tmp_path / "long.csv")

@@ -164,10 +164,10 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
         timestamps = parse_timestamps(frame[layout.time_col], lines, layout.time_col, notes)
     pieces = []
     for column in layout.value_cols:
-        values = parse_numbers(frame[column], lines, column, notes)
         ids = (frame[layout.id_col].astype(str).str.strip().to_numpy() if layout.id_col
                else np.full(len(frame), str(single_name or column) if layout.kind == "single"
                        else str(column)))
+        values = parse_numbers(frame[column], lines, column, notes, ids if layout.id_col else None)
         pieces.append(pd.DataFrame({"id": ids, "timestamp": timestamps, "value": values,
                                     "line": lines}))
     return pd.concat(pieces, ignore_index=True)
@@ -176,8 +176,10 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
 LARGEST_VALUE = 1e100  # larger magnitudes overflow the squares and sums models and scores take
 
 
-def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
-    """Floats from a column of text or numbers; refuses text and infinities, naming the line."""
+def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[str],
+                  ids: np.ndarray | None = None) -> np.ndarray:
+    """Floats from a column of text or numbers; refuses text and infinities, naming the line (and,
+    in a long file, the series: ``ids`` holds each row's series id)."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float)
     else:
@@ -195,20 +197,25 @@ def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[s
             first = int(np.argmax(bad))
             others = int(bad.sum()) - 1
             more = f" (and {others} more such value{'s' if others != 1 else ''})" if others else ""
-            raise InputError(f"line {lines[first]}: column '{name}' has the non-numeric value "
+            raise InputError(f"{_where(lines, ids, first)}: column '{name}' has the non-numeric value "
                              f"{cells.iloc[first]!r}{more}; fix or remove it")
     infinite = np.isinf(values)
     if infinite.any():
         first = int(np.argmax(infinite))
-        raise InputError(f"line {lines[first]}: column '{name}' has an infinite value; "
+        raise InputError(f"{_where(lines, ids, first)}: column '{name}' has an infinite value; "
                          "replace it with a real number or leave the cell empty")
     huge = np.abs(np.nan_to_num(values)) > LARGEST_VALUE
     if huge.any():
         first = int(np.argmax(huge))
-        raise InputError(f"line {lines[first]}: column '{name}' has the value {values[first]:g}, beyond "
-                         f"{LARGEST_VALUE:g} where sums of squares overflow; divide the series by a "
+        raise InputError(f"{_where(lines, ids, first)}: column '{name}' has the value {values[first]:g}, "
+                         f"beyond {LARGEST_VALUE:g} where sums of squares overflow; divide the series by a "
                          "power of ten and scale the forecast back")
     return values
+
+
+def _where(lines: np.ndarray, ids: np.ndarray | None, row: int) -> str:
+    """"line 7", or "line 7 (series 'b')" in a long file."""
+    return f"line {lines[row]}" + (f" (series '{ids[row]}')" if ids is not None else "")
 
 
 def parse_timestamps(column: pd.Series, lines: np.ndarray, name: str, notes: list[str]) -> pd.Index:
