@@ -13,6 +13,7 @@ import pandas as pd
 
 from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.errors import InputError
+from forecastgen.interfaces import clone
 from forecastgen.metrics import score_forecast
 
 METRICS = ["mase", "smape", "crps", "coverage80", "coverage95"]
@@ -62,7 +63,7 @@ def _fresh(model, params):
         from forecastgen.registry import create
 
         return create(model, **params)
-    return type(model)(**{**model.get_params(), **params})
+    return clone(model).set_params(**params)
 
 
 def _score_window(data: SeriesSet, history: SeriesSet, forecast, window: int, held_out: int,

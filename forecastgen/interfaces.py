@@ -16,6 +16,7 @@ one raises ``NotSupportedError`` that names the model and what it does support.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -33,6 +34,15 @@ LOG_PROB = "log_prob"
 SERIES = "series"
 IMAGES = "images"
 CAPABILITIES = (FORECAST, SAMPLE, LOG_PROB, SERIES, IMAGES)
+
+
+def clone(model: Model) -> Model:
+    """A new, unfitted model with the same parameters (scikit-learn's ``clone``): parameters are
+    deep-copied and a model held as a parameter (the window adapter's density model) is cloned in
+    turn, so fitting the copy never changes the original."""
+    params = {name: clone(value) if isinstance(value, Model) else copy.deepcopy(value)
+              for name, value in model.get_params().items()}
+    return type(model)(**params)
 
 
 class Model:

@@ -148,6 +148,24 @@ def check_fit_returns_self(model: Model) -> None:
              "end fit with `return self`")
 
 
+def check_fit_keeps_parameters(model: Model) -> None:
+    """Fitting never changes a parameter (scikit-learn's rule): get_params() reads the same after
+    fit, and a model given as a parameter is not fitted in place (fit a clone of it)."""
+    copy = _clone(model)
+    before = _snapshot(copy.get_params())
+    copy.fit(_training_data(copy))
+    _require(_snapshot(copy.get_params()) == before, model,
+             "fit() changed a parameter; keep what fit learns in attributes ending in _, and fit "
+             "forecastgen.interfaces.clone(...) of a model given as a parameter")
+
+
+def _snapshot(params: dict) -> dict:
+    """Parameters as comparable text; a nested model by its own parameters and fitted attributes."""
+    return {name: (type(value).__name__, _snapshot(value.get_params()),
+                   sorted(attribute for attribute in vars(value) if attribute.endswith("_")))
+            if isinstance(value, Model) else repr(value) for name, value in params.items()}
+
+
 def check_forecast_shapes(model: Model) -> None:
     """Forecasts: one (num_samples, horizon) float array per series, finite, dated after it."""
     if not model.supports(FORECAST):
@@ -311,6 +329,7 @@ CHECKS: tuple[Callable[[Model], None], ...] = (
     check_params_round_trip,
     check_unfitted_model_says_so,
     check_fit_returns_self,
+    check_fit_keeps_parameters,
     check_forecast_shapes,
     check_forecast_quantiles,
     check_seed_reproducibility,

@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
-from forecastgen.interfaces import FORECAST, DensityModel, SequenceGenerator
+from forecastgen.interfaces import FORECAST, DensityModel, SequenceGenerator, clone
 from forecastgen.local import guard_paths
 
 MIN_CONTEXT = 4
@@ -46,15 +46,16 @@ class WindowForecaster(SequenceGenerator):
         data = as_series_set(data)
         self.prediction_ = int(self.prediction_length or data.freq.horizon)
         self.context_ = self._context(data)
-        if "context_length" in self.model.get_params():
-            self.model.set_params(context_length=self.context_)
+        self.model_ = clone(self.model)  # the parameter stays as given (scikit-learn's rule)
+        if "context_length" in self.model_.get_params():
+            self.model_.set_params(context_length=self.context_)
         windows = np.concatenate([_windows(data.values(key), self.context_ + self.prediction_)
                                   for key in data.ids])
         if len(windows) < MIN_WINDOWS:
             raise InputError(f"{self.name}: the series give {len(windows)} windows of "
                              f"{self.context_ + self.prediction_} steps, fewer than {MIN_WINDOWS}; "
                              "give longer series or a smaller context_length/prediction_length")
-        self.model.fit(_standardize(windows, self.context_)[0])
+        self.model_.fit(_standardize(windows, self.context_)[0])
         self.data_, self.season_ = data, data.freq.season
         return self
 
@@ -83,9 +84,9 @@ class WindowForecaster(SequenceGenerator):
             steps = min(self.prediction_, self.context_ + horizon - paths.shape[1])
             block_seed = int(rng.integers(2**31))
             if paths.shape[1] == self.context_:  # the first block: one shared context
-                block = self.model.sample_future(scaled[:1], steps, num_samples, seed=block_seed)[0]
+                block = self.model_.sample_future(scaled[:1], steps, num_samples, seed=block_seed)[0]
             else:
-                block = self.model.sample_future(scaled, steps, 1, seed=block_seed)[:, 0]
+                block = self.model_.sample_future(scaled, steps, 1, seed=block_seed)[:, 0]
             paths = np.concatenate([paths, block * scale[:, None] + loc[:, None]], axis=1)
         return paths[:, self.context_:]
 

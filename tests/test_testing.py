@@ -45,6 +45,12 @@ class HidesACapability(ARForecaster):
     capabilities = frozenset({"forecast", "series"})  # but log_prob works
 
 
+class ShrinksItsParameter(ARForecaster):
+    def fit(self, data):
+        self.order = 1  # learned state written over a parameter
+        return super().fit(data)
+
+
 class LosesItsParameter(ARForecaster):
     def __init__(self, order: int = 2, max_history: int | None = None):
         self.order = order
@@ -57,6 +63,7 @@ BROKEN = [
     (IgnoresTheSeed(), {"check_seed_reproducibility"}, "seeded by the seed argument"),
     (ForgetsTheNormalizer(), {"check_log_prob"}, "integrates to"),
     (HidesACapability(), {"check_capabilities_are_honest"}, "add it to capabilities"),
+    (ShrinksItsParameter(), {"check_fit_keeps_parameters"}, "fit() changed a parameter"),
     (LosesItsParameter(), {check.__name__ for check in CHECKS} - {"check_sample"},  # all that copy it
      "does not store its arguments ['max_history']"),
 ]

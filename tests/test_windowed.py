@@ -51,7 +51,8 @@ def test_a_conditional_vae_forecasts_from_the_adapters_context():
     history, future = series.iloc[:-12], series.iloc[-12:].to_numpy()
     cvae = forecastgen.create("cvae", hidden_size=32, max_epochs=8, batches_per_epoch=10, device="cpu")
     model = WindowForecaster(cvae, context_length=24, prediction_length=12).fit(history)
-    assert cvae.context_length == 24  # set by the adapter: the model conditions on that past
+    assert model.model_.context_length == 24  # set by the adapter on its copy: it conditions on that past
+    assert cvae.context_length is None  # the parameter itself stays as given
     forecast = model.predict(12, num_samples=100, seed=0).samples["y"]
     assert forecast.shape == (100, 12) and np.isfinite(forecast).all()
     naive = np.abs(history.to_numpy()[-12:] - future).mean()  # last season repeated
@@ -59,3 +60,17 @@ def test_a_conditional_vae_forecasts_from_the_adapters_context():
     preset = forecastgen.create("cvae", context_length=13, hidden_size=8, max_epochs=1,
                                 batches_per_epoch=2, device="cpu")
     assert WindowForecaster(preset, prediction_length=6).fit(history).context_ == 13
+
+
+def test_the_window_adapter_fits_a_clone_and_leaves_its_parameter_untouched(airline):
+    import forecastgen
+    from forecastgen.interfaces import clone
+    from forecastgen.windowed import WindowForecaster
+
+    density = forecastgen.create("gmm", n_components=2, random_state=0)
+    adapter = WindowForecaster(density).fit(airline)
+    assert not any(name.endswith("_") for name in vars(density))  # still unfitted
+    assert adapter.model_ is not density and hasattr(adapter.model_, "means_")
+    twin = clone(adapter)
+    assert twin.model is not adapter.model and twin.model.get_params() == density.get_params()
+    assert not hasattr(twin, "model_")
