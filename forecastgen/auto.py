@@ -132,6 +132,7 @@ class AutoForecaster(SequenceGenerator):
 
     def _suitable(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
         wanted = [] if self.candidates == EVERY_MODEL else _names(self.candidates)
+        by_default = not wanted and self.candidates != EVERY_MODEL  # none named: the defaults
         names, excluded = [], []
         autocorrelated = None
         positive = all(series.min() > 0 for _, series in data)
@@ -140,7 +141,7 @@ class AutoForecaster(SequenceGenerator):
             spec = registry.get(model)
             if model == self.name or spec.kind != "sequence" or not {FORECAST, SERIES} <= spec.capabilities:
                 continue
-            if (spec.trains or model in NAMED_ONLY) and not wanted and self.candidates != EVERY_MODEL:
+            if by_default and (spec.trains or model in NAMED_ONLY):
                 continue
             if params.get("transform") == "log" and not positive:
                 excluded.append(f"{name} (the log scale needs positive values)")

@@ -265,9 +265,8 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
     from forecastgen.output import check_writable
 
     levels = parse_quantiles(quantiles)
-    for option, destination in (("--output", output), ("--plot", plot)):
-        if destination:
-            check_writable(destination, option)
+    check_writable(output, "--output")
+    check_writable(plot, "--plot")
     registry = model_registry()
     if model_path:
         from forecastgen.engine.checkpoint import load_checkpoint
@@ -617,9 +616,8 @@ def sample(model_dir, num_samples, output, seed, plot, label):
     from forecastgen.engine.checkpoint import load_checkpoint
     from forecastgen.output import atomic_path, check_writable, write_array
 
-    for option, destination in (("--output", output), ("--plot", plot)):
-        if destination:
-            check_writable(destination, option)
+    check_writable(output, "--output")
+    check_writable(plot, "--plot")
     use_threads(choose_threads(None))
     model = load_checkpoint(model_dir)
     if plot and model.supports("images") and not model.supports("series"):

@@ -54,9 +54,14 @@ class Model:
     @classmethod
     def param_names(cls) -> list[str]:
         """The model's parameters: the arguments of its ``__init__``."""
+        return list(cls.param_defaults())
+
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        """Each parameter's default, as ``__init__`` declares it (None where it has none)."""
         signature = inspect.signature(cls.__init__)
-        return [p.name for p in signature.parameters.values()
-                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return {p.name: None if p.default is p.empty else p.default for p in signature.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
 
     def store_params(self, arguments: dict[str, Any]) -> None:
         """Keep the ``__init__`` arguments as attributes: call it as ``self.store_params(locals())``."""

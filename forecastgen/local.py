@@ -31,7 +31,7 @@ from forecastgen.data import as_series_set
 from forecastgen.engine.parallel import map_chunks, resolve_jobs, series_generators
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
-from forecastgen.interfaces import SequenceGenerator
+from forecastgen.interfaces import SequenceGenerator, clone
 from forecastgen.progress import track
 
 # a forecast band may reach this many history ranges beyond the history's extremes
@@ -89,7 +89,7 @@ class LocalForecaster(SequenceGenerator):
 
     def _worker(self) -> LocalForecaster:
         """An unfitted copy with the same parameters: what worker processes receive (not the data)."""
-        return type(self)(**self.get_params())
+        return clone(self)
 
     def _fit_chunk(self, tasks: list) -> list:
         return [self._fit_guarded(key, y, season) for key, y, season in tasks]

@@ -58,8 +58,11 @@ def csv_text(frame) -> str:
     return safe.to_csv(index=False, float_format="%.8g")
 
 
-def check_writable(path: str | Path, option: str) -> None:
-    """Refuse, before any work, an output path whose folder is missing or unwritable."""
+def check_writable(path: str | Path | None, option: str) -> None:
+    """Refuse, before any work, an output path whose folder is missing or unwritable (an option
+    not given, ``None``, passes)."""
+    if not path:
+        return
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
@@ -72,7 +75,9 @@ def check_writable(path: str | Path, option: str) -> None:
 
 def write_table(path: str | Path, frame) -> None:
     """A frame as CSV (``csv_text``), or as parquet for a ``.parquet`` path (numbers stay numbers)."""
-    if str(path).lower().endswith((".parquet", ".pq")):
+    from forecastgen.data.reader import PARQUET_SUFFIXES
+
+    if str(path).lower().endswith(PARQUET_SUFFIXES):
         try:
             import pyarrow  # noqa: F401
         except ImportError:

@@ -67,12 +67,7 @@ class ModelSpec:
     def parameters(self) -> dict[str, object]:
         """The model's parameters and their defaults, as its ``__init__`` declares them (this
         imports the model's module)."""
-        import inspect
-
-        signature = inspect.signature(self.load_class().__init__)
-        return {name: None if parameter.default is inspect.Parameter.empty else parameter.default
-                for name, parameter in signature.parameters.items()
-                if name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
+        return self.load_class().param_defaults()
 
 
 @dataclass

@@ -105,7 +105,7 @@ def read_series(path: str | Path, *, time_col: str | None = None, value_col: str
 def _file_stem(path) -> str:
     """``airline`` for ``airline.csv``, ``airline.csv.gz`` or ``airline.tsv``."""
     name = Path(path).name.removesuffix(".gz")
-    for suffix in (".csv", ".tsv", ".txt", ".parquet", ".pq"):
+    for suffix in (".csv", ".tsv", ".txt", *PARQUET_SUFFIXES):
         name = name.removesuffix(suffix)
     return name
 

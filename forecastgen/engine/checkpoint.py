@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from forecastgen.errors import InputError
-from forecastgen.output import umask
+from forecastgen.output import atomic_path, umask
 
 FORMAT = "forecastgen-checkpoint"
 FORMAT_VERSION = 1
@@ -32,8 +32,6 @@ def save_checkpoint(model, directory: str | Path) -> Path:
     """Write ``model`` to ``directory``: a new folder appears whole (written aside, then renamed);
     in an existing model folder only its two files are replaced, each atomically, and any
     other file there is left alone. Nothing that forecastgen did not write is ever deleted."""
-    from safetensors.torch import save_file
-
     check_savable(model)
     model.check_is_fitted()
     directory = Path(directory)
@@ -42,16 +40,16 @@ def save_checkpoint(model, directory: str | Path) -> Path:
     config = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": model.name,
               "params": model.get_params(), "state": state, "versions": _versions()}
     weights = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-    config["tensors"] = {k: [str(v.dtype).removeprefix("torch."), list(v.shape)] for k, v in weights.items()}
+    config["tensors"] = tensor_record(weights)
     config["params_sha256"] = params_sha256(config["params"])
     if directory.is_dir():
-        _replace_files(directory, weights, config, save_file)
+        _replace_files(directory, weights, config)
         return directory
     parent = directory.parent if str(directory.parent) else Path(".")
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
     try:
         staging.chmod(0o777 & ~umask())
-        _replace_files(staging, weights, config, save_file)
+        _replace_files(staging, weights, config)
         os.replace(staging, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -80,24 +78,17 @@ def check_destination(directory: str | Path) -> None:
         raise InputError(f"{directory}: no permission to write in {writable}; choose another folder")
 
 
-def _replace_files(folder: Path, weights: dict, config: dict, save_file) -> None:
-    """Write the weights, then the config with their SHA-256, each to a temporary file in
-    ``folder`` renamed over the old one; a reader in between sees a checksum mismatch, never
-    weights that silently belong to another config."""
-    for name in (WEIGHTS, CONFIG):
-        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        os.close(handle)
-        try:
-            if name == WEIGHTS:
-                save_file(weights, temporary)
-                config["weights_sha256"] = file_sha256(Path(temporary))
-            else:
-                Path(temporary).write_text(json.dumps(config, indent=2, default=_json_default))
-            os.chmod(temporary, 0o666 & ~umask())
-            os.replace(temporary, folder / name)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+def _replace_files(folder: Path, weights: dict, config: dict) -> None:
+    """Write the weights, then the config with their SHA-256, each through ``atomic_path`` (a
+    temporary file in ``folder`` renamed over the old one); a reader in between sees a checksum
+    mismatch, never weights that silently belong to another config."""
+    from safetensors.torch import save_file
+
+    with atomic_path(folder / WEIGHTS) as temporary:
+        save_file(weights, str(temporary))
+        config["weights_sha256"] = file_sha256(temporary)
+    with atomic_path(folder / CONFIG) as temporary:
+        temporary.write_text(json.dumps(config, indent=2, default=_json_default))
 
 
 def check_finite(tensors: dict, path: Path) -> None:
@@ -115,13 +106,18 @@ def params_sha256(params: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def tensor_record(tensors: dict) -> dict:
+    """Each tensor's dtype and shape, as a config records them at save and checks them at load."""
+    return {k: [str(v.dtype).removeprefix("torch."), list(v.shape)] for k, v in tensors.items()}
+
+
 def check_as_recorded(tensors: dict, config: dict, path: Path) -> None:
     """Refuse weights whose names, dtypes or shapes differ from those the config recorded at save
     (int64 weights loaded into a float network would silently change the forecast)."""
     recorded = config.get("tensors")
     if recorded is None:  # written before the record existed
         return
-    found = {k: [str(v.dtype).removeprefix("torch."), list(v.shape)] for k, v in tensors.items()}
+    found = tensor_record(tensors)
     for name in sorted(set(recorded) | set(found)):
         if recorded.get(name) != found.get(name):
             raise InputError(f"{path}: tensor '{name}' is {found.get(name) or 'missing'} but was saved as "
@@ -147,7 +143,8 @@ def load_checkpoint(directory: str | Path, registry=None, **overrides):
         from forecastgen.registry import default_registry
 
         registry = default_registry()
-    if config.get("params_sha256", params_sha256(config["params"])) != params_sha256(config["params"]):
+    saved_checksum = config.get("params_sha256")  # absent in checkpoints written before it
+    if saved_checksum is not None and saved_checksum != params_sha256(config["params"]):
         raise InputError(f"{directory / CONFIG}: its parameters were changed after the weights were saved "
                          "(a network built from them would not fit the weights); fit the model again, or "
                          "pass settings that do not change the weights as overrides (--device)")
@@ -210,13 +207,10 @@ def read_config(directory: Path) -> dict:
 def check_param_types(cls, params: dict, path: Path) -> None:
     """Refuse saved parameters whose type differs from their default's (an int where the default is
     an int, a number for a float, text for text, true/false for a flag), before anything is built."""
-    import inspect
-
-    defaults = {name: parameter.default
-                for name, parameter in inspect.signature(cls.__init__).parameters.items()}
+    defaults = cls.param_defaults()
     for name, value in params.items():
-        default = defaults.get(name, inspect.Parameter.empty)
-        if default is inspect.Parameter.empty or default is None:
+        default = defaults.get(name)
+        if default is None:  # no default, or a default of None: any type may be meant
             continue
         if isinstance(default, bool):
             fits = isinstance(value, bool)

@@ -86,22 +86,21 @@ def map_chunks(function: Callable[[Sequence[Item]], list[Result]], items: Sequen
     """``function`` applied to consecutive chunks of ``items``, in worker processes when asked
     for or worth it; yields each chunk's results in order, as they are ready."""
     jobs = resolve_jobs(n_jobs)
-    if _cluster.get() is not None and len(items) > 1:
-        from joblib import Parallel, delayed, parallel_config
-
-        with parallel_config(backend="dask"):  # the backend is bound when Parallel is made
-            runner = Parallel(n_jobs=-1, return_as="generator")
-        yield from runner(delayed(_one_thread)(function, chunk) for chunk in chunks(items, cluster_cores()))
-        return
-    automatic = n_jobs is None or n_jobs == -1
-    if jobs == 1 or len(items) < 2 or (automatic and len(items) < MIN_SERIES):
-        for position in range(len(items)):
+    on_a_cluster = _cluster.get() is not None and len(items) > 1
+    if not on_a_cluster and (jobs == 1 or len(items) < 2
+                             or (n_jobs in (None, -1) and len(items) < MIN_SERIES)):
+        for position in range(len(items)):  # here, one series at a time: joblib is not even loaded
             yield function(items[position:position + 1])
         return
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, parallel_config
 
-    runner = Parallel(n_jobs=jobs, return_as="generator")
-    yield from runner(delayed(_one_thread)(function, chunk) for chunk in chunks(items, jobs))
+    if on_a_cluster:
+        with parallel_config(backend="dask"):  # the backend is bound when Parallel is made
+            runner = Parallel(n_jobs=-1, return_as="generator")
+        workers = cluster_cores()
+    else:
+        runner, workers = Parallel(n_jobs=jobs, return_as="generator"), jobs
+    yield from runner(delayed(_one_thread)(function, chunk) for chunk in chunks(items, workers))
 
 
 def cluster_cores() -> int:
