@@ -115,6 +115,12 @@ def load_checkpoint_weights(network, folder: Path):
     return StepHistory(**json.loads((folder / PROGRESS).read_text())["history"])
 
 
+def hardware(device: str) -> str:
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name()} (torch {torch.__version__})"
+    return f"{torch.get_num_threads()} CPU threads"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,6 +132,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="processes that make batches ahead of the step (for a GPU)")
+    parser.add_argument("--d-model", type=int, default=128)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--feedforward", type=int, default=256)
     parser.add_argument("--sources", default=",".join(SOURCES), help="corpus sources to train on")
     parser.add_argument("--corpus-scale", type=float, default=1.0, help="share of the synthetic counts")
     parser.add_argument("--folder", type=Path, default=None)
@@ -143,7 +155,10 @@ def main() -> None:
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     corpus = corpus_for(folder, args.seed, args.corpus_scale, args.corpus).only(sources)
     torch.manual_seed(args.seed)
-    network = PatchTransformer()
+    network = PatchTransformer(d_model=args.d_model, heads=args.heads, layers=args.layers,
+                               feedforward=args.feedforward)
+    torch.backends.cuda.matmul.allow_tf32 = True  # the GPU's fast float32 matrix products
+    torch.backends.cudnn.allow_tf32 = True
     config = StepConfig(steps=args.steps, learning_rate=args.learning_rate, seed=args.seed,
                         device=args.device, checkpoint_every=args.checkpoint_every,
                         warmup_steps=args.warmup_steps)
@@ -152,7 +167,8 @@ def main() -> None:
         history = load_checkpoint_weights(network, folder)
     else:
         history = pretrain(corpus, folder, network, config, {s: SHARES[s] for s in sources},
-                           batch_size=args.batch_size, validate=validate, stop_at=args.stop_at)
+                           batch_size=args.batch_size, validate=validate, stop_at=args.stop_at,
+                           workers=args.workers)
     if history.step < args.steps and not args.export_checkpoint:
         print(f"paused at step {history.step} of {args.steps}; run again to go on", file=sys.stderr)
         return
@@ -160,9 +176,10 @@ def main() -> None:
     correlation = copula_correlation(network, histories, seasons, tests)
     training = {"steps": history.step, "seconds": round(history.seconds), "batch_size": args.batch_size,
                 "seed": args.seed, "threads": args.threads, "device": args.device,
+                "learning_rate": args.learning_rate, "warmup_steps": args.warmup_steps,
                 "corpus": corpus.counts(), "source_shares": {s: SHARES[s] for s in sources},
                 "m1_validation_mase": round(history.validation[-1], 4) if history.validation else None,
-                "hardware": f"{torch.get_num_threads()} CPU threads" if args.device == "cpu" else args.device}
+                "hardware": hardware(args.device)}
     written = export_weights(network, folder / "patchcast.safetensors", correlation, training)
     print(json.dumps(training), file=sys.stderr)
     if args.export:

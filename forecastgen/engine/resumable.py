@@ -85,7 +85,8 @@ class ResumableTrainer:
         seed_everything(config.seed)
         module.to(self.device)
         optimizer = torch.optim.AdamW(module.parameters(), lr=config.learning_rate,
-                                      weight_decay=config.weight_decay)
+                                      weight_decay=config.weight_decay,
+                                      fused=self.device.type == "cuda" or None)
         history = self._resume(module, optimizer)
         start_step, started, window = history.step, time.perf_counter(), []
         previous_seconds = history.seconds
@@ -96,20 +97,19 @@ class ResumableTrainer:
             module.train()
             batch = tuple(part.to(self.device) for part in batch_fn(step))
             loss = loss_fn(module, batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"the training loss is not finite at step {step}; "
-                                         "lower the learning rate")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(module.parameters(), config.clip_norm)
             optimizer.step()
-            window.append(float(loss.detach()))
+            window.append(loss.detach())  # read at each report: no wait for the GPU every step
             done = step + 1
             if done % config.report_every == 0 or done == config.steps:
-                history.losses.append(sum(window) / len(window))
+                history.losses.append(_mean_finite(window, done))
                 window = []
                 self._report(done, start_step, started, history.losses[-1])
             if done % config.checkpoint_every == 0 or done == last:
+                if window:
+                    _mean_finite(window, done)
                 if validate is not None:
                     module.eval()
                     history.validation.append(float(validate(module)))
@@ -168,3 +168,11 @@ class ResumableTrainer:
         left = (self.config.steps - done) / max(rate, 1e-9)
         print(f"step {done}/{self.config.steps}  loss {loss:.4f}  {rate:.2f} steps/s  "
               f"elapsed {elapsed / 60:.1f} min  left ~{left / 60:.1f} min", file=sys.stderr, flush=True)
+
+
+def _mean_finite(losses: list[torch.Tensor], step: int) -> float:
+    values = torch.stack(losses).double().cpu()
+    if not torch.isfinite(values).all():
+        raise FloatingPointError(f"the training loss is not finite before step {step}; "
+                                 "lower the learning rate")
+    return float(values.mean())

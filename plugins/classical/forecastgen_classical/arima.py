@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forecastgen_classical.statsforecast_model import StatsforecastModel
+from forecastgen_classical.statsforecast_model import StatsforecastModel, statsforecast_models
 
 
 class ARIMA(StatsforecastModel):
@@ -30,6 +30,5 @@ class ARIMA(StatsforecastModel):
         self.store_params(locals())
 
     def _model(self, y: np.ndarray, season: int):
-        from statsforecast.models import AutoARIMA
-
+        AutoARIMA = statsforecast_models().AutoARIMA
         return AutoARIMA(season_length=season, approximation=None)  # None: R's rule

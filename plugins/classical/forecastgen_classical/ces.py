@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forecastgen_classical.statsforecast_model import StatsforecastModel
+from forecastgen_classical.statsforecast_model import StatsforecastModel, statsforecast_models
 
 
 class CES(StatsforecastModel):
@@ -23,6 +23,5 @@ class CES(StatsforecastModel):
         self.store_params(locals())
 
     def _model(self, y: np.ndarray, season: int):
-        from statsforecast.models import AutoCES
-
+        AutoCES = statsforecast_models().AutoCES
         return AutoCES(season_length=season)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from forecastgen.errors import InputError
-from forecastgen_classical.statsforecast_model import StatsforecastModel
+from forecastgen_classical.statsforecast_model import StatsforecastModel, statsforecast_models
 
 ERRORS = {"auto": "Z", "add": "A", "mul": "M"}
 TRENDS = {"auto": ("Z", None), "none": ("N", None), "add": ("A", False), "damped": ("A", True)}
@@ -51,8 +51,7 @@ class ETS(StatsforecastModel):
                 raise InputError(f"ets: {name} must be {', '.join(valid)}, not {value!r}")
 
     def _model(self, y: np.ndarray, season: int):
-        from statsforecast.models import AutoETS
-
+        AutoETS = statsforecast_models().AutoETS
         components, damped = self._components(y, season)
         return AutoETS(season_length=season, model=components, damped=damped)
 

@@ -10,12 +10,33 @@ seeded from our generator) and the guards are the same for all of them.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from forecastgen.local import ForecastFailed, LocalForecaster
 
 # what statsforecast raises on a series it cannot fit (besides ValueError and arithmetic errors)
 FIT_ERRORS = (RuntimeError, IndexError, np.linalg.LinAlgError)
+
+
+# optional modules that statsforecast's helpers import when installed, and no fit here uses
+UNUSED_OPTIONAL_IMPORTS = ("dask.dataframe",)
+
+
+def statsforecast_models():
+    """``statsforecast.models``, imported without the optional modules it would import for
+    nothing (utilsforecast imports ``dask.dataframe`` where dask is installed: a second
+    of every command)."""
+    if "statsforecast.models" not in sys.modules:
+        hidden = [name for name in UNUSED_OPTIONAL_IMPORTS if name not in sys.modules]
+        sys.modules.update(dict.fromkeys(hidden))  # None: "not installed" for this import only
+        try:
+            import statsforecast.models  # noqa: F401
+        finally:
+            for name in hidden:
+                del sys.modules[name]
+    return sys.modules["statsforecast.models"]
 
 
 class StatsforecastModel(LocalForecaster):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from forecastgen.errors import InputError
-from forecastgen_classical.statsforecast_model import StatsforecastModel
+from forecastgen_classical.statsforecast_model import StatsforecastModel, statsforecast_models
 
 VARIANTS = ("auto", "STM", "OTM", "DSTM", "DOTM")
 
@@ -35,8 +35,7 @@ class Theta(StatsforecastModel):
             raise InputError(f"theta: variant must be {', '.join(VARIANTS)}, not {self.variant!r}")
 
     def _model(self, y: np.ndarray, season: int):
-        from statsforecast.models import AutoTheta
-
+        AutoTheta = statsforecast_models().AutoTheta
         decomposition = "multiplicative" if self._positive(y) else "additive"
         return AutoTheta(season_length=season, decomposition_type=decomposition,
                          model=None if self.variant == "auto" else self.variant)

@@ -92,8 +92,7 @@ class PatchCastForecaster(SequenceGenerator):
         if num_samples < 1:
             raise InputError(f"num_samples must be at least 1, not {num_samples}")
         histories = [data.values(key) for key in data.ids]
-        quantiles = quantile_forecast(self.network_, histories, [data.freq.season] * len(data), horizon,
-                                      device=self.device_)
+        quantiles = quantile_forecast(self.network_, histories, [data.freq.season] * len(data), horizon)
         rng = np.random.default_rng(seed)
         correlation = self.meta_["copula_correlation"]
         samples, index, notes = {}, {}, []
@@ -120,10 +119,10 @@ class PatchCastForecaster(SequenceGenerator):
 
 # -- inference ------------------------------------------------------------------------------
 def quantile_forecast(network, histories: list[np.ndarray], seasons: list[int], horizon: int,
-                      batch_size: int = 256, device="cpu") -> np.ndarray:
+                      batch_size: int = 256) -> np.ndarray:
     """The quantiles (series, horizon, len(QUANTILES)) of each history's next ``horizon`` steps,
     sorted along the last axis; beyond the network's horizon it rolls forward on the median.
-    ``network``: a NumpyPatchTransformer, or a PatchTransformer (torch) run on ``device``."""
+    ``network``: a NumpyPatchTransformer, or a PatchTransformer (torch) on its own device."""
     out = np.empty((len(histories), horizon, len(QUANTILES)))
     classes = [season_class(int(s)) for s in seasons]
     for start in range(0, len(histories), batch_size):
@@ -133,7 +132,7 @@ def quantile_forecast(network, histories: list[np.ndarray], seasons: list[int], 
         while done < horizon:
             *inputs, loc, scale = encode_arrays(contexts, classes[part], network.patch_length,
                                                 network.max_context)
-            predicted = run_network(network, inputs, device).astype(np.float64)
+            predicted = run_network(network, inputs).astype(np.float64)
             block = np.sort(unstandardize(predicted, loc, scale), axis=-1)
             steps = min(network.horizon, horizon - done)
             out[part, done:done + steps] = block[:, :steps]
@@ -143,12 +142,13 @@ def quantile_forecast(network, histories: list[np.ndarray], seasons: list[int], 
     return out
 
 
-def run_network(network, inputs: list[np.ndarray], device) -> np.ndarray:
-    """The network's output for numpy inputs, in numpy or in torch on ``device``."""
+def run_network(network, inputs: list[np.ndarray]) -> np.ndarray:
+    """The network's output for numpy inputs, in numpy or in torch on the network's device."""
     if isinstance(network, NumpyPatchTransformer):
         return network(*inputs)
     import torch
 
+    device = next(network.parameters()).device
     network.eval()
     with torch.no_grad():
         return network(*(torch.from_numpy(part).to(device) for part in inputs)).cpu().numpy()

@@ -10,6 +10,7 @@ exactly (``forecastgen.engine.resumable``).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +67,52 @@ class WindowSampler:
         return values[start:cut], values[cut:cut + self.horizon]
 
 
+class PrefetchedBatches:
+    """``sampler.batch(step)`` made ahead by ``workers`` processes, in step order (a GPU
+    outruns one process making batches). Same batches as calling the sampler directly."""
+
+    def __init__(self, sampler: WindowSampler, workers: int, ahead: int = 4):
+        self.sampler, self.workers, self.ahead = sampler, workers, ahead
+        self.pool, self.pending, self.next_step = None, deque(), None
+
+    def __call__(self, step: int) -> tuple:
+        if self.workers <= 0:
+            return self.sampler.batch(step)[:5]
+        if self.next_step != step:  # first call, or a jump: start over from this step
+            self.close()
+            import multiprocessing
+
+            self.pool = multiprocessing.get_context("fork").Pool(
+                self.workers, initializer=_keep_sampler, initargs=(self.sampler,))  # forked, not pickled
+            self.next_step = self.queued = step
+        while len(self.pending) < self.workers * self.ahead:
+            self.pending.append(self.pool.apply_async(_make_batch, (self.queued,)))
+            self.queued += 1
+        self.next_step = step + 1
+        return self.pending.popleft().get()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            for pending in self.pending:  # a pool stopped with work queued can fail to stop
+                pending.wait()
+            self.pool.close()
+            self.pool.join()
+            self.pool, self.pending = None, deque()
+
+
+_WORKER_SAMPLER: WindowSampler | None = None
+
+
+def _keep_sampler(sampler: WindowSampler) -> None:
+    global _WORKER_SAMPLER
+    _WORKER_SAMPLER = sampler
+    torch.set_num_threads(1)
+
+
+def _make_batch(step: int) -> tuple:
+    return _WORKER_SAMPLER.batch(step)[:5]
+
+
 def training_loss(network: PatchTransformer, batch: tuple) -> torch.Tensor:
     scaled, observed, season, target, mask = batch
     return pinball_loss(network(scaled, observed, season), target, mask)
@@ -73,13 +120,14 @@ def training_loss(network: PatchTransformer, batch: tuple) -> torch.Tensor:
 
 def pretrain(corpus: Corpus, folder, network: PatchTransformer, config: StepConfig,
              source_shares: dict[str, float], batch_size: int = 128,
-             validate=None, stop_at: int | None = None) -> StepHistory:
+             validate=None, stop_at: int | None = None, workers: int = 0) -> StepHistory:
     """Train ``network`` on ``corpus`` for ``config.steps`` steps, checkpointing in ``folder``
-    (resumed from there when it holds an earlier part of the same run)."""
+    (resumed from there when it holds an earlier part of the same run); ``workers``
+    processes make the batches ahead of the training step."""
     sampler = WindowSampler(corpus, source_shares, network.patch_length, network.max_context,
                             network.horizon, batch_size, config.seed)
-
-    def batch_fn(step: int) -> tuple:
-        return sampler.batch(step)[:5]
-
-    return ResumableTrainer(config, folder).run(network, training_loss, batch_fn, validate, stop_at)
+    batches = PrefetchedBatches(sampler, workers)
+    try:
+        return ResumableTrainer(config, folder).run(network, training_loss, batches, validate, stop_at)
+    finally:
+        batches.close()

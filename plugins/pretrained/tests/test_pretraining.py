@@ -2,7 +2,7 @@ import numpy as np
 import torch
 from forecastgen_pretrained.corpus import Corpus
 from forecastgen_pretrained.network import QUANTILES, PatchTransformer, pinball_loss
-from forecastgen_pretrained.pretraining import WindowSampler, pretrain
+from forecastgen_pretrained.pretraining import PrefetchedBatches, WindowSampler, pretrain
 from forecastgen_pretrained.scaling import encode_batch, left_padded, standardize, unstandardize
 from safetensors.torch import load_file
 
@@ -53,22 +53,34 @@ def test_sampler_batches_depend_only_on_seed_and_step():
     assert mask.sum() > 0
 
 
+def test_prefetching_workers_make_the_samplers_batches_in_step_order():
+    sampler = WindowSampler(tiny_corpus(), {"real": 0.5, "structural": 0.5}, 4, 32, 8, batch_size=8, seed=2)
+    prefetched = PrefetchedBatches(sampler, workers=2, ahead=2)
+    try:
+        for step in [5, 6, 7, 8, 3, 4]:  # a jump back (a resumed run) starts over from that step
+            expected = sampler.batch(step)[:5]
+            assert all(torch.equal(a, b) for a, b in zip(prefetched(step), expected)), step
+    finally:
+        prefetched.close()
+
+
 def test_pretraining_resumes_to_the_same_weights(tmp_path):
     corpus = tiny_corpus()
     config = StepConfig(steps=12, warmup_steps=3, checkpoint_every=4, report_every=4, seed=0)
     shares = {"real": 0.7, "structural": 0.3}
 
-    def run(folder, stop_at=None):
+    def run(folder, stop_at=None, workers=0):
         torch.manual_seed(0)
         network = PatchTransformer(**TINY)
-        history = pretrain(corpus, folder, network, config, shares, batch_size=8, stop_at=stop_at)
+        history = pretrain(corpus, folder, network, config, shares, batch_size=8, stop_at=stop_at,
+                           workers=workers)
         return network, history
 
     straight, history = run(tmp_path / "straight")
     assert history.step == 12 and len(history.losses) == 3
-    paused, paused_history = run(tmp_path / "paused", stop_at=8)
+    paused, paused_history = run(tmp_path / "paused", stop_at=8, workers=2)
     assert paused_history.step == 8
-    resumed, _ = run(tmp_path / "paused")
+    resumed, _ = run(tmp_path / "paused", workers=2)
     for key, value in straight.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[key]), key
     saved = load_file(str(tmp_path / "straight" / "training.safetensors"))
