@@ -56,16 +56,16 @@ def study_series(task: tuple) -> list[dict]:
     history, actual, m = split(name, frequency, timestamp_kind)
     registry = default_registry()
     auto = AutoForecaster(candidates=candidates, windows=windows)
-    names, _ = auto._suitable(history, registry)
-    horizon = auto._backtest_horizon(history)
+    names, _ = auto.suitable_candidates(history, registry)
+    horizon = auto.backtest_horizon(history)
     rows, arrays = [], {"actual": actual, "history": history.values(name), "period": m}
-    auto.settings_ = {candidate: auto._quick(registry, candidate) for candidate in names}
+    auto.settings_ = {candidate: auto.candidate_settings(registry, candidate) for candidate in names}
     for candidate in names:
         began = time.perf_counter()
         try:
-            result = backtest(history, auto._create(registry, candidate), windows=windows,
+            result = backtest(history, auto.create_candidate(registry, candidate), windows=windows,
                               horizon=horizon, num_samples=auto.num_samples, seed=auto.seed)
-            forecast = auto._create(registry, candidate).fit(history).predict(
+            forecast = auto.create_candidate(registry, candidate).fit(history).predict(
                 HORIZON[frequency], num_samples=samples, seed=0)
         except Exception as exc:  # recorded; a refusal leaves the candidate out, as in auto
             rows.append({"series": name, "frequency": frequency, "model": candidate,
@@ -120,23 +120,23 @@ def load_study(folders: list[str]) -> dict[str, dict]:
 
 
 def backtest_rank(study: dict, windows: int, pool) -> pd.Series:
-    """auto's own score (``forecastgen.auto._rank``) over the last ``windows`` windows."""
-    from forecastgen.auto import _rank
+    """auto's own score (``forecastgen.auto.rank_scores``) over the last ``windows`` windows."""
+    from forecastgen.auto import rank_scores
 
     table = study["backtests"]
     means = table.loc[table.index.max() - windows + 1:].mean().unstack(level=0)
     members = [c for c in pool if c in study["paths"] and c in means.index]
-    return _rank(means.loc[members, ["crps", "mase"]])["score"].dropna()
+    return rank_scores(means.loc[members, ["crps", "mase"]])["score"].dropna()
 
 
 def winner_and_anchors(windows: int, pool, anchors):
-    """auto's mixture (``AutoForecaster._mixture``) of the winner by ``windows`` windows."""
+    """auto's mixture (``AutoForecaster.combination_weights``) of the winner by ``windows`` windows."""
     from forecastgen.auto import AutoForecaster
 
     def rule(study):
         auto = AutoForecaster(anchors=",".join(anchors))
         auto.scores_ = backtest_rank(study, windows, pool).to_frame("score")
-        return auto._mixture()
+        return auto.combination_weights()
     return rule
 
 

@@ -100,7 +100,7 @@ def create(model: str, device: str | None):
     """The model named by ``model`` ("name" or "name:key=value:key=value"),
     neural ones on ``device`` when given."""
     from forecastgen.registry import default_registry, split_model_spec
-    from forecastgen.windowed import as_forecaster
+    from forecastgen.window_forecaster import as_forecaster
 
     registry = default_registry()
     name, params = split_model_spec(model)

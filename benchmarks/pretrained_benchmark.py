@@ -151,14 +151,16 @@ def statsforecast_quantiles(model: str, tasks: list[Task], jobs: int) -> tuple[d
     for (season, horizon), group in sorted(groups.items()):
         frame = pd.concat([pd.DataFrame({"unique_id": t.name, "ds": np.arange(len(t.history)),
                                          "y": t.history}) for t in group], ignore_index=True)
-        engine = StatsForecast(models=[getattr(models, model)(season_length=season)], freq=1, n_jobs=jobs)
+        peer = getattr(models, model)(season_length=season)
+        engine = StatsForecast(models=[peer], freq=1, n_jobs=jobs)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             forecast = engine.forecast(df=frame, h=horizon, level=list(LEVELS))
         seconds += time.perf_counter() - start
-        columns = ([f"{model}-lo-{level}" for level in reversed(LEVELS)] + [model]
-                   + [f"{model}-hi-{level}" for level in LEVELS])
+        alias = peer.alias  # the forecast's column names: AutoCES writes "CES"
+        columns = ([f"{alias}-lo-{level}" for level in reversed(LEVELS)] + [alias]
+                   + [f"{alias}-hi-{level}" for level in LEVELS])
         for key, part in forecast.groupby("unique_id", sort=False):
             out[str(key)] = np.sort(part[columns].to_numpy(dtype=float), axis=1)
     return out, seconds

@@ -25,6 +25,12 @@ positive series; every model must forecast series. Candidates may carry paramete
 
 This is model selection, not a model of its own: ``chosen_`` names the forecaster
 and ``scores_`` keeps the backtest table; ``reason_`` says why in plain words.
+
+Extending: a subclass changes one step by overriding its method: which candidates
+(``suitable_candidates``), how they are built (``candidate_settings``,
+``create_candidate``), the backtest's length (``backtest_horizon``), the ranking
+(``rank``) and the combination (``combination_weights``). Register it under a name of
+its own as any plugin does.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ NAMED_ONLY = ("arima",)
 
 class AutoForecaster(SequenceGenerator):
     name = "auto"
-    capabilities = frozenset({"forecast", "series"})
+    capabilities = frozenset({"forecast", "series", "new_series"})
 
     def __init__(self, candidates: str | None = None, anchors: str | None = "ets,theta,patchcast",
                  windows: int = 1, quick_epochs: int = 8, quick_batches: int = 15,
@@ -67,13 +73,13 @@ class AutoForecaster(SequenceGenerator):
 
         data = as_series_set(data)
         registry = default_registry()
-        names, excluded = self._suitable(data, registry)
-        horizon = self._backtest_horizon(data)
+        names, excluded = self.suitable_candidates(data, registry)
+        horizon = self.backtest_horizon(data)
         rows, self.settings_ = [], {}
         for name in names:
             try:
-                self.settings_[name] = self._quick(registry, name)
-                candidate = self._create(registry, name)
+                self.settings_[name] = self.candidate_settings(registry, name)
+                candidate = self.create_candidate(registry, name)
             except (KeyboardInterrupt, InputError):
                 raise
             except BaseException as exc:  # a plugin's model may fail to build in any way
@@ -93,17 +99,22 @@ class AutoForecaster(SequenceGenerator):
                          "seconds": time.perf_counter() - began})
         if not rows:
             raise InputError(f"auto: every candidate refused these series ({'; '.join(excluded)})")
-        self.scores_ = _rank(pd.DataFrame(rows).set_index("model"))
-        self.weights_ = self._mixture()
+        self.scores_ = self.rank(pd.DataFrame(rows).set_index("model"))
+        self.weights_ = self.combination_weights()
         self.chosen_ = next(iter(self.weights_))
         self.reason_ = self._reason(horizon, excluded)
         self.models_ = {}
         for name in self.weights_:
             with doing(name):
-                self.models_[name] = self._create(registry, name).fit(data)
+                self.models_[name] = self.create_candidate(registry, name).fit(data)
         return self
 
-    def _mixture(self) -> dict[str, float]:
+    def rank(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """The backtest table (a row per candidate: crps, mase, seconds) with a ``score``
+        column, best first: the first row is the winner."""
+        return rank_scores(scores)
+
+    def combination_weights(self) -> dict[str, float]:
         """One share for each anchor that was scored and one for the winner; winner first."""
         scores = self.scores_["score"]
         winner = scores.index[0]
@@ -130,7 +141,9 @@ class AutoForecaster(SequenceGenerator):
         return Forecast(samples, first.index, model="auto: " + "+".join(self.weights_),
                         history=first.history, notes=notes)
 
-    def _suitable(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
+    def suitable_candidates(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
+        """The candidates to backtest on ``data``, cheapest first, and those left out with
+        the reason ("theta:transform=log (the log scale needs positive values)")."""
         wanted = [] if self.candidates == EVERY_MODEL else _names(self.candidates)
         by_default = not wanted and self.candidates != EVERY_MODEL  # none named: the defaults
         names, excluded = [], []
@@ -163,7 +176,9 @@ class AutoForecaster(SequenceGenerator):
         names.sort(key=_cheap_first)
         return names, excluded
 
-    def _backtest_horizon(self, data: SeriesSet) -> int:
+    def backtest_horizon(self, data: SeriesSet) -> int:
+        """The steps each backtest window forecasts: the frequency's horizon where the
+        shortest series leaves room for ``windows`` windows, fewer where it does not."""
         horizon = data.freq.horizon
         room = (data.shortest() - 3) // (self.windows + 1)
         if room < 1:
@@ -171,7 +186,7 @@ class AutoForecaster(SequenceGenerator):
                              "backtest on; choose a model with --model")
         return min(horizon, room)
 
-    def _quick(self, registry, candidate: str) -> dict:
+    def candidate_settings(self, registry, candidate: str) -> dict:
         """The candidate's parameters ("ets:transform=log") and, for a trainable model,
         settings that keep its fits short: a fixed number of batches (not seconds), so the
         choice is the same on any machine. Its backtests and its final fit use the same
@@ -182,7 +197,8 @@ class AutoForecaster(SequenceGenerator):
                  **({} if self.n_jobs is None else {"n_jobs": self.n_jobs})}
         return {**{key: value for key, value in quick.items() if key in accepted}, **params}
 
-    def _create(self, registry, candidate: str):
+    def create_candidate(self, registry, candidate: str):
+        """A new, unfitted model for ``candidate`` with its settings (``candidate_settings``)."""
         return registry.create(split_model_spec(candidate)[0], **self.settings_[candidate])
 
     def _reason(self, horizon: int, excluded: list[str]) -> str:
@@ -223,7 +239,7 @@ def _allocate(total: int, weights: list[float]) -> list[int]:
     return counts.tolist()
 
 
-def _rank(scores: pd.DataFrame) -> pd.DataFrame:
+def rank_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Score each model by its CRPS and MASE relative to the best; lowest first."""
     metrics = scores[["crps", "mase"]]
     relative = metrics / metrics.min().clip(lower=1e-12)

@@ -9,6 +9,6 @@ from forecastgen.registry import ModelSpec
 def register_models(register):
     register(ModelSpec(
         name="auto", factory="forecastgen.auto:AutoForecaster", kind="sequence", family="selection",
-        capabilities=frozenset({"forecast", "series"}),
+        capabilities=frozenset({"forecast", "series", "new_series"}),
         summary="backtests the suitable forecasters on the data and forecasts with the best",
         test_params={"candidates": "snaive,theta"}))

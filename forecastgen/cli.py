@@ -18,6 +18,7 @@ import click
 from forecastgen.engine import is_main_process
 from forecastgen.engine.threads import choose_threads, use_threads
 from forecastgen.errors import ForecastgenError, InputError
+from forecastgen.interfaces import LABELS, NEW_SERIES, UPSCALE
 from forecastgen.progress import doing, quiet
 
 DEBUG_VARIABLE = "FORECASTGEN_DEBUG"
@@ -165,7 +166,7 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
         params[key] = value
     if jobs is not None and "n_jobs" in accepted:
         params["n_jobs"] = jobs
-    from forecastgen.windowed import as_forecaster
+    from forecastgen.window_forecaster import as_forecaster
 
     model = registry.create(spec.name, **params)
     return as_forecaster(model) if series else model  # density models forecast windows
@@ -273,6 +274,10 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
 
         estimator = load_checkpoint(model_path, registry, **({"device": device} if device else {}))
         note(options, f"loaded '{estimator.name}' from {model_path}")
+        if not estimator.supports(NEW_SERIES):
+            raise InputError(f"{model_path}: model '{estimator.name}' forecasts only the series it "
+                             f"was fitted on; forecast {path} with `forecastgen predict {path} "
+                             f"-m {estimator.name}` instead")
     else:
         estimator = build_model(registry, model, params, device, force, jobs=jobs)
     data = read_data(path, options)
@@ -456,7 +461,7 @@ def fit(path, model, seed, params, output, device, force, jobs, cluster, epochs,
         use_threads(choose_threads(data.size))
         note(options, f"read {len(data)} {kind} of shape {tuple(data.shape[1:])} from {path}")
         with doing(estimator.name):
-            estimator.fit(data, **({"labels": labels} if takes_labels(estimator) else {}))
+            estimator.fit(data, **({"labels": labels} if estimator.supports(LABELS) else {}))
     else:
         data = read_data(path, options)
         with doing(estimator.name), on_cluster_at(cluster):
@@ -467,13 +472,6 @@ def fit(path, model, seed, params, output, device, force, jobs, cluster, epochs,
     if is_main_process():
         save_checkpoint(estimator, output)
         note(options, f"saved '{estimator.name}' to {output}")
-
-
-def takes_labels(estimator) -> bool:
-    """Whether the model's fit takes class labels (class-conditional image models)."""
-    import inspect
-
-    return "labels" in inspect.signature(estimator.fit).parameters
 
 
 @cli.command()
@@ -612,9 +610,8 @@ def sample(model_dir, num_samples, output, seed, plot, label):
     """
     import numpy as np
 
-    from forecastgen.data.images import write_image_grid
     from forecastgen.engine.checkpoint import load_checkpoint
-    from forecastgen.output import atomic_path, check_writable, write_array
+    from forecastgen.output import check_writable, write_samples
 
     check_writable(output, "--output")
     check_writable(plot, "--plot")
@@ -624,28 +621,13 @@ def sample(model_dir, num_samples, output, seed, plot, label):
         raise InputError("--plot draws sampled windows; this model samples images: write them "
                          "to a .png output instead")
     labels = {} if label is None else {"labels": label}
-    if labels and not getattr(model, "classes_", 0):
+    if labels and not (model.supports(LABELS) and model.classes_):
         raise InputError(f"--label: the model in {model_dir} is not class-conditional; fit it with "
                          "-p conditional=true on images with labels")
     items = np.asarray(model.sample(num_samples, seed=seed, **labels), dtype=np.float64)
     if plot and items.ndim == 4:
         raise InputError("--plot draws sampled windows; images go to a .png output instead")
-    suffix = output.rsplit(".", 1)[-1].lower()
-    if suffix == "png":
-        if items.ndim != 4:
-            raise InputError(f"the model samples items of shape {items.shape[1:]}, not images; "
-                             "write them to .npy, .npz or .csv")
-        write_image_grid(np.clip(items, 0.0, 1.0), output)
-    elif suffix in ("npy", "npz"):
-        write_array(output, items, "images" if items.ndim == 4 else "windows")
-    elif suffix == "csv":
-        if items.ndim > 3 or (items.ndim == 3 and items.shape[2] != 1):
-            raise InputError(f"a CSV holds one-channel windows; these items have shape "
-                             f"{items.shape[1:]}: write them to .npy or .npz")
-        with atomic_path(output) as temporary:
-            np.savetxt(temporary, items.reshape(len(items), -1), delimiter=",", fmt="%.6g")
-    else:
-        raise InputError(f"{output}: write samples to .png, .npy, .npz or .csv")
+    write_samples(output, items)
     if plot:
         from forecastgen.plotting import plot_windows
 
@@ -677,34 +659,22 @@ def upscale(model_dir, images, output, factor, seed, naive, consistent):
       forecastgen upscale mnist-sr small.png -o large.png
       forecastgen upscale mnist-sr small.npz -o large.npz --factor 4
     """
-    import numpy as np
-
-    from forecastgen.data.images import read_images, write_image, write_image_grid
+    from forecastgen.data.images import read_images, to_levels
     from forecastgen.engine.checkpoint import load_checkpoint
-    from forecastgen.output import check_writable, write_array
+    from forecastgen.output import check_writable, write_images
 
     check_writable(output, "--output")
     use_threads(choose_threads(None))
     model = load_checkpoint(model_dir)
-    if not hasattr(model, "upscale"):
+    if not model.supports(UPSCALE):
         raise InputError(f"{model_dir}: model '{model.name}' does not upscale images; fit one with "
                          "`forecastgen fit IMAGES -m pixelcnn-sr -o DIR`")
     small = read_images(images)
-    levels = model.levels_
-    pixels = np.rint(small.scaled() * (levels - 1)).astype(np.int64)
+    pixels = to_levels(small.scaled(), model.levels_)
     large = model.upscale(pixels, factor=int(factor), seed=seed, cached=not naive, consistent=consistent)
-    suffix = output.rsplit(".", 1)[-1].lower()
-    if suffix == "png":
-        if len(large) == 1:
-            write_image(large[0], output)
-        else:
-            write_image_grid(large, output)
-    elif suffix in ("npz", "npy"):
-        write_array(output, np.rint(large * (levels - 1)).astype(np.uint8), "images")
-    else:
-        raise InputError(f"{output}: write the enlarged images to .png, .npz or .npy")
+    write_images(output, large, model.levels_)
     click.echo(f"note: enlarged {len(large)} image(s) {tuple(pixels.shape[2:])} -> "
-               f"{tuple(large.shape[2:])} ({levels} levels) into {output}", err=True)
+               f"{tuple(large.shape[2:])} ({model.levels_} levels) into {output}", err=True)
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:

@@ -12,6 +12,15 @@ arguments, ``fit`` returns ``self``, learned state ends in ``_``, and
 
 Capabilities are declared in ``capabilities`` and honest: calling an undeclared
 one raises ``NotSupportedError`` that names the model and what it does support.
+Callers ask ``model.supports(...)``, never the methods' signatures:
+
+- ``forecast``, ``sample``, ``log_prob``: the methods of those names;
+- ``series``, ``images``: the data it fits;
+- ``labels``: ``fit(items, labels=)`` learns p(x | class) and ``sample(..., labels=)`` draws
+  the classes asked for (class-conditional image models);
+- ``upscale``: ``upscale(images, factor, seed)`` samples larger images (super-resolution);
+- ``new_series``: ``predict(..., data=)`` forecasts other series than the fitted ones (a
+  model loaded from a checkpoint keeps no series, so it needs this to forecast).
 """
 
 from __future__ import annotations
@@ -33,7 +42,10 @@ SAMPLE = "sample"
 LOG_PROB = "log_prob"
 SERIES = "series"
 IMAGES = "images"
-CAPABILITIES = (FORECAST, SAMPLE, LOG_PROB, SERIES, IMAGES)
+LABELS = "labels"
+UPSCALE = "upscale"
+NEW_SERIES = "new_series"
+CAPABILITIES = (FORECAST, SAMPLE, LOG_PROB, SERIES, IMAGES, LABELS, UPSCALE, NEW_SERIES)
 
 
 def clone(model: Model) -> Model:
@@ -112,8 +124,9 @@ class SequenceGenerator(Model):
         raise NotImplementedError
 
     def predict(self, horizon: int | None = None, num_samples: int = 200,
-                seed: int | None = None) -> Forecast:
-        """Sample ``num_samples`` paths of the ``horizon`` steps after each fitted series.
+                seed: int | None = None, data=None) -> Forecast:
+        """Sample ``num_samples`` paths of the ``horizon`` steps after each fitted series
+        (after each series of ``data`` instead, for models that declare ``new_series``).
 
         ``horizon`` defaults to the frequency's usual horizon (18 for monthly data...).
         """
@@ -139,8 +152,15 @@ class DensityModel(Model):
         raise NotImplementedError
 
     def sample(self, num_samples: int, seed: int | None = None) -> np.ndarray:
-        """Items drawn from the model, shape (num_samples, *item_shape)."""
+        """Items drawn from the model, shape (num_samples, *item_shape); models that declare
+        ``labels`` also take ``labels=`` (one class for all, or one per item)."""
         self._require(SAMPLE)
+        raise NotImplementedError
+
+    def upscale(self, images, factor: int = 2, seed: int | None = None) -> np.ndarray:
+        """Larger images sampled given small ones (levels as integers, shape (n, C, H, W)):
+        floats in [0, 1] of shape (n, C, factor * H, factor * W)."""
+        self._require(UPSCALE)
         raise NotImplementedError
 
     def log_prob(self, items) -> np.ndarray:

@@ -99,3 +99,50 @@ def write_array(path: str | Path, array, key: str) -> None:
                 np.save(handle, array)
             else:
                 np.savez(handle, **{key: array})
+
+
+def suffix_of(path: str | Path) -> str:
+    return Path(path).suffix.lower().lstrip(".")
+
+
+def write_samples(path: str | Path, items) -> None:
+    """Sampled items by the path's suffix: ``.png``, a grid of images (values in [0, 1]);
+    ``.npy`` / ``.npz``, any items; ``.csv``, one-channel windows, one per row."""
+    import numpy as np
+
+    items = np.asarray(items, dtype=np.float64)
+    suffix = suffix_of(path)
+    if suffix == "png":
+        if items.ndim != 4:
+            raise InputError(f"the model samples items of shape {items.shape[1:]}, not images; "
+                             "write them to .npy, .npz or .csv")
+        from forecastgen.data.images import write_image_grid
+
+        write_image_grid(np.clip(items, 0.0, 1.0), path)
+    elif suffix in ("npy", "npz"):
+        write_array(path, items, "images" if items.ndim == 4 else "windows")
+    elif suffix == "csv":
+        if items.ndim > 3 or (items.ndim == 3 and items.shape[2] != 1):
+            raise InputError(f"a CSV holds one-channel windows; these items have shape "
+                             f"{items.shape[1:]}: write them to .npy or .npz")
+        with atomic_path(path) as temporary:
+            np.savetxt(temporary, items.reshape(len(items), -1), delimiter=",", fmt="%.6g")
+    else:
+        raise InputError(f"{path}: write samples to .png, .npy, .npz or .csv")
+
+
+def write_images(path: str | Path, images, levels: int) -> None:
+    """Images with values in [0, 1] by the path's suffix: ``.png``, one image at its size or a
+    grid of several; ``.npy`` / ``.npz``, their integer levels (0 .. levels - 1) as bytes."""
+    from forecastgen.data.images import to_levels, write_image, write_image_grid
+
+    suffix = suffix_of(path)
+    if suffix == "png":
+        if len(images) == 1:
+            write_image(images[0], path)
+        else:
+            write_image_grid(images, path)
+    elif suffix in ("npz", "npy"):
+        write_array(path, to_levels(images, levels).astype("uint8" if levels <= 256 else "uint16"), "images")
+    else:
+        raise InputError(f"{path}: write the images to .png, .npz or .npy")

@@ -35,9 +35,12 @@ from forecastgen.interfaces import (
     CAPABILITIES,
     FORECAST,
     IMAGES,
+    LABELS,
     LOG_PROB,
+    NEW_SERIES,
     SAMPLE,
     SERIES,
+    UPSCALE,
     DensityModel,
     Model,
 )
@@ -324,6 +327,28 @@ def check_capabilities_are_honest(model: Model) -> None:
             _fail(model, f"{capability} works but is not declared; add it to capabilities")
 
 
+# what a model declaring each of these capabilities must take: (method, argument)
+DECLARED_ARGUMENTS = {LABELS: (("fit", "labels"), ("sample", "labels")), NEW_SERIES: (("predict", "data"),)}
+
+
+def check_declared_arguments(model: Model) -> None:
+    """Callers trust ``supports()``: a model that declares ``labels`` or ``new_series`` takes
+    the arguments they pass, one that declares ``upscale`` has the method, and one whose
+    predict takes ``data`` declares ``new_series`` (else no caller would pass it; labels
+    may be taken and ignored, as the super-resolution model does)."""
+    for capability, uses in DECLARED_ARGUMENTS.items():
+        for method, argument in uses:
+            function = getattr(model, method, None)
+            takes = function is not None and argument in inspect.signature(function).parameters
+            if model.supports(capability) and not takes:
+                _fail(model, f"declares '{capability}' but {method}() takes no '{argument}' argument")
+            if capability == NEW_SERIES and takes and not model.supports(capability):
+                _fail(model, f"{method}() takes '{argument}' but '{capability}' is not declared; "
+                      "add it to capabilities so that callers pass it")
+    if model.supports(UPSCALE) and type(model).upscale is DensityModel.upscale:
+        _fail(model, "declares 'upscale' but does not override upscale()")
+
+
 CHECKS: tuple[Callable[[Model], None], ...] = (
     check_init_only_stores_params,
     check_params_round_trip,
@@ -338,6 +363,7 @@ CHECKS: tuple[Callable[[Model], None], ...] = (
     check_save_load_round_trip,
     check_bad_input_is_refused,
     check_capabilities_are_honest,
+    check_declared_arguments,
 )
 
 
@@ -414,7 +440,7 @@ def _seeded_draws(model: Model, with_data: bool = False) -> dict[str, Callable[[
         return {f"{name} results": use for name, use in uses.items() if model.supports(name)}
     draws = {}
     if model.supports(FORECAST):
-        data = {"data": example_series()} if with_data and _accepts_data(model) else {}
+        data = {"data": example_series()} if with_data and model.supports(NEW_SERIES) else {}
         draws["forecasts"] = lambda: model.predict(HORIZON, num_samples=SAMPLES, seed=SEED,
                                                    **data).samples
     if model.supports(SAMPLE):
@@ -422,10 +448,6 @@ def _seeded_draws(model: Model, with_data: bool = False) -> dict[str, Callable[[
     if model.supports(LOG_PROB):
         draws["log_prob values"] = lambda: model.log_prob(example_series())
     return draws
-
-
-def _accepts_data(model: Model) -> bool:
-    return "data" in inspect.signature(model.predict).parameters
 
 
 def _check_next_step_integrates(model: Model, fitted: Model, data: pd.DataFrame) -> None:

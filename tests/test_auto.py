@@ -5,13 +5,13 @@ import pandas as pd
 import pytest
 
 import forecastgen
-from forecastgen.auto import _allocate, _rank
+from forecastgen.auto import _allocate, rank_scores
 
 
 def test_ranking_uses_crps_and_mase_relative_to_the_best():
     scores = pd.DataFrame({"crps": [1.0, 0.5, 0.6], "mase": [1.0, 1.2, 0.8]},
                           index=["a", "b", "c"])
-    ranked = _rank(scores)
+    ranked = rank_scores(scores)
     assert list(ranked.index) == ["c", "b", "a"]
     assert ranked.loc["c", "score"] == pytest.approx((0.6 / 0.5 + 1.0) / 2)
 
@@ -82,10 +82,10 @@ def test_the_winner_is_mixed_with_the_anchors(airline):
 def test_one_share_each_and_a_winning_anchor_takes_two():
     model = forecastgen.create("auto")
     model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["ets", "rnn", "theta"])
-    assert model._mixture() == pytest.approx({"ets": 2 / 3, "theta": 1 / 3})
+    assert model.combination_weights() == pytest.approx({"ets": 2 / 3, "theta": 1 / 3})
     model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["rnn", "ets", "theta"])
-    assert model._mixture() == pytest.approx({"rnn": 1 / 3, "ets": 1 / 3, "theta": 1 / 3})
-    assert list(model._mixture()) == ["rnn", "ets", "theta"]
+    assert model.combination_weights() == pytest.approx({"rnn": 1 / 3, "ets": 1 / 3, "theta": 1 / 3})
+    assert list(model.combination_weights()) == ["rnn", "ets", "theta"]
 
 
 def test_without_anchors_the_winner_forecasts_alone(airline):

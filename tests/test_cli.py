@@ -132,7 +132,9 @@ def test_models_and_plugins_listing():
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert {"auto", "snaive", "ets", "theta", "rnn", "causal-conv"} <= set(rows)
     assert rows["auto"]["plugin"] == "forecastgen"
-    assert rows["rnn"]["capabilities"] == ["forecast", "log_prob", "series"]
+    assert rows["rnn"]["capabilities"] == ["forecast", "log_prob", "new_series", "series"]
+    assert rows["pixelcnn"]["capabilities"] == ["images", "labels", "log_prob", "sample"]
+    assert rows["pixelcnn-sr"]["capabilities"] == ["images", "upscale"]
     assert rows["ets"]["plugin"] == "forecastgen-classical"
     assert rows["ets"]["capabilities"] == ["forecast", "series"]
     text = forecastgen("models").stdout
@@ -290,6 +292,19 @@ def test_fit_then_predict_from_the_saved_model(tmp_path):
     assert first.exit_code == 0, first.stderr
     assert first.stdout == again.stdout and len(first.stdout.splitlines()) == 7
     assert "loaded 'rnn' from" in first.stderr
+
+
+def test_a_loaded_model_that_forecasts_only_its_own_series_is_refused(tmp_path, monkeypatch):
+    import forecastgen
+    import forecastgen.engine.checkpoint as checkpoint
+
+    fitted = forecastgen.create("snaive").fit(pd.read_csv(AIRLINE, index_col=0, parse_dates=True))
+    assert not fitted.supports("new_series")
+    monkeypatch.setattr(checkpoint, "load_checkpoint", lambda *args, **kwargs: fitted)
+    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "--model-path", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "forecasts only the series it was fitted on" in result.stderr
+    assert "-m snaive" in result.stderr
 
 
 def test_fit_refuses_models_that_cannot_be_saved_before_fitting(tmp_path):

@@ -85,3 +85,40 @@ def test_a_model_that_forecasts_nan_writes_nothing_and_exits_1(tmp_path, monkeyp
     assert result.exit_code == 1
     assert "snaive gave NaN or infinite forecasts for 'airline'; nothing was written" in result.output
     assert not output.exists()
+
+
+def test_write_samples_chooses_the_format_by_suffix(tmp_path):
+    from forecastgen.data.images import read_images
+    from forecastgen.errors import InputError
+    from forecastgen.output import write_samples
+
+    windows = np.linspace(0, 1, 24).reshape(4, 6)
+    write_samples(tmp_path / "w.csv", windows)
+    np.testing.assert_allclose(np.loadtxt(tmp_path / "w.csv", delimiter=","), windows, atol=1e-6)
+    write_samples(tmp_path / "w.npz", windows)
+    np.testing.assert_array_equal(np.load(tmp_path / "w.npz")["windows"], windows)
+    images = np.zeros((4, 1, 5, 5))
+    images[:, :, 1:4, 1:4] = 1.0
+    write_samples(tmp_path / "grid.png", images)
+    grid = read_images(tmp_path / "grid.png").scaled()
+    assert grid.shape[1] == 1 and grid.min() == 0.0 and grid.max() == 1.0
+    for path, items, message in [(tmp_path / "w.png", windows, "not images"),
+                                 (tmp_path / "i.csv", np.zeros((2, 3, 4, 4)), "one-channel windows"),
+                                 (tmp_path / "w.txt", windows, ".png, .npy, .npz or .csv")]:
+        with pytest.raises(InputError, match=message):
+            write_samples(path, items)
+        assert not path.exists()
+
+
+def test_write_images_keeps_one_image_at_its_size_and_levels_as_bytes(tmp_path):
+    from forecastgen.data.images import read_images, to_levels
+    from forecastgen.output import write_images
+
+    images = np.random.default_rng(0).integers(0, 4, size=(2, 1, 6, 8)) / 3.0
+    write_images(tmp_path / "one.png", images[:1], levels=4)
+    assert read_images(tmp_path / "one.png").images.shape == (1, 1, 6, 8)
+    write_images(tmp_path / "all.npz", images, levels=4)
+    stored = np.load(tmp_path / "all.npz")["images"]
+    assert stored.dtype == np.uint8
+    np.testing.assert_array_equal(stored, to_levels(images, 4))
+    assert to_levels(np.array([-0.2, 0.49, 0.51, 1.3]), 2).tolist() == [0, 0, 1, 1]

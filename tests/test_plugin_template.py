@@ -38,8 +38,9 @@ def listed_models(site: Path | None = None) -> dict[str, dict]:
 def test_template_plugin_installs_works_passes_the_kit_and_uninstalls(tmp_path):
     if "ar" in listed_models():
         pytest.skip("a model named 'ar' is already installed; this test installs its own")
-    site = tmp_path / "site"
-    run("-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(TEMPLATE))
+    site, source = tmp_path / "site", tmp_path / "template"
+    shutil.copytree(TEMPLATE, source)  # pip builds in the source folder: keep the repository's clean
+    run("-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(source))
     check_installed_template(tmp_path, site)
     shutil.rmtree(site)  # uninstalled: pip --target installs are removed with their folder
     assert "ar" not in listed_models(site)

@@ -51,6 +51,16 @@ class ShrinksItsParameter(ARForecaster):
         return super().fit(data)
 
 
+class TakesNewSeriesUndeclared(ARForecaster):
+    def predict(self, horizon=None, num_samples=200, seed=None, data=None):
+        fitted = self if data is None else self.fit(data)
+        return ARForecaster.predict(fitted, horizon, num_samples, seed)
+
+
+class DeclaresNewSeriesOnly(ARForecaster):
+    capabilities = ARForecaster.capabilities | {"new_series"}  # predict takes no data=
+
+
 class LosesItsParameter(ARForecaster):
     def __init__(self, order: int = 2, max_history: int | None = None):
         self.order = order
@@ -64,7 +74,10 @@ BROKEN = [
     (ForgetsTheNormalizer(), {"check_log_prob"}, "integrates to"),
     (HidesACapability(), {"check_capabilities_are_honest"}, "add it to capabilities"),
     (ShrinksItsParameter(), {"check_fit_keeps_parameters"}, "fit() changed a parameter"),
-    (LosesItsParameter(), {check.__name__ for check in CHECKS} - {"check_sample"},  # all that copy it
+    (TakesNewSeriesUndeclared(), {"check_declared_arguments"}, "add it to capabilities"),
+    (DeclaresNewSeriesOnly(), {"check_declared_arguments"}, "takes no 'data' argument"),
+    (LosesItsParameter(),  # all the checks that copy it
+     {check.__name__ for check in CHECKS} - {"check_sample", "check_declared_arguments"},
      "does not store its arguments ['max_history']"),
 ]
 

@@ -39,7 +39,7 @@ def darts_rnn_paths(history, horizon: int, samples: int) -> np.ndarray:
     from darts.dataprocessing.transformers import Scaler
     from darts.models import RNNModel
     from darts.utils.likelihood_models import GaussianLikelihood
-    from forecastgen_autoregressive.windows import plan_windows
+    from forecastgen_autoregressive.lagged_windows import plan_windows
 
     for logger in ("pytorch_lightning", "lightning.pytorch", "pytorch_lightning.utilities.rank_zero",
                    "lightning.pytorch.utilities.rank_zero", "darts"):

@@ -76,6 +76,11 @@ def read_images(path: str | Path, levels: int | None = None) -> ImageSet:
     return ImageSet(images, levels or default_levels, labels, str(path))
 
 
+def to_levels(scaled: np.ndarray, levels: int) -> np.ndarray:
+    """Pixel values in [0, 1] as the integers 0 .. levels - 1 that pixel models read."""
+    return np.rint(np.clip(scaled, 0.0, 1.0) * (levels - 1)).astype(np.int64)
+
+
 def write_image_grid(images: np.ndarray, path: str | Path, levels: int | None = None,
                      columns: int | None = None) -> Path:
     """Tile (n, channels, h, w) images into one PNG (atomically), small ones enlarged."""

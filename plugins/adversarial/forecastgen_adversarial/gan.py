@@ -35,8 +35,8 @@ from forecastgen.engine.device import resolve_device
 from forecastgen.engine.seeding import seed_everything
 from forecastgen.errors import InputError, NotSupportedError
 from forecastgen.interfaces import DensityModel
-from forecastgen_adversarial.images import ImageGame
-from forecastgen_adversarial.windows import WindowGame
+from forecastgen_adversarial.image_game import ImageGame
+from forecastgen_adversarial.window_game import WindowGame
 
 IMAGES, WINDOWS = "images", "windows"
 MIN_ITEMS = 10
@@ -45,7 +45,7 @@ INVERSION_PRIOR = 1e-3
 
 class GAN(DensityModel):
     name = "gan"
-    capabilities = frozenset({"forecast", "sample", "series", "images"})
+    capabilities = frozenset({"forecast", "sample", "series", "images", "labels"})
 
     def __init__(self, latent_dim: int = 16, hidden_size: int = 64, conditional: bool = False,
                  context_length: int | None = None, unconditional_share: float = 0.5,

@@ -37,14 +37,14 @@ from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.local import guard_paths
-from forecastgen_autoregressive.likelihoods import likelihood
-from forecastgen_autoregressive.windows import (
+from forecastgen_autoregressive.lagged_windows import (
     WindowPlan,
     lagged_values,
     plan_windows,
     training_windows,
     window_scale,
 )
+from forecastgen_autoregressive.likelihoods import likelihood
 
 SPREADS = np.exp(np.linspace(np.log(0.5), np.log(4.0), 31))  # the calibration grid
 
@@ -52,7 +52,7 @@ SPREADS = np.exp(np.linspace(np.log(0.5), np.log(4.0), 31))  # the calibration g
 class AutoregressiveForecaster(SequenceGenerator):
     """A global neural model of p(x_t | x_<t) with a likelihood head."""
 
-    capabilities = frozenset({"forecast", "log_prob", "series"})
+    capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, data) -> AutoregressiveForecaster:

@@ -123,7 +123,7 @@ class Recompute(nn.Module):
 
 class CausalConvForecaster(AutoregressiveForecaster):
     name = "causal-conv"
-    capabilities = frozenset({"forecast", "log_prob", "series"})
+    capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
 
     def __init__(self, channels: int = 32, num_layers: int = 6, kernel_size: int = 2,
                  likelihood: str = "student_t", sampling: str = "cached",

@@ -38,7 +38,7 @@ class PixelModel(DensityModel):
     """Subclasses give ``_build(levels, classes)``: a module mapping (pixel levels as floats
     (n, 1, h, w), class labels (n,) or None) to logits (n, levels, h, w)."""
 
-    capabilities = frozenset({"sample", "log_prob", "images"})
+    capabilities = frozenset({"sample", "log_prob", "images", "labels"})
 
     def fit(self, images, labels=None) -> PixelModel:
         """Learn p(image) (or p(image | class) with ``conditional=True``) from images: an

@@ -59,7 +59,7 @@ def _swap_batch(state):
 
 class RNNForecaster(AutoregressiveForecaster):
     name = "rnn"
-    capabilities = frozenset({"forecast", "log_prob", "series"})
+    capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
 
     def __init__(self, cell: str = "lstm", hidden_size: int = 32, num_layers: int = 2,
                  dropout: float = 0.1, likelihood: str = "student_t",

@@ -35,7 +35,7 @@ from forecastgen_autoregressive.pixels import PixelModel, as_pixels, centred
 
 class SuperResolutionPixelCNN(PixelModel):
     name = "pixelcnn-sr"
-    capabilities = frozenset({"images"})  # its likelihood is conditional: conditional_log_prob
+    capabilities = frozenset({"images", "upscale"})  # its likelihood is conditional: conditional_log_prob
     conditional = False  # on the low-resolution image, not on classes
 
     def __init__(self, levels: int | None = None, hidden_channels: int = 64, layers: int = 6,

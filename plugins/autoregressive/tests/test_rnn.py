@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 import torch
 from forecastgen_autoregressive.base import ChangeFromLastValue, network_inputs
+from forecastgen_autoregressive.lagged_windows import WindowPlan, lagged_values, plan_windows, window_scale
 from forecastgen_autoregressive.likelihoods import likelihood
-from forecastgen_autoregressive.windows import WindowPlan, lagged_values, plan_windows, window_scale
 
 import forecastgen
 from forecastgen.engine.checkpoint import load_checkpoint, save_checkpoint

@@ -46,7 +46,7 @@ TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no f
 
 class PatchCastForecaster(SequenceGenerator):
     name = "patchcast"
-    capabilities = frozenset({"forecast", "series"})
+    capabilities = frozenset({"forecast", "series", "new_series"})
 
     def __init__(self, weights: str | None = None, fine_tune_steps: int = 0, learning_rate: float = 1e-4,
                  batch_size: int = 64, device: str = "auto", seed: int = 0):

@@ -8,6 +8,6 @@ def register_models(register):
     register(ModelSpec(
         name="patchcast", factory="forecastgen_pretrained.patchcast:PatchCastForecaster",
         kind="sequence", family="pretrained",
-        capabilities=frozenset({"forecast", "series"}),
+        capabilities=frozenset({"forecast", "series", "new_series"}),
         summary="pretrained patch transformer: zero-shot quantiles of any series, sample paths by copula",
         test_params={}))

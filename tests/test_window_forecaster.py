@@ -1,11 +1,11 @@
-"""Density models forecasting series through windows (forecastgen.windowed)."""
+"""Density models forecasting series through windows (forecastgen.window_forecaster)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import forecastgen
-from forecastgen.windowed import WindowForecaster, as_forecaster
+from forecastgen.window_forecaster import WindowForecaster, as_forecaster
 
 
 def seasonal(length: int = 240, seed: int = 0) -> pd.Series:
@@ -65,7 +65,7 @@ def test_a_conditional_vae_forecasts_from_the_adapters_context():
 def test_the_window_adapter_fits_a_clone_and_leaves_its_parameter_untouched(airline):
     import forecastgen
     from forecastgen.interfaces import clone
-    from forecastgen.windowed import WindowForecaster
+    from forecastgen.window_forecaster import WindowForecaster
 
     density = forecastgen.create("gmm", n_components=2, random_state=0)
     adapter = WindowForecaster(density).fit(airline)
