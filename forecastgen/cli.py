@@ -491,8 +491,9 @@ def score(real, synthetic, kind, iterations, seed, device, as_json):
     Windows (.csv with one window per row, .npy/.npz of shape (n, length[, channels]),
     scaled to [0, 1]) get TimeGAN's discriminative score (|accuracy - 0.5| of a post-hoc
     GRU, lower is better) and predictive score (MAE on REAL of a GRU trained on
-    SYNTHETIC), RBF MMD and the ACF distance; images (PNG folder, .npz with 'images')
-    get the discriminative score (a small CNN) and MMD.
+    SYNTHETIC), RBF MMD, the ACF distance and, for several channels, the correlation
+    distance (mean |difference| of the channels' correlations); images (PNG folder, .npz
+    with 'images') get the discriminative score (a small CNN) and MMD.
 
     \b
     Examples:

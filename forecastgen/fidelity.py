@@ -115,6 +115,18 @@ def acf_distance(real, synthetic, lags: int = 10) -> float:
     return float(np.abs(_mean_acf(real, lags) - _mean_acf(synthetic, lags)).mean())
 
 
+def correlation_distance(real, synthetic) -> float:
+    """Mean |corr_real - corr_synthetic| over the pairs of channels, each correlation taken
+    over all steps of all windows: how well the cross-channel dependence is kept."""
+    real, synthetic = _pair(real, synthetic)
+    if real.ndim != 3 or real.shape[2] < 2:
+        raise InputError("correlation_distance is for windows of two channels or more "
+                         "(n, length, channels)")
+    pairs = np.triu_indices(real.shape[2], k=1)
+    matrices = [np.corrcoef(x.reshape(-1, x.shape[2]), rowvar=False) for x in (real, synthetic)]
+    return float(np.nanmean(np.abs(matrices[0] - matrices[1])[pairs]))
+
+
 def fidelity_scores(real, synthetic, seed: int = 0, device: str = "auto",
                     iterations: tuple[int, int] = (2000, 5000)) -> dict[str, float]:
     """Every score that applies: all four for windows, discriminative and MMD for images."""
@@ -125,6 +137,8 @@ def fidelity_scores(real, synthetic, seed: int = 0, device: str = "auto",
     scores["mmd"] = mmd(real, synthetic, seed=seed)
     if real.ndim == 3:
         scores["acf_distance"] = acf_distance(real, synthetic)
+    if real.ndim == 3 and real.shape[2] > 1:
+        scores["correlation_distance"] = correlation_distance(real, synthetic)
     return scores
 
 

@@ -10,6 +10,7 @@ from forecastgen.errors import InputError
 from forecastgen.fidelity import (
     acf_distance,
     bits_per_dim,
+    correlation_distance,
     dequantize,
     dequantized_bits_per_dim,
     discriminative_score,
@@ -68,6 +69,20 @@ def test_acf_distance():
     real = sines(200, seed=1)
     assert acf_distance(real, real) == 0.0
     assert acf_distance(real, noise_like(real)) > 0.3 > acf_distance(real, sines(200, seed=3))
+
+
+def test_correlation_distance_sees_channels_that_lost_their_dependence():
+    rng = np.random.default_rng(0)
+    common = rng.normal(size=(300, 24, 1))
+    follower = common + 0.5 * rng.normal(size=(300, 24, 1))
+    real = np.concatenate([common, follower, rng.normal(size=(300, 24, 1))], axis=2)
+    assert correlation_distance(real, real) == 0.0
+    shuffled = real.copy()
+    shuffled[:, :, 1] = shuffled[rng.permutation(300), :, 1]  # channel 1 no longer follows channel 0
+    # corr(0, 1) drops from about 0.89 to 0; the other two pairs stay near 0
+    assert correlation_distance(real, shuffled) == pytest.approx(0.89 / 3, abs=0.05)
+    with pytest.raises(InputError, match="two channels"):
+        correlation_distance(real[:, :, :1], real[:, :, :1])
 
 
 def test_bits_per_dim_and_bad_input():

@@ -90,8 +90,9 @@ def test_score_command(tmp_path):
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert scores["kind"] == "windows"
-    assert set(scores) == {"kind", "discriminative", "predictive", "mmd", "acf_distance"}
-    assert abs(scores["mmd"]) < 0.05
+    assert set(scores) == {"kind", "discriminative", "predictive", "mmd", "acf_distance",
+                           "correlation_distance"}  # five channels: their correlations too
+    assert abs(scores["mmd"]) < 0.05 and scores["correlation_distance"] < 0.1
     missing = runner.invoke(cli, ["score", str(tmp_path / "nope.npy"), str(tmp_path / "synth.npy")])
     assert missing.exit_code == 2 and "no such file" in missing.stderr
 

@@ -53,7 +53,7 @@ class AutoencoderGMM(NeuralDensity):
         self.check_is_fitted()
         z = torch.as_tensor(np.asarray(codes), dtype=torch.float32, device=self.device_)
         output = self.network_.decode(z)
-        return (torch.sigmoid(output) if self.likelihood_ == "bernoulli" else output).double().cpu().numpy()
+        return (torch.sigmoid(output) if self.network_.trials else output).double().cpu().numpy()
 
     def sample(self, num_samples: int, seed: int | None = None, prior: str = "mixture") -> np.ndarray:
         """Decoded samples of the latent mixture (or of N(0, I) with ``prior="normal"``)."""

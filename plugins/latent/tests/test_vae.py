@@ -47,6 +47,31 @@ def test_binary_images_get_a_bernoulli_convolutional_model():
     assert type(model.network_).__name__ == "_Convolutional"
     draws = model.sample(5, seed=0)
     assert draws.shape == (5, 1, 8, 8) and set(np.unique(draws)) <= {0.0, 1.0}
+    means = model.sample(5, seed=0, mean=True)
+    assert ((means > 0) & (means < 1)).all()
+
+
+def test_images_of_a_few_grey_levels_get_a_binomial_likelihood_over_their_levels(tmp_path):
+    rng = np.random.default_rng(1)
+    levels = rng.binomial(4, np.linspace(0.1, 0.9, 8), size=(120, 1, 8, 8))
+    model = VAE(**{**TINY, "max_epochs": 2}).fit(levels / 4.0)
+    assert model.likelihood_ == "binomial:4"
+    elbo = model.elbo(levels[:10] / 4.0)
+    assert np.isfinite(elbo).all() and (elbo < 0).all()  # log-probabilities of discrete levels
+    # a perfect binomial's log-probability of these levels bounds the ELBO from above
+    from scipy.stats import binom
+
+    best = binom.logpmf(levels[:10], 4, np.linspace(0.1, 0.9, 8)).sum(axis=(1, 2, 3))
+    assert elbo.mean() < best.mean() + 1e-6
+    draws = model.sample(6, seed=3)
+    np.testing.assert_allclose(draws * 4, np.rint(draws * 4))  # on the grid of levels
+    gaussian = VAE(**{**TINY, "max_epochs": 1, "likelihood": "gaussian"}).fit(levels / 4.0)
+    np.testing.assert_array_equal(gaussian.sample(3, seed=0), gaussian.sample(3, seed=0, mean=True))
+    save_checkpoint(model, tmp_path / "vae")
+    loaded = load_checkpoint(tmp_path / "vae")
+    np.testing.assert_array_equal(loaded.sample(3, seed=1), model.sample(3, seed=1))
+    with pytest.raises(InputError, match="levels k / n"):
+        VAE(**{**TINY, "likelihood": "binomial"}).fit(rng.normal(size=(60, 1, 8, 8)))
 
 
 def test_same_seed_same_fit_and_save_load_round_trip(fitted, windows, tmp_path):
