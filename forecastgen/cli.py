@@ -1,7 +1,8 @@
 """The ``forecastgen`` command: thin over the library (parse, call, format).
 
 Data goes to stdout, notes and errors to stderr. Exit codes: 0 ok, 2 bad input or
-usage, 1 internal error. Heavy libraries load inside the commands, so ``--help``
+usage, 3 some series of a long file left out for bad values (each named, the rest
+done), 1 internal error. Heavy libraries load inside the commands, so ``--help``
 and ``models`` answer fast.
 """
 
@@ -77,6 +78,11 @@ def cli():
       forecastgen check examples/data/airline.csv
       forecastgen backtest examples/data/airline.csv --model ets --windows 3
       forecastgen models
+
+    \b
+    Exit codes: 0 done; 2 bad input or usage (one line on stderr, nothing written);
+    3 some series of a long file left out for bad values (each named with its line,
+    the others done and written); 1 an internal error or a model that failed.
     """
 
 
@@ -112,7 +118,19 @@ def read_data(path, options):
                   f"{data.shortest()}+ points")
     for text in data.notes:
         note(options, text)
+    for text in data.skipped.values():
+        click.echo(f"warning: {path}: series left out: {text}", err=True)
     return data
+
+
+def finish(data) -> None:
+    """Exit 3 (after the output is written) when series of the input were left out."""
+    if data.skipped:
+        from forecastgen.errors import SkippedSeriesError
+
+        total = len(data) + len(data.skipped)
+        raise SkippedSeriesError(f"{data.source}: {len(data.skipped)} of {total} series left out for "
+                                 f"bad values (named above); the other {len(data)} were done")
 
 
 def note(options, text: str) -> None:
@@ -310,6 +328,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         from forecastgen.output import csv_text
 
         click.echo(csv_text(table), nl=False)
+    finish(data)
 
 
 @cli.command()
@@ -341,7 +360,8 @@ def check(path, as_json, alpha, plot, **options):
         return
     from forecastgen.diagnostics import check as run_check
 
-    reports = run_check(read_data(path, options), alpha=alpha)
+    data = read_data(path, options)
+    reports = run_check(data, alpha=alpha)
     if plot:
         from forecastgen.plotting import plot_autocorrelation
 
@@ -349,9 +369,10 @@ def check(path, as_json, alpha, plot, **options):
         note(options, f"wrote the ACF and PACF plot to {plot}")
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2, default=str))
-        return
-    for report in reports:
-        click.echo(format_report(report))
+    else:
+        for report in reports:
+            click.echo(format_report(report))
+    finish(data)
 
 
 def check_images_file(path: str, as_json: bool) -> None:
@@ -411,6 +432,7 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
     click.echo(f"backtest of '{estimator.name}' ({windows} window(s); MASE, sMAPE and scaled CRPS: "
                "lower is better; coverage: share inside the 80%/95% intervals)")
     click.echo(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    finish(data)
 
 
 @cli.command()
@@ -472,6 +494,8 @@ def fit(path, model, seed, params, output, device, force, jobs, cluster, epochs,
     if is_main_process():
         save_checkpoint(estimator, output)
         note(options, f"saved '{estimator.name}' to {output}")
+    if not items:
+        finish(data)
 
 
 @cli.command()

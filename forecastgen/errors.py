@@ -1,8 +1,9 @@
 """The errors forecastgen raises on purpose.
 
 Every message says what was wrong, where, and what to do. The CLI turns an
-``InputError`` into one line on stderr and exit code 2; anything else is a bug
-and exits with code 1.
+``InputError`` into one line on stderr and exit code 2; a run that left out some
+series of a file for bad values, and did the work on the others, exits with code 3;
+anything else is a bug and exits with code 1.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ class NotSupportedError(InputError, NotImplementedError):
 
 class NotFittedError(InputError, AttributeError):
     """A model was used before ``fit``."""
+
+
+class SkippedSeriesError(ForecastgenError):
+    """Some series of the input were left out for unusable values; the rest were done."""
+
+    exit_code = 3
 
 
 class PluginError(ForecastgenError):

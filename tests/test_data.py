@@ -95,6 +95,31 @@ def test_a_bad_value_in_a_long_file_names_its_series_and_line(tmp_path):
     rows = ["id,date,value"] + [f"a,2020-{m:02d}-01,{m}" for m in range(1, 13)]
     rows += [f"b,2020-{m:02d}-01,{'oops' if m == 5 else m}" for m in range(1, 13)]
     (tmp_path / "long.csv").write_text("\n".join(rows) + "\n")
-    with pytest.raises(forecastgen.InputError, match=r"line 18 \(series 'b'\): column 'value' has the "
-                                                     r"non-numeric value 'oops'"):
-        forecastgen.read_series(tmp_path / "long.csv")
+    data = forecastgen.read_series(tmp_path / "long.csv")  # the other series are kept
+    assert data.ids == ["a"] and len(data["a"]) == 12
+    assert data.skipped == {"b": "line 18 (series 'b'): column 'value' has the non-numeric value 'oops'; "
+                                 "fix or remove it"}
+    rows[1:13] = [f"a,2020-{m:02d}-01,{'inf' if m > 10 else m}" for m in range(1, 13)]
+    (tmp_path / "long.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(forecastgen.InputError, match=r"line 12 \(series 'a'\): column 'value' has an "
+                                                     r"infinite value \(and 1 more such value\)"):
+        forecastgen.read_series(tmp_path / "long.csv")  # every series has one: nothing to do
+
+
+def test_a_long_file_with_one_bad_series_forecasts_the_others_and_exits_3(tmp_path):
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+
+    rows = ["id,date,value"]
+    for key in "abc":
+        rows += [f"{key},2020-{m:02d}-01,{'n/a?' if key == 'b' and m == 7 else m + 10}" for m in range(1, 13)]
+    (tmp_path / "long.csv").write_text("\n".join(rows) + "\n")
+    output = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["predict", str(tmp_path / "long.csv"), "-m", "snaive", "-H", "3",
+                                      "-o", str(output)])
+    assert result.exit_code == 3
+    assert ("series left out: line 20 (series 'b'): column 'value' has the non-numeric value 'n/a?'"
+            in result.stderr)
+    assert "1 of 3 series left out for bad values (named above); the other 2 were done" in result.stderr
+    assert sorted(pd.read_csv(output)["id"].unique()) == ["a", "c"]

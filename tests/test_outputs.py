@@ -57,7 +57,8 @@ def test_values_too_large_to_square_are_refused_with_their_line(tmp_path):
         tmp_path / "huge.csv", index=False)
     result = CliRunner().invoke(cli, ["predict", str(tmp_path / "huge.csv"), "-m", "snaive"])
     assert result.exit_code == 2
-    assert "huge.csv: line 4: column 'value' has the value 1e+300, beyond 1e+100" in result.output
+    assert ("huge.csv: line 4: column 'value' has the value 1e+300 (and 9 more such values), beyond 1e+100"
+            in result.output)
 
 
 def test_a_series_id_with_dollar_signs_plots_as_written(tmp_path):

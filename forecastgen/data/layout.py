@@ -150,10 +150,12 @@ def _refuse_without_values(columns: list[str], kinds: dict[str, str]) -> None:
 
 
 def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
-                  single_name: str | None = None) -> pd.DataFrame:
+                  single_name: str | None = None, skipped: dict[str, str] | None = None) -> pd.DataFrame:
     """The long frame (id, timestamp, value, line) of ``frame`` in ``layout``.
 
-    A single series is called ``single_name``, or after its value column.
+    A single series is called ``single_name``, or after its value column. In a long file,
+    with a ``skipped`` dict, a series with unusable values is left out and ``skipped`` says
+    why (series id -> the problem, its line); when every series has one, the first is raised.
     """
     lines = frame[LINE_COLUMN] if LINE_COLUMN in frame else pd.Series(frame.index + 1)
     lines = lines.to_numpy()
@@ -167,19 +169,26 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
         ids = (frame[layout.id_col].astype(str).str.strip().to_numpy() if layout.id_col
                else np.full(len(frame), str(single_name or column) if layout.kind == "single"
                        else str(column)))
-        values = parse_numbers(frame[column], lines, column, notes, ids if layout.id_col else None)
+        own = skipped if layout.id_col and skipped is not None else None
+        values = parse_numbers(frame[column], lines, column, notes, ids if layout.id_col else None, own)
         pieces.append(pd.DataFrame({"id": ids, "timestamp": timestamps, "value": values,
                                     "line": lines}))
-    return pd.concat(pieces, ignore_index=True)
+    long = pd.concat(pieces, ignore_index=True)
+    if skipped:
+        if long["id"].isin(list(skipped)).all():  # nothing left: the first series' problem
+            raise InputError(skipped[next(key for key in long["id"].unique() if key in skipped)])
+        long = long[~long["id"].isin(list(skipped))].reset_index(drop=True)
+    return long
 
 
 LARGEST_VALUE = 1e100  # larger magnitudes overflow the squares and sums models and scores take
 
 
 def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[str],
-                  ids: np.ndarray | None = None) -> np.ndarray:
+                  ids: np.ndarray | None = None, skipped: dict[str, str] | None = None) -> np.ndarray:
     """Floats from a column of text or numbers; refuses text and infinities, naming the line (and,
-    in a long file, the series: ``ids`` holds each row's series id)."""
+    in a long file, the series: ``ids`` holds each row's series id). With ``skipped``, a
+    series with such values is recorded there (id -> the problem) instead of refused."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float)
     else:
@@ -193,24 +202,36 @@ def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[s
                                        errors="coerce").to_numpy(dtype=float)
                 notes.append(f"column '{name}' uses {what}")
                 bad = ~missing.to_numpy() & np.isnan(values)
-        if bad.any():
-            first = int(np.argmax(bad))
-            others = int(bad.sum()) - 1
-            more = f" (and {others} more such value{'s' if others != 1 else ''})" if others else ""
-            raise InputError(f"{_where(lines, ids, first)}: column '{name}' has the non-numeric value "
-                             f"{cells.iloc[first]!r}{more}; fix or remove it")
-    infinite = np.isinf(values)
-    if infinite.any():
-        first = int(np.argmax(infinite))
-        raise InputError(f"{_where(lines, ids, first)}: column '{name}' has an infinite value; "
-                         "replace it with a real number or leave the cell empty")
-    huge = np.abs(np.nan_to_num(values)) > LARGEST_VALUE
-    if huge.any():
-        first = int(np.argmax(huge))
-        raise InputError(f"{_where(lines, ids, first)}: column '{name}' has the value {values[first]:g}, "
-                         f"beyond {LARGEST_VALUE:g} where sums of squares overflow; divide the series by a "
-                         "power of ten and scale the forecast back")
+        _refuse(bad, ids, skipped, lambda first, more: (
+            f"{_where(lines, ids, first)}: column '{name}' has the non-numeric value "
+            f"{cells.iloc[first]!r}{more}; fix or remove it"))
+    _refuse(np.isinf(values), ids, skipped, lambda first, more: (
+        f"{_where(lines, ids, first)}: column '{name}' has an infinite value{more}; "
+        "replace it with a real number or leave the cell empty"))
+    _refuse(np.abs(np.nan_to_num(values, posinf=0.0, neginf=0.0)) > LARGEST_VALUE, ids, skipped,
+            lambda first, more: (
+                f"{_where(lines, ids, first)}: column '{name}' has the value {values[first]:g}{more}, "
+                f"beyond {LARGEST_VALUE:g} where sums of squares overflow; divide the series by a "
+                "power of ten and scale the forecast back"))
     return values
+
+
+def _refuse(bad: np.ndarray, ids: np.ndarray | None, skipped: dict[str, str] | None, message) -> None:
+    """Raise ``message(first bad row, "(and N more ...)")`` for the rows in ``bad``; with
+    ``skipped``, record it for each series that has such rows instead."""
+    if not bad.any():
+        return
+    if skipped is None or ids is None:
+        groups = {None: np.flatnonzero(bad)}
+    else:
+        rows = np.flatnonzero(bad)
+        groups = {key: rows[ids[rows] == key] for key in dict.fromkeys(ids[rows])}
+    for key, rows in groups.items():
+        others = len(rows) - 1
+        more = f" (and {others} more such value{'s' if others != 1 else ''})" if others else ""
+        if key is None:
+            raise InputError(message(int(rows[0]), more))
+        skipped.setdefault(str(key), message(int(rows[0]), more))
 
 
 def _where(lines: np.ndarray, ids: np.ndarray | None, row: int) -> str:

@@ -30,6 +30,8 @@ class SeriesSet:
     freq: Frequency
     notes: list[str] = field(default_factory=list)
     source: str = "<data>"
+    # series of the input left out for unusable values: id -> the problem and its line
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @property
     def ids(self) -> list[str]:
@@ -132,6 +134,7 @@ def as_series_set(data, *, freq: str | None = None, time_col: str | None = None,
 def _from_table(frame: pd.DataFrame, time_col, value_col, id_col, freq, notes: list[str],
                 single_name: str | None) -> SeriesSet:
     layout = detect_layout(frame, time_col=time_col, value_col=value_col, id_col=id_col)
-    long = to_long_frame(frame, layout, notes, single_name)
+    skipped: dict[str, str] = {}
+    long = to_long_frame(frame, layout, notes, single_name, skipped)
     series, frequency = regularize(long, freq, notes)
-    return SeriesSet(series, frequency, notes)
+    return SeriesSet(series, frequency, notes, skipped=skipped)
