@@ -52,8 +52,7 @@ from forecastgen.registry import split_model_spec
 CHEAP_FIRST = ("snaive", "theta", "ets")  # the order of the backtests and of the reason
 NEEDS_AUTOCORRELATION = "autoregressive"  # the family whose models refuse without it
 EVERY_MODEL = "all"  # candidates="all": also the models that train on the series
-# tried only when named: on Tourism and the dev series auto scored the same without ARIMA (MASE
-# 1.952 against 1.958, 1.555 against 1.546) in a third to a quarter less time
+# tried only when named: auto scored the same without ARIMA in much less time
 # (benchmarks/results/pretrained_benchmark.md, rows auto and auto-with-arima)
 NAMED_ONLY = ("arima",)
 

@@ -14,8 +14,7 @@ names, the same formulas, ``weights_``/``means_``/``covariances_``/
 in torch, on the CPU or a GPU, over chunks of rows (N larger than memory works), in
 float64 about the data mean. With full covariances both steps are products with one
 feature matrix per chunk (pair products x_i x_j, values, a one), computed once and
-kept: 12x faster than scikit-learn at equal log-likelihood on N=200,000, D=16, K=32
-(benchmarks/results/gmm_vs_sklearn.txt).
+kept (speed against scikit-learn: benchmarks/results/gmm_vs_sklearn.txt).
 Initialization: greedy k-means++ seeding and Lloyd's k-means to convergence (``init_params=
 "kmeans"``, as scikit-learn's default start),
 k-means++ seeding alone, or random responsibilities; ``n_init`` restarts keep the
