@@ -106,7 +106,7 @@ class GaussianMixture(DensityModel):
                 converged = True
                 break
             previous = bound
-        return state, self._mean_log_likelihood(x, state), trace, converged
+        return state, self._mean_log_likelihood(chunks, len(x), state), trace, converged
 
     def _em_step(self, chunks: _Chunks, n: int, state: dict) -> tuple[dict, float]:
         """One pass over the chunks: responsibilities under ``state`` (E) and the statistics
@@ -140,10 +140,18 @@ class GaussianMixture(DensityModel):
         log_norm = torch.logsumexp(weighted, dim=1)
         return weighted - log_norm[:, None], log_norm
 
-    def _mean_log_likelihood(self, x: torch.Tensor, state: dict) -> float:
-        total = sum(float(self._log_responsibilities(chunk, state)[1].double().sum())
-                    for chunk in x.split(self.chunk_size))
-        return total / len(x)
+    def _mean_log_likelihood(self, chunks: _Chunks, n: int, state: dict) -> float:
+        """The mean log-likelihood of the ``n`` items under ``state``: one pass over the chunks,
+        with full covariances through the features kept for EM."""
+        forms = _QuadraticForms(state, self._center) if self.covariance_type == "full" else None
+        total = 0.0
+        for chunk, _, features in chunks:
+            if forms:
+                weighted = forms.log_weighted_gaussian(features, state["weights"])
+                total += float(torch.logsumexp(weighted, dim=0).double().sum())
+            else:
+                total += float(self._log_responsibilities(chunk, state)[1].double().sum())
+        return total / n
 
     # -- initialization -------------------------------------------------------------------
     def _has_init(self) -> bool:
@@ -521,17 +529,25 @@ def _kmeans_plus_plus(x: torch.Tensor, k: int, generator: torch.Generator) -> to
         else:
             candidates = torch.multinomial((closest / total).cpu().double(), trials, replacement=True,
                                            generator=generator)
-        distances = torch.minimum(closest[None, :], torch.cdist(x[candidates.to(x.device)], x).square())
+        distances = torch.minimum(closest[None, :], _squared_distances(x[candidates.to(x.device)], x))
         best = int(distances.sum(1).argmin())
         centers.append(x[int(candidates[best])])
         closest = distances[best]
     return torch.stack(centers)
 
 
+def _squared_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """|a_i - b_j|^2 for rows a (m, d) and b (n, d), as |a|^2 + |b|^2 - 2 a.b (one product)."""
+    products = torch.addmm(b.square().sum(1)[None, :], a, b.T, alpha=-2)
+    return products.add_(a.square().sum(1)[:, None]).clamp_(min=0)
+
+
 def _kmeans(x: torch.Tensor, centers: torch.Tensor, steps: int, chunk_size: int) -> torch.Tensor:
     """Lloyd's steps from ``centers``; the final labels. An emptied cluster keeps its center."""
-    def assign(c):
-        return torch.cat([torch.cdist(chunk, c).argmin(1) for chunk in x.split(chunk_size)])
+    def assign(c):  # nearest center: the argmin of |c|^2 - 2 x.c, one product per chunk
+        norms = c.square().sum(1)[None, :]
+        return torch.cat([torch.addmm(norms, chunk, c.T.to(chunk.dtype), alpha=-2).argmin(1)
+                          for chunk in x.split(chunk_size)])
 
     labels = assign(centers)
     for _ in range(steps):
