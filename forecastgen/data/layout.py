@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecastgen.data.reader import LINE_COLUMN
+from forecastgen.data.reader import LINE_COLUMN, STRIPPED
 from forecastgen.errors import InputError
 
 TIME_NAMES = ("timestamp", "ds", "date", "datetime", "time", "period", "month", "year",
@@ -86,7 +86,7 @@ def _column_kind(column: pd.Series) -> str:
         return "text"
     if pd.api.types.is_numeric_dtype(column):
         return "numeric"
-    cells = column.astype(str).str.strip()
+    cells = text_cells(column)
     cells = cells[~cells.str.lower().isin(MISSING_TOKENS)]
     if cells.empty:
         return "empty"
@@ -166,7 +166,7 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
         timestamps = parse_timestamps(frame[layout.time_col], lines, layout.time_col, notes)
     pieces = []
     for column in layout.value_cols:
-        ids = (frame[layout.id_col].astype(str).str.strip().to_numpy() if layout.id_col
+        ids = (text_cells(frame[layout.id_col]).to_numpy() if layout.id_col
                else np.full(len(frame), str(single_name or column) if layout.kind == "single"
                        else str(column)))
         own = skipped if layout.id_col and skipped is not None else None
@@ -192,7 +192,7 @@ def parse_numbers(column: pd.Series, lines: np.ndarray, name: str, notes: list[s
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float)
     else:
-        cells = column.astype(str).str.strip()
+        cells = text_cells(column)
         missing = cells.str.lower().isin(MISSING_TOKENS) | column.isna().to_numpy()
         values = pd.to_numeric(cells.where(~missing), errors="coerce").to_numpy(dtype=float)
         bad = ~missing.to_numpy() & np.isnan(values)
@@ -234,6 +234,14 @@ def _refuse(bad: np.ndarray, ids: np.ndarray | None, skipped: dict[str, str] | N
         skipped.setdefault(str(key), message(int(rows[0]), more))
 
 
+def text_cells(column: pd.Series) -> pd.Series:
+    """The column's cells as text without surrounding spaces (the CSV reader strips them as it
+    reads, once, and says so in the frame's ``attrs``)."""
+    if column.attrs.get(STRIPPED):
+        return column
+    return column.astype(str).str.strip()
+
+
 def _where(lines: np.ndarray, ids: np.ndarray | None, row: int) -> str:
     """"line 7", or "line 7 (series 'b')" in a long file."""
     return f"line {lines[row]}" + (f" (series '{ids[row]}')" if ids is not None else "")
@@ -244,7 +252,7 @@ def parse_timestamps(column: pd.Series, lines: np.ndarray, name: str, notes: lis
     if pd.api.types.is_datetime64_any_dtype(column):
         stamps = pd.DatetimeIndex(column)
         return _drop_timezone(stamps, notes)
-    cells = column.astype(str).str.strip()
+    cells = text_cells(column)
     empty = cells.str.lower().isin(MISSING_TOKENS)
     if empty.any():
         raise InputError(f"line {lines[int(np.argmax(empty.to_numpy()))]}: the time column "

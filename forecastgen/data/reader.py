@@ -12,6 +12,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forecastgen.errors import InputError
@@ -28,6 +29,7 @@ BINARY_SIGNATURES = {
     b"\x93NUMPY": "a numpy array",
 }
 LINE_COLUMN = "__line__"
+STRIPPED = "forecastgen_cells_stripped"  # in a frame's attrs: every text cell is stripped
 MAX_LINE = 100_000  # characters in one line; Python's csv module refuses fields past 131,072
 
 
@@ -65,10 +67,13 @@ def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
         notes.append("the file has no header row: read its columns as "
                      + ", ".join(map(str, frame.columns)))
     frame.columns = [str(c).strip() for c in frame.columns]
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:  # each cell stripped once, here; layout reads them as they are
+        frame[column] = frame[column].fillna("").str.strip()
+        blank &= (frame[column] == "").to_numpy()
     frame[LINE_COLUMN] = frame.index + (2 if header else 1)
-    cells = frame.drop(columns=LINE_COLUMN)
-    blank = (cells.fillna("").apply(lambda col: col.str.strip()) == "").all(axis=1)
     frame = frame[~blank].reset_index(drop=True)
+    frame.attrs[STRIPPED] = True
     if frame.empty:
         raise InputError("the file has a header but no data rows")
     return frame
