@@ -4,7 +4,9 @@
 # to measure its step rate, then resumes with as many steps as the rest of the budget
 # holds (warm-up steps do not depend on the total, so the result is the run that
 # `pretrain.py --steps N` makes from scratch). Results go to $OUT as one tar per run
-# (weights, their JSON, the training record) and a log; choose on M1's validation MASE.
+# (weights, their JSON, the training record), in parts of 15 MB (the device tool returns
+# files of at most 16 MB: `cat NAME.tar.part-* | tar xf -`), and a log; choose on M1's
+# validation MASE.
 #
 #   OUT=/tmp/out DEVICE=cpu BUDGET=60 RUNS="tiny:64:2:128:4:128:1e-3" benchmarks/gpu_pretrain.sh
 #
@@ -45,7 +47,8 @@ for run in $RUNS; do
     (timeout $((left + 45)) bash -c "$(declare -f train); OUT=$OUT DEVICE=$DEVICE WORKERS=$WORKERS \
         CORPUS=$CORPUS train $name $d $layers $ff $heads $batch $lr $steps" ||  # out of time: last checkpoint
          train "$name" "$d" "$layers" "$ff" "$heads" "$batch" "$lr" "$steps" --export-checkpoint
-     cd /tmp/runs/"$name" && tar cf "$OUT/$name.tar" patchcast.safetensors patchcast.json training.json) &
+     cd /tmp/runs/"$name" && tar cf - patchcast.safetensors patchcast.json training.json |
+         split -b 15000000 - "$OUT/$name.tar.part-") &
 done
 wait
 echo "all done after $(($(date +%s) - started)) s" | tee -a "$OUT/log"

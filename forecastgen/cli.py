@@ -18,7 +18,7 @@ import click
 
 from forecastgen.engine import is_main_process
 from forecastgen.engine.threads import choose_threads, use_threads
-from forecastgen.errors import ForecastgenError, InputError
+from forecastgen.errors import ForecastgenError, InputError, SkippedSeriesError
 from forecastgen.interfaces import LABELS, NEW_SERIES, UPSCALE
 from forecastgen.progress import doing, quiet
 
@@ -126,8 +126,6 @@ def read_data(path, options):
 def finish(data) -> None:
     """Exit 3 (after the output is written) when series of the input were left out."""
     if data.skipped:
-        from forecastgen.errors import SkippedSeriesError
-
         total = len(data) + len(data.skipped)
         raise SkippedSeriesError(f"{data.source}: {len(data.skipped)} of {total} series left out for "
                                  f"bad values (named above); the other {len(data)} were done")

@@ -95,13 +95,14 @@ def write_array(path: str | Path, array, key: str) -> None:
 
     with atomic_path(path) as temporary:
         with open(temporary, "wb") as handle:
-            if str(path).lower().endswith(".npy"):
+            if suffix_of(path) == "npy":
                 np.save(handle, array)
             else:
                 np.savez(handle, **{key: array})
 
 
 def suffix_of(path: str | Path) -> str:
+    """The file name's last suffix, lower case, without its dot: what the writers go by."""
     return Path(path).suffix.lower().lstrip(".")
 
 

@@ -175,9 +175,10 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
                                     "line": lines}))
     long = pd.concat(pieces, ignore_index=True)
     if skipped:
-        if long["id"].isin(list(skipped)).all():  # nothing left: the first series' problem
+        left_out = long["id"].isin(list(skipped)).to_numpy()
+        if left_out.all():  # nothing left: the first series' problem
             raise InputError(skipped[next(key for key in long["id"].unique() if key in skipped)])
-        long = long[~long["id"].isin(list(skipped))].reset_index(drop=True)
+        long = long[~left_out].reset_index(drop=True)
     return long
 
 
