@@ -151,7 +151,8 @@ class AutoForecaster(SequenceGenerator):
         for name in wanted or registry.names():
             model, params = split_model_spec(name)
             spec = registry.get(model)
-            if model == self.name or spec.kind != "sequence" or not {FORECAST, SERIES} <= spec.capabilities:
+            forecasts_series = spec.interface == "sequence" and {FORECAST, SERIES} <= spec.capabilities
+            if model == self.name or not forecasts_series:
                 continue
             if by_default and (spec.trains or model in NAMED_ONLY):
                 continue

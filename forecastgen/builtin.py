@@ -8,7 +8,7 @@ from forecastgen.registry import ModelSpec
 @hookimpl
 def register_models(register):
     register(ModelSpec(
-        name="auto", factory="forecastgen.auto:AutoForecaster", kind="sequence", family="selection",
+        name="auto", factory="forecastgen.auto:AutoForecaster", interface="sequence", family="selection",
         capabilities=frozenset({"forecast", "series", "new_series"}),
         summary="backtests the suitable forecasters on the data and forecasts with the best",
         test_params={"candidates": "snaive,theta"}))

@@ -167,8 +167,8 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
     --jobs (for the models that work series by series); with ``series``, a density model
     comes wrapped to forecast series through windows."""
     spec = registry.get(name)
-    if series and spec.kind != "sequence" and "forecast" not in spec.capabilities:
-        raise InputError(f"model '{name}' is a {spec.kind} model that cannot forecast: it learns "
+    if series and spec.interface != "sequence" and "forecast" not in spec.capabilities:
+        raise InputError(f"model '{name}' is a {spec.interface} model that cannot forecast: it learns "
                          "fixed-shape items; `forecastgen models` shows each model's capabilities")
     params = parse_params(pairs)
     accepted = spec.load_class().param_names()
@@ -467,7 +467,7 @@ def fit(path, model, seed, params, output, device, force, jobs, cluster, epochs,
     from forecastgen.engine.checkpoint import check_destination, check_savable, save_checkpoint
 
     registry = model_registry()
-    items = is_items_file(path) and registry.get(model).kind == "density"
+    items = is_items_file(path) and registry.get(model).interface == "density"
     estimator = build_model(registry, model, params, device, force, series=not items, jobs=jobs,
                             epochs=epochs, batches=batches)
     check_savable(estimator)
@@ -545,7 +545,7 @@ def score(real, synthetic, kind, iterations, seed, device, as_json):
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def models(name, as_json):
-    """List the installed models: name, family, kind, capabilities, plugin; with NAME, that
+    """List the installed models: name, family, interface, capabilities, plugin; with NAME, that
     model's summary and its parameters with their defaults (set them with -p NAME=VALUE).
 
     \b
@@ -557,27 +557,27 @@ def models(name, as_json):
     if name:
         describe_model(registry.get(name), as_json)
         return
-    rows = [{"name": s.name, "family": s.family, "kind": s.kind,
+    rows = [{"name": s.name, "family": s.family, "interface": s.interface,
              "capabilities": sorted(s.capabilities), "plugin": s.plugin, "version": s.version,
              "summary": s.summary} for s in (registry.specs[n] for n in registry.names())]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = [[r["name"], r["family"], r["kind"], ",".join(r["capabilities"]),
+    table = [[r["name"], r["family"], r["interface"], ",".join(r["capabilities"]),
               f"{r['plugin']} {r['version']}".strip()] for r in rows]
-    click.echo(format_table(["name", "family", "kind", "capabilities", "plugin"], table))
+    click.echo(format_table(["name", "family", "interface", "capabilities", "plugin"], table))
 
 
 def describe_model(spec, as_json: bool) -> None:
     parameters = spec.parameters()
     if as_json:
         click.echo(json.dumps({"name": spec.name, "summary": spec.summary, "family": spec.family,
-                               "kind": spec.kind, "capabilities": sorted(spec.capabilities),
+                               "interface": spec.interface, "capabilities": sorted(spec.capabilities),
                                "plugin": spec.plugin, "trains": spec.trains, "parameters": parameters},
                               indent=2, default=repr))
         return
     capabilities = ", ".join(sorted(spec.capabilities))
-    click.echo(f"{spec.name}: {spec.summary}\nfamily {spec.family}, {spec.kind} model, capabilities "
+    click.echo(f"{spec.name}: {spec.summary}\nfamily {spec.family}, {spec.interface} model, capabilities "
                f"{capabilities}; from {spec.plugin} {spec.version}".rstrip())
     click.echo("\nparameters (set with -p NAME=VALUE, values as you would type them):")
     shown = [[key, value if isinstance(value, str) else json.dumps(value, default=repr)]

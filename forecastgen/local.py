@@ -52,7 +52,7 @@ class LocalForecaster(SequenceGenerator):
     n_jobs: int | None = None  # worker processes over series; None: every usable core
 
     def fit(self, data) -> LocalForecaster:
-        self._check_params()
+        self.check_params()
         data = as_series_set(data)
         self.data_ = data
         self.histories_, self.seasons_ = {}, {}
@@ -99,7 +99,7 @@ class LocalForecaster(SequenceGenerator):
                 for key, state, y, season, rng in tasks]
 
     # -- to implement ---------------------------------------------------------------------
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
         """Refuse bad parameters before any fitting (extend it, calling super())."""
         for name in ("max_history", "season_length"):
             value = getattr(self, name, None)

@@ -11,14 +11,14 @@ import difflib
 import importlib
 import json
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from functools import cache
 
 from forecastgen.errors import InputError, PluginError, UnknownModelError
 from forecastgen.interfaces import CAPABILITIES
 from forecastgen.plugins import LoadedPlugins, PluginProblem, PluginWarning, describe, load_plugins
 
-KINDS = ("sequence", "density")
+INTERFACES = ("sequence", "density")
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,9 @@ class ModelSpec:
 
     name: str
     factory: str  # "package.module:Class"
-    kind: str  # "sequence" | "density"
-    family: str
-    capabilities: frozenset[str]
+    interface: str = ""  # "sequence" (a SequenceGenerator) | "density" (a DensityModel)
+    family: str = ""
+    capabilities: frozenset[str] = frozenset()
     summary: str = ""
     # whether fit trains a network on the user's series (seconds to minutes): auto then
     # tries the model only when it is named among its candidates
@@ -38,15 +38,23 @@ class ModelSpec:
     test_params: dict = field(default_factory=dict, hash=False, compare=False)
     plugin: str = ""  # filled by the registry: the distribution that registered it
     version: str = ""
+    kind: InitVar[str | None] = None  # the old name of ``interface``: accepted with a warning
 
-    def __post_init__(self):
+    def __post_init__(self, kind: str | None):
+        if kind is not None:
+            warnings.warn(f"ModelSpec '{self.name}': kind= is renamed interface=; kind= will be "
+                          "removed in forecastgen 1.0", DeprecationWarning, stacklevel=3)
+            object.__setattr__(self, "interface", self.interface or kind)
         object.__setattr__(self, "capabilities", frozenset(self.capabilities))
         unknown = self.capabilities - set(CAPABILITIES)
         if unknown:
             raise PluginError(f"model '{self.name}' declares unknown capabilities "
                               f"{sorted(unknown)}; valid ones are {', '.join(CAPABILITIES)}")
-        if self.kind not in KINDS:
-            raise PluginError(f"model '{self.name}' has kind '{self.kind}'; use one of {KINDS}")
+        if self.interface not in INTERFACES:
+            raise PluginError(f"model '{self.name}' has interface '{self.interface}'; use one of "
+                              f"{', '.join(INTERFACES)}")
+        if not self.family:
+            raise PluginError(f"model '{self.name}' has no family; name one (e.g. 'classical')")
         if ":" not in self.factory:
             raise PluginError(f"model '{self.name}' has factory '{self.factory}'; "
                               "write it as 'package.module:Class'")

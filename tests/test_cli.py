@@ -138,7 +138,7 @@ def test_models_and_plugins_listing():
     assert rows["ets"]["plugin"] == "forecastgen-classical"
     assert rows["ets"]["capabilities"] == ["forecast", "series"]
     text = forecastgen("models").stdout
-    assert text.splitlines()[0].split() == ["name", "family", "kind", "capabilities", "plugin"]
+    assert text.splitlines()[0].split() == ["name", "family", "interface", "capabilities", "plugin"]
     plugins = json.loads(forecastgen("plugins", "--json").stdout)
     distributions = [p["distribution"] for p in plugins["plugins"]]
     assert distributions[0] == "forecastgen"  # forecastgen's own plugins load first

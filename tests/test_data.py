@@ -45,7 +45,7 @@ def test_parse_frequency_names_and_aliases():
     assert parse_frequency("MS", stamps).anchor == "start"
     assert parse_frequency("QE", stamps).anchor == "end"
     integer = parse_frequency("quarterly", pd.Index(range(10)))
-    assert (integer.kind, integer.season, integer.horizon) == ("steps", 4, 8)
+    assert (integer.grid, integer.season, integer.horizon) == ("steps", 4, 8)
     with pytest.raises(InputError, match="unknown frequency"):
         parse_frequency("sometimes", stamps)
 
@@ -123,3 +123,12 @@ def test_a_long_file_with_one_bad_series_forecasts_the_others_and_exits_3(tmp_pa
             in result.stderr)
     assert "1 of 3 series left out for bad values (named above); the other 2 were done" in result.stderr
     assert sorted(pd.read_csv(output)["id"].unique()) == ["a", "c"]
+
+
+@pytest.mark.parametrize("name", ["monthly", "hourly", "business-daily", "steps"])
+def test_a_frequency_survives_its_checkpoint_form_also_as_older_checkpoints_wrote_it(name):
+    from forecastgen.data.frequency import Frequency, named
+    frequency = named(name)
+    assert Frequency.from_dict(frequency.to_dict()) == frequency
+    older = {("kind" if key == "grid" else key): value for key, value in frequency.to_dict().items()}
+    assert Frequency.from_dict(older) == frequency

@@ -1,6 +1,7 @@
 """The plugin door: inline plugins, bad plugins, lazy registration, creation checks."""
 
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -45,7 +46,7 @@ class Drift(SequenceGenerator):
 class InlinePlugin:
     @hookimpl
     def register_models(self, register):
-        register(ModelSpec(name="drift", factory=f"{__name__}:Drift", kind="sequence",
+        register(ModelSpec(name="drift", factory=f"{__name__}:Drift", interface="sequence",
                            family="toy", capabilities={"forecast", "series"}))
 
 
@@ -115,7 +116,7 @@ def test_a_hook_that_raises_or_registers_junk_leaves_the_others():
     class Raising:
         @hookimpl
         def register_models(self, register):
-            register(ModelSpec(name="good", factory=f"{__name__}:Drift", kind="sequence",
+            register(ModelSpec(name="good", factory=f"{__name__}:Drift", interface="sequence",
                                family="toy", capabilities={"forecast", "series"}))
             register("not a spec")
 
@@ -128,7 +129,7 @@ def test_spec_and_class_capabilities_must_agree():
     class Liar:
         @hookimpl
         def register_models(self, register):
-            register(ModelSpec(name="liar", factory=f"{__name__}:Drift", kind="sequence",
+            register(ModelSpec(name="liar", factory=f"{__name__}:Drift", interface="sequence",
                                family="toy", capabilities={"forecast", "series", "sample"}))
 
     registry = Registry.build((Liar(),), use_entry_points=False)
@@ -138,6 +139,17 @@ def test_spec_and_class_capabilities_must_agree():
 
 def test_spec_validation():
     with pytest.raises(PluginError, match="unknown capabilities"):
-        ModelSpec(name="x", factory="a:B", kind="sequence", family="f", capabilities={"fly"})
+        ModelSpec(name="x", factory="a:B", interface="sequence", family="f", capabilities={"fly"})
     with pytest.raises(PluginError, match="write it as 'package.module:Class'"):
-        ModelSpec(name="x", factory="a.B", kind="sequence", family="f", capabilities=set())
+        ModelSpec(name="x", factory="a.B", interface="sequence", family="f", capabilities=set())
+    with pytest.raises(PluginError, match="interface 'series'; use one of sequence, density"):
+        ModelSpec(name="x", factory="a:B", interface="series", family="f", capabilities=set())
+    with pytest.raises(PluginError, match="has no family"):
+        ModelSpec(name="x", factory="a:B", interface="sequence", capabilities=set())
+
+
+def test_the_old_kind_keyword_still_registers_a_model_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="kind= is renamed interface="):
+        spec = ModelSpec(name="x", factory="a:B", kind="density", family="f", capabilities=set())
+    assert spec.interface == "density"
+    assert replace(spec, plugin="p").interface == "density"

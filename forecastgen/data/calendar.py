@@ -21,7 +21,7 @@ def cycle_phases(index: pd.Index, freq: Frequency) -> list[np.ndarray]:
     if not isinstance(index, pd.DatetimeIndex):
         positions = np.asarray(index, dtype=np.int64)
         return [(positions % freq.season) / freq.season] if freq.season > 1 else []
-    if freq.kind == "calendar":
+    if freq.grid == "calendar":
         if freq.months == 1:
             return [(index.month.to_numpy() - 1) / 12]
         if freq.months == 3:

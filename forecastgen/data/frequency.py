@@ -58,7 +58,7 @@ class Frequency:
     """How a series' timestamps step: its grid, seasonal period and default horizon."""
 
     name: str
-    kind: str  # "calendar" | "fixed" | "business" | "steps"
+    grid: str  # "calendar" | "fixed" | "business" | "steps"
     season: int
     horizon: int
     months: int = 0  # calendar: months per step
@@ -68,12 +68,12 @@ class Frequency:
     @property
     def alias(self) -> str:
         """A pandas-style alias for display (``MS``, ``QE``, ``W-FRI``, ``h``, ``B``...)."""
-        if self.kind == "calendar":
+        if self.grid == "calendar":
             letter = {1: "M", 3: "Q", 12: "Y"}.get(self.months, f"{self.months}M")
             return letter + {"start": "S", "end": "E"}.get(self.anchor, "")
-        if self.kind == "business":
+        if self.grid == "business":
             return "B"
-        if self.kind == "steps":
+        if self.grid == "steps":
             return f"{self.step} steps" if self.step != 1 else "steps"
         return _timedelta_alias(self.step)
 
@@ -82,9 +82,9 @@ class Frequency:
 
         Raises InputError naming the first timestamp that is off the grid.
         """
-        if self.kind == "business":
+        if self.grid == "business":
             return np.arange(len(timestamps))
-        if self.kind == "calendar":
+        if self.grid == "calendar":
             months = timestamps.year * 12 + timestamps.month
             offsets = np.asarray(months - months[0])
             exact, positions = np.divmod(offsets, self.months)[1] == 0, offsets // self.months
@@ -92,7 +92,7 @@ class Frequency:
             exact &= anchored
         else:
             deltas = np.asarray(timestamps - timestamps[0])
-            step = self.step.to_timedelta64() if self.kind == "fixed" else self.step
+            step = self.step.to_timedelta64() if self.grid == "fixed" else self.step
             positions, remainders = np.divmod(deltas, step)
             exact = remainders == np.zeros_like(remainders)
         if not exact.all():
@@ -114,11 +114,11 @@ class Frequency:
     def at(self, origin, positions) -> pd.Index:
         """Timestamps of grid ``positions`` counted from ``origin`` (position 0)."""
         positions = np.asarray(positions, dtype=np.int64)
-        if self.kind == "steps":
+        if self.grid == "steps":
             return pd.Index(origin + positions * self.step)
-        if self.kind == "fixed":
+        if self.grid == "fixed":
             return pd.DatetimeIndex(origin + positions * self.step)
-        if self.kind == "business":
+        if self.grid == "business":
             days = pd.bdate_range(origin, periods=int(positions.max()) + 1 if len(positions) else 0)
             return days[positions]
         if self.anchor == "day":
@@ -130,7 +130,7 @@ class Frequency:
 
     def future(self, timestamps: pd.Index, horizon: int) -> pd.Index:
         """The ``horizon`` timestamps that follow a series' (regular) timestamps."""
-        if self.kind == "business":
+        if self.grid == "business":
             start = timestamps[-1] + pd.offsets.BDay(1)
             return pd.bdate_range(start, periods=horizon)
         n = len(timestamps)
@@ -141,13 +141,16 @@ class Frequency:
         step = self.step
         if isinstance(step, pd.Timedelta):
             step = step.isoformat()
-        return {"name": self.name, "kind": self.kind, "season": self.season,
+        return {"name": self.name, "grid": self.grid, "season": self.season,
                 "horizon": self.horizon, "months": self.months, "anchor": self.anchor, "step": step}
 
     @classmethod
     def from_dict(cls, values: dict) -> Frequency:
+        values = dict(values)
+        if "kind" in values:  # checkpoints written before the field was renamed
+            values["grid"] = values.pop("kind")
         step = values.get("step")
-        if values["kind"] == "fixed":
+        if values["grid"] == "fixed":
             step = pd.Timedelta(step)
         return cls(**{**values, "step": step})
 
@@ -181,18 +184,18 @@ def _timedelta_alias(step: pd.Timedelta) -> str:
     return str(step)
 
 
-def named(name: str, *, kind: str | None = None, step=None, anchor: str = "start") -> Frequency:
-    """The Frequency called ``name`` (``monthly``, ``hourly``...), on a grid of ``kind``."""
+def named(name: str, *, grid: str | None = None, step=None, anchor: str = "start") -> Frequency:
+    """The Frequency called ``name`` (``monthly``, ``hourly``...), on a grid of type ``grid``."""
     season, horizon = SEASON_AND_HORIZON[name]
-    if kind is None:
-        kind = ("calendar" if name in CALENDAR_MONTHS else
+    if grid is None:
+        grid = ("calendar" if name in CALENDAR_MONTHS else
                 "business" if name == "business-daily" else
                 "steps" if name == "steps" else "fixed")
-    if kind == "fixed" and step is None:
+    if grid == "fixed" and step is None:
         step = FIXED_STEPS[name]
-    if kind == "steps" and step is None:
+    if grid == "steps" and step is None:
         step = 1
-    return Frequency(name=name, kind=kind, season=season, horizon=horizon,
+    return Frequency(name=name, grid=grid, season=season, horizon=horizon,
                      months=CALENDAR_MONTHS.get(name, 0), anchor=anchor, step=step)
 
 
@@ -220,9 +223,9 @@ def infer_frequency(timestamps: pd.Index) -> Frequency:
         return named(by_step[step])
     if step < pd.Timedelta(hours=1) and pd.Timedelta(days=1) % step == pd.Timedelta(0):
         per_day = int(pd.Timedelta(days=1) / step)
-        return Frequency(name=f"every {_timedelta_alias(step)}", kind="fixed", season=per_day,
+        return Frequency(name=f"every {_timedelta_alias(step)}", grid="fixed", season=per_day,
                          horizon=per_day, step=step)
-    return Frequency(name=f"every {_timedelta_alias(step)}", kind="fixed", season=1,
+    return Frequency(name=f"every {_timedelta_alias(step)}", grid="fixed", season=1,
                      horizon=10, step=step)
 
 
@@ -258,11 +261,11 @@ def parse_frequency(text: str, timestamps: pd.Index) -> Frequency:
     if not isinstance(timestamps, pd.DatetimeIndex):
         diffs = np.diff(np.asarray(timestamps, dtype=np.int64))
         step = int(np.gcd.reduce(diffs)) if len(diffs) else 1
-        return named(name, kind="steps", step=step)
+        return named(name, grid="steps", step=step)
     if name == "sub-hourly":
         step = pd.Timedelta(offset)
         per_day = int(pd.Timedelta(days=1) / step)
-        return Frequency(name=f"every {_timedelta_alias(step)}", kind="fixed", season=per_day,
+        return Frequency(name=f"every {_timedelta_alias(step)}", grid="fixed", season=per_day,
                          horizon=per_day, step=step)
     if name in CALENDAR_MONTHS:
         anchor = _offset_anchor(offset) if offset is not None else _calendar_anchor(timestamps)

@@ -36,17 +36,17 @@ NUMBER_STYLES = [
 
 @dataclass(frozen=True)
 class Layout:
-    kind: str  # "single" | "wide" | "long"
+    format: str  # "single" | "wide" | "long"
     time_col: str | None
     value_cols: tuple[str, ...]
     id_col: str | None = None
 
     def describe(self) -> str:
         values = ", ".join(self.value_cols)
-        if self.kind == "long":
+        if self.format == "long":
             return f"long layout: id '{self.id_col}', time '{self.time_col}', value '{values}'"
         time = f"time '{self.time_col}'" if self.time_col else "no time column"
-        return f"{self.kind} layout: {time}, values {values}"
+        return f"{self.format} layout: {time}, values {values}"
 
 
 def detect_layout(frame: pd.DataFrame, time_col: str | None = None, value_col: str | None = None,
@@ -57,28 +57,29 @@ def detect_layout(frame: pd.DataFrame, time_col: str | None = None, value_col: s
         if name is not None and name not in columns:
             raise InputError(f"{option} '{name}' is not a column; the columns are "
                              + ", ".join(map(str, columns)))
-    kinds = {c: _column_kind(frame[c]) for c in columns}
-    time_col = time_col or _find_time_column(columns, kinds)
+    column_types = {c: _column_type(frame[c]) for c in columns}
+    time_col = time_col or _find_time_column(columns, column_types)
     rest = [c for c in columns if c != time_col]
-    id_col = id_col or _find_id_column(rest, kinds, frame)
+    id_col = id_col or _find_id_column(rest, column_types, frame)
     rest = [c for c in rest if c != id_col]
     if value_col is not None:
         value_cols = (value_col,)
     elif id_col is not None:
-        value_cols = (_pick_long_value(rest, kinds),)
+        value_cols = (_pick_long_value(rest, column_types),)
     else:
-        value_cols = tuple(c for c in rest if kinds[c] == "numeric") or _named_values(rest, kinds)
+        numeric = tuple(c for c in rest if column_types[c] == "numeric")
+        value_cols = numeric or _named_values(rest, column_types)
         if not value_cols:
-            _refuse_without_values(rest, kinds)
+            _refuse_without_values(rest, column_types)
     for column in value_cols:
-        if kinds[column] == "datetime":
+        if column_types[column] == "datetime":
             raise InputError(f"column '{column}' holds dates, not numbers, so it cannot be the "
                              f"target; pass --time-col {column} and choose a numeric --value-col")
-    kind = "long" if id_col else ("wide" if len(value_cols) > 1 else "single")
-    return Layout(kind=kind, time_col=time_col, value_cols=value_cols, id_col=id_col)
+    return Layout(format="long" if id_col else ("wide" if len(value_cols) > 1 else "single"),
+                  time_col=time_col, value_cols=value_cols, id_col=id_col)
 
 
-def _column_kind(column: pd.Series) -> str:
+def _column_type(column: pd.Series) -> str:
     """'numeric', 'datetime', 'text' or 'empty', judged on the non-missing cells."""
     if pd.api.types.is_datetime64_any_dtype(column):
         return "datetime"
@@ -99,52 +100,52 @@ def _column_kind(column: pd.Series) -> str:
     return "text"
 
 
-def _find_time_column(columns: list[str], kinds: dict[str, str]) -> str | None:
+def _find_time_column(columns: list[str], column_types: dict[str, str]) -> str | None:
     by_name = [c for c in columns if str(c).strip().lower() in TIME_NAMES]
     for column in by_name:
-        if kinds[column] in ("datetime", "numeric"):
+        if column_types[column] in ("datetime", "numeric"):
             return column
-    dated = [c for c in columns if kinds[c] == "datetime"]
+    dated = [c for c in columns if column_types[c] == "datetime"]
     return dated[0] if dated else None
 
 
-def _find_id_column(columns: list[str], kinds: dict[str, str], frame: pd.DataFrame) -> str | None:
+def _find_id_column(columns: list[str], column_types: dict[str, str], frame: pd.DataFrame) -> str | None:
     for column in columns:
-        if str(column).strip().lower() in ID_NAMES and kinds[column] != "datetime":
+        if str(column).strip().lower() in ID_NAMES and column_types[column] != "datetime":
             return column
     for column in columns:
-        if kinds[column] == "text":
+        if column_types[column] == "text":
             values = frame[column]
             if values.nunique() < max(2, len(values) // 2):
                 return column
     return None
 
 
-def _named_values(columns: list[str], kinds: dict[str, str]) -> tuple[str, ...]:
+def _named_values(columns: list[str], column_types: dict[str, str]) -> tuple[str, ...]:
     """A text column that is called like a value (its bad cells are reported by line)."""
-    named = [c for c in columns if str(c).strip().lower() in VALUE_NAMES and kinds[c] == "text"]
+    named = [c for c in columns if str(c).strip().lower() in VALUE_NAMES and column_types[c] == "text"]
     return tuple(named[:1])
 
 
-def _pick_long_value(columns: list[str], kinds: dict[str, str]) -> str:
+def _pick_long_value(columns: list[str], column_types: dict[str, str]) -> str:
     named = [c for c in columns if str(c).strip().lower() in VALUE_NAMES]
     if named:
         return named[0]
-    numeric = [c for c in columns if kinds[c] == "numeric"]
+    numeric = [c for c in columns if column_types[c] == "numeric"]
     if len(numeric) == 1:
         return numeric[0]
     if not numeric:
-        _refuse_without_values(columns, kinds)
+        _refuse_without_values(columns, column_types)
     raise InputError("several numeric columns could be the value of this long file ("
                      + ", ".join(numeric) + "); choose one with --value-col")
 
 
-def _refuse_without_values(columns: list[str], kinds: dict[str, str]) -> None:
-    dated = [c for c in columns if kinds[c] == "datetime"]
+def _refuse_without_values(columns: list[str], column_types: dict[str, str]) -> None:
+    dated = [c for c in columns if column_types[c] == "datetime"]
     if dated:
         raise InputError(f"column '{dated[0]}' holds dates, not numbers, so it cannot be the "
                          "target; the file needs a numeric value column")
-    described = ", ".join(f"'{c}' ({kinds[c]})" for c in columns) or "none"
+    described = ", ".join(f"'{c}' ({column_types[c]})" for c in columns) or "none"
     raise InputError(f"no numeric value column found (other columns: {described}); "
                      "name it with --value-col")
 
@@ -167,7 +168,7 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
     pieces = []
     for column in layout.value_cols:
         ids = (text_cells(frame[layout.id_col]).to_numpy() if layout.id_col
-               else np.full(len(frame), str(single_name or column) if layout.kind == "single"
+               else np.full(len(frame), str(single_name or column) if layout.format == "single"
                        else str(column)))
         own = skipped if layout.id_col and skipped is not None else None
         values = parse_numbers(frame[column], lines, column, notes, ids if layout.id_col else None, own)

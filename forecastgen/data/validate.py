@@ -74,7 +74,7 @@ def _on_grid(group: pd.DataFrame, frequency: Frequency) -> pd.Series:
     positions = frequency.positions(stamps)
     values = np.full(int(positions[-1]) + 1, np.nan)
     values[positions] = group["value"].to_numpy(dtype=float)
-    index = frequency.at(stamps[0], np.arange(len(values))) if frequency.kind != "business" else stamps
+    index = frequency.at(stamps[0], np.arange(len(values))) if frequency.grid != "business" else stamps
     return pd.Series(values, index=index, name="value")
 
 

@@ -40,8 +40,8 @@ class ARForecaster(LocalForecaster):
         self.order = order
         self.max_history = max_history
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def check_params(self) -> None:
+        super().check_params()
         if not isinstance(self.order, int) or self.order < 1:
             raise InputError(f"ar: order must be a positive integer, not {self.order!r}")
 

@@ -6,7 +6,7 @@ from forecastgen import ModelSpec, hookimpl
 @hookimpl
 def register_models(register):
     register(ModelSpec(
-        name="ar", factory="forecastgen_ar.ar:ARForecaster", kind="sequence", family="classical",
+        name="ar", factory="forecastgen_ar.ar:ARForecaster", interface="sequence", family="classical",
         capabilities=frozenset({"forecast", "log_prob", "series"}),
         summary="AR(p) by least squares with Gaussian noise (template plugin)",
         test_params={"order": 2}))

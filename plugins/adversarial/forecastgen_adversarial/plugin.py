@@ -6,7 +6,7 @@ from forecastgen import ModelSpec, hookimpl
 @hookimpl
 def register_models(register):
     register(ModelSpec(
-        name="gan", factory="forecastgen_adversarial.gan:GAN", kind="density", family="adversarial",
+        name="gan", factory="forecastgen_adversarial.gan:GAN", interface="density", family="adversarial",
         capabilities=frozenset({"forecast", "sample", "series", "images", "labels"}),
         summary="GAN (DCGAN images, recurrent windows): hinge loss, spectral norm, EMA; "
                 "class- or past-conditional, so it forecasts",

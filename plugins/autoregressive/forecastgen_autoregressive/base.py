@@ -46,7 +46,7 @@ from forecastgen_autoregressive.lagged_windows import (
 )
 from forecastgen_autoregressive.likelihoods import likelihood
 
-SPREADS = np.exp(np.linspace(np.log(0.5), np.log(4.0), 31))  # the calibration grid
+TEMPERATURES = np.exp(np.linspace(np.log(0.5), np.log(4.0), 31))  # the calibration grid
 
 
 class AutoregressiveForecaster(SequenceGenerator):
@@ -73,7 +73,7 @@ class AutoregressiveForecaster(SequenceGenerator):
         self.history_: TrainingHistory = trainer.fit(network, self._loss, train, validation)
         self.network_, self.plan_, self.freq_, self.season_ = network, plan, data.freq, season
         self.device_ = trainer.device
-        self.spread_ = self._fitted_spread(head, validation) if self.calibrate else 1.0
+        self.temperature_ = self._fitted_temperature(head, validation) if self.calibrate else 1.0
         self.data_ = data
         return self
 
@@ -107,22 +107,23 @@ class AutoregressiveForecaster(SequenceGenerator):
         return -distribution.log_prob(targets).mean()
 
     @torch.no_grad()
-    def _fitted_spread(self, head, validation) -> float:
+    def _fitted_temperature(self, head, validation) -> float:
         """The factor on the predictive scale that maximizes the one-step likelihood of the
         held-out steps (the last ``prediction`` steps of each series: never trained on, only
         watched for early stopping): temperature scaling (Guo et al. 2017), here widening a
         head that fits its training data too closely. One number, from a grid, so a handful
         of points cannot run away with it."""
-        if not head.has_spread:
+        if not head.has_temperature:
             return 1.0
         self.network_.eval()
         lagged, features, targets, loc, scale = (t.to(self.device_) for t in validation.tensors)
         raw = self.network_(network_inputs(lagged, features, loc[:, None], scale[:, None])).float()
         held_out = slice(-self.plan_.prediction, None)
         raw, targets = raw[:, held_out], targets[:, held_out]
-        losses = [-head.distribution(raw, loc[:, None], scale[:, None], spread).log_prob(targets).mean()
-                  for spread in SPREADS]
-        return float(SPREADS[int(torch.stack(losses).argmin())])
+        loc, scale = loc[:, None], scale[:, None]
+        losses = [-head.distribution(raw, loc, scale, temperature).log_prob(targets).mean()
+                  for temperature in TEMPERATURES]
+        return float(TEMPERATURES[int(torch.stack(losses).argmin())])
 
     # -- forecasting ------------------------------------------------------------------------
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
@@ -183,7 +184,7 @@ class AutoregressiveForecaster(SequenceGenerator):
                 lag_values = buffer[:, plan.max_lag + step - lags]
                 x = network_inputs(lag_values, future[:, step], loc, scale)
                 raw, state = network.step(x, state)
-                distribution = head.distribution(raw.float(), loc, scale, self.spread_)
+                distribution = head.distribution(raw.float(), loc, scale, self.temperature_)
                 buffer[:, plan.max_lag + step] = distribution.sample()
         paths = buffer[:, plan.max_lag:].double().cpu().numpy()
         return paths.reshape(len(data), num_samples, horizon)
@@ -229,7 +230,7 @@ class AutoregressiveForecaster(SequenceGenerator):
                 torch.as_tensor(np.asarray(v)[None], dtype=torch.float32, device=self.device_)
                 for v in (lagged_all[steps], features[steps], y[steps], loc[0], scale[0]))
             raw = self.network_(network_inputs(lagged, feats, loc, scale))
-            scores = head.distribution(raw.float(), loc, scale, self.spread_).log_prob(targets)
+            scores = head.distribution(raw.float(), loc, scale, self.temperature_).log_prob(targets)
             total += float(scores[0, plan.context:].double().sum())
         return total
 
@@ -237,7 +238,7 @@ class AutoregressiveForecaster(SequenceGenerator):
     def checkpoint_state(self) -> tuple[dict, dict]:
         state = {"plan": self.plan_.to_dict(), "freq": self.freq_.to_dict(), "season": self.season_,
                  "input_size": self.network_.input_size, "history": self.history_.to_dict(),
-                 "spread": self.spread_}
+                 "temperature": self.temperature_}
         return dict(self.network_.state_dict()), state
 
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
@@ -245,7 +246,8 @@ class AutoregressiveForecaster(SequenceGenerator):
         self.plan_ = WindowPlan(tuple(plan["lags"]), plan["context"], plan["prediction"])
         self.freq_ = Frequency.from_dict(state["freq"])
         self.season_ = state["season"]
-        self.spread_ = float(state.get("spread", 1.0))  # checkpoints before calibration: none
+        # checkpoints before calibration have no temperature; before its rename it was "spread"
+        self.temperature_ = float(state.get("temperature", state.get("spread", 1.0)))
         self.history_ = TrainingHistory(**state["history"])
         network = self._network(state["input_size"], likelihood(self.likelihood))
         network.load_state_dict(tensors)

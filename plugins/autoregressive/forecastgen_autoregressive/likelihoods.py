@@ -24,34 +24,34 @@ class Likelihood:
     param_count = 0
     mean_scaling = False  # True: loc is 0 and scale is 1 + mean(|context|)
     location_index: int | None = None  # the raw output that shifts the standardized value
-    has_spread = False  # True: ``spread`` multiplies the distribution's scale
+    has_temperature = False  # True: ``temperature`` multiplies the distribution's scale
 
     def distribution(self, raw: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor,
-                     spread: float = 1.0) -> D.Distribution:
+                     temperature: float = 1.0) -> D.Distribution:
         raise NotImplementedError
 
 
 class StudentT(Likelihood):
-    name, param_count, location_index, has_spread = "student_t", 3, 1, True
+    name, param_count, location_index, has_temperature = "student_t", 3, 1, True
 
-    def distribution(self, raw, loc, scale, spread=1.0):
+    def distribution(self, raw, loc, scale, temperature=1.0):
         df = 2.0 + softplus(raw[..., 0])
-        base = D.StudentT(df, raw[..., 1], (softplus(raw[..., 2]) + MIN_SCALE) * spread)
+        base = D.StudentT(df, raw[..., 1], (softplus(raw[..., 2]) + MIN_SCALE) * temperature)
         return D.TransformedDistribution(base, [D.AffineTransform(loc, scale)])
 
 
 class Normal(Likelihood):
-    name, param_count, location_index, has_spread = "normal", 2, 0, True
+    name, param_count, location_index, has_temperature = "normal", 2, 0, True
 
-    def distribution(self, raw, loc, scale, spread=1.0):
-        base = D.Normal(raw[..., 0], (softplus(raw[..., 1]) + MIN_SCALE) * spread)
+    def distribution(self, raw, loc, scale, temperature=1.0):
+        base = D.Normal(raw[..., 0], (softplus(raw[..., 1]) + MIN_SCALE) * temperature)
         return D.TransformedDistribution(base, [D.AffineTransform(loc, scale)])
 
 
 class NegativeBinomial(Likelihood):
     name, param_count, mean_scaling = "negbin", 2, True
 
-    def distribution(self, raw, loc, scale, spread=1.0):
+    def distribution(self, raw, loc, scale, temperature=1.0):
         mean = softplus(raw[..., 0]) * scale + 1e-6
         dispersion = softplus(raw[..., 1]) / scale.sqrt() + 1e-6
         return D.NegativeBinomial(total_count=1.0 / dispersion, logits=(mean * dispersion).log())

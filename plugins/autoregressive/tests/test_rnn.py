@@ -64,7 +64,7 @@ def test_log_prob_matches_the_incremental_path_used_for_sampling(tiny_rnn, airli
         total = 0.0
         for t in range(plan.context, x.shape[1]):
             raw, state = network.step(x[:, t], state)
-            total += float(head.distribution(raw, loc, scale, tiny_rnn.spread_).log_prob(targets[t]))
+            total += float(head.distribution(raw, loc, scale, tiny_rnn.temperature_).log_prob(targets[t]))
     assert tiny_rnn.log_prob(one_block)["airline"] == pytest.approx(total, rel=1e-5)
 
 
@@ -203,21 +203,21 @@ class FixedNormal(torch.nn.Module):
         return raw
 
 
-@pytest.mark.parametrize("true_spread", [0.7, 1.0, 2.5])
-def test_the_spread_is_the_scale_factor_the_held_out_steps_ask_for(true_spread):
+@pytest.mark.parametrize("true_temperature", [0.7, 1.0, 2.5])
+def test_the_temperature_is_the_scale_factor_the_held_out_steps_ask_for(true_temperature):
     from torch.utils.data import TensorDataset
 
     model = forecastgen.create("rnn", likelihood="normal", device="cpu")
     model.network_, model.device_ = FixedNormal(), torch.device("cpu")
     model.plan_ = WindowPlan((1,), context=4, prediction=50)
     generator = torch.Generator().manual_seed(0)
-    targets = true_spread * torch.randn(40, 54, generator=generator)
+    targets = true_temperature * torch.randn(40, 54, generator=generator)
     targets[:, :4] = 100.0  # context steps were trained on: they must not count
     windows = TensorDataset(torch.zeros(40, 54, 1), torch.zeros(40, 54, 3), targets,
                             torch.zeros(40), torch.ones(40))
-    spread = model._fitted_spread(likelihood("normal"), windows)
-    assert spread == pytest.approx(true_spread, rel=0.1)
-    assert model._fitted_spread(likelihood("negbin"), windows) == 1.0  # counts: no spread
+    temperature = model._fitted_temperature(likelihood("normal"), windows)
+    assert temperature == pytest.approx(true_temperature, rel=0.1)
+    assert model._fitted_temperature(likelihood("negbin"), windows) == 1.0  # counts: no temperature
 
 
 def test_an_overfitted_network_is_widened_and_calibrate_false_leaves_it():
@@ -234,7 +234,7 @@ def test_an_overfitted_network_is_widened_and_calibrate_false_leaves_it():
                     patience=30, batch_size=16, device="cpu")
     widened = forecastgen.create("rnn", **settings).fit(data)
     raw = forecastgen.create("rnn", **settings, calibrate=False).fit(data)
-    assert raw.spread_ == 1.0 and widened.spread_ > 1.15  # 1.23-1.32 over seeds 0-2
+    assert raw.temperature_ == 1.0 and widened.temperature_ > 1.15  # 1.23-1.32 over seeds 0-2
     wide, narrow = (m.predict(6, num_samples=400, seed=0).samples["s0"] for m in (widened, raw))
-    assert wide[:, 0].std() / narrow[:, 0].std() == pytest.approx(widened.spread_, rel=0.2)
+    assert wide[:, 0].std() / narrow[:, 0].std() == pytest.approx(widened.temperature_, rel=0.2)
     assert widened.log_prob(data)["s0"] != raw.log_prob(data)["s0"]

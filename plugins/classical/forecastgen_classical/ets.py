@@ -43,8 +43,8 @@ class ETS(StatsforecastModel):
                  transform: str = "none", n_jobs: int | None = None):
         self.store_params(locals())
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def check_params(self) -> None:
+        super().check_params()
         for name, valid in (("error", ERRORS), ("trend", TRENDS), ("seasonal", SEASONALS)):
             value = getattr(self, name)
             if value not in valid:

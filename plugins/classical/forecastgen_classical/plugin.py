@@ -9,23 +9,23 @@ SERIES_FORECASTER = frozenset({"forecast", "series"})
 def register_models(register):
     register(ModelSpec(
         name="snaive", factory="forecastgen_classical.seasonal_naive:SeasonalNaive",
-        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="seasonal naive: repeats the last season, Gaussian random-walk uncertainty"))
     register(ModelSpec(
         name="ets", factory="forecastgen_classical.ets:ETS",
-        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="exponential smoothing state space model, trend/damping/season chosen by AICc",
         test_params={"error": "add"}))
     register(ModelSpec(
         name="theta", factory="forecastgen_classical.theta:Theta",
-        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="Theta method and its optimised/dynamic variants on the seasonally adjusted series"))
     register(ModelSpec(
         name="arima", factory="forecastgen_classical.arima:ARIMA",
-        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="ARIMA with differencing and orders chosen automatically (Hyndman-Khandakar)",
         test_params={"max_history": 48}))
     register(ModelSpec(
         name="ces", factory="forecastgen_classical.ces:CES",
-        kind="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="complex exponential smoothing, seasonal form chosen by AIC"))

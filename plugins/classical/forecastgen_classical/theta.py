@@ -29,8 +29,8 @@ class Theta(StatsforecastModel):
                  max_history: int | None = 2000, transform: str = "none", n_jobs: int | None = None):
         self.store_params(locals())
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def check_params(self) -> None:
+        super().check_params()
         if self.variant not in VARIANTS:
             raise InputError(f"theta: variant must be {', '.join(VARIANTS)}, not {self.variant!r}")
 

@@ -58,7 +58,7 @@ class GaussianMixture(DensityModel):
 
     # -- fitting --------------------------------------------------------------------------
     def fit(self, items) -> GaussianMixture:
-        self._check_params()
+        self.check_params()
         items = as_item_array(items, self.name)
         item_shape, data = items.shape[1:], items.reshape(len(items), -1)
         if self.n_components == "bic":
@@ -306,7 +306,7 @@ class GaussianMixture(DensityModel):
         self.item_shape_ = tuple(state["item_shape"])
 
     # -- helpers ----------------------------------------------------------------------------
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
         if self.covariance_type not in COVARIANCE_TYPES:
             raise InputError(f"gmm: covariance_type must be one of {', '.join(COVARIANCE_TYPES)}, "
                              f"not {self.covariance_type!r}")
@@ -381,18 +381,18 @@ class _Statistics:
     center (the data mean), so no second pass and no cancellation; then scikit-learn's
     estimators: weights nk / N, means, covariances plus ``reg_covar`` on the diagonal."""
 
-    def __init__(self, k: int, d: int, kind: str, reg_covar: float, center: torch.Tensor, device):
-        self.kind, self.reg_covar, self.center = kind, reg_covar, center
+    def __init__(self, k: int, d: int, covariance_type: str, reg_covar: float, center: torch.Tensor, device):
+        self.covariance_type, self.reg_covar, self.center = covariance_type, reg_covar, center
         zeros = dict(dtype=torch.float64, device=device)
         self.nk, self.first = torch.zeros(k, **zeros), torch.zeros(k, d, **zeros)
-        shape = {"full": (k, d * (d + 1) // 2), "tied": (d, d)}.get(kind, (k, d))
+        shape = {"full": (k, d * (d + 1) // 2), "tied": (d, d)}.get(covariance_type, (k, d))
         self.second = torch.zeros(*shape, **zeros)
 
     def add(self, centered: torch.Tensor, resp: torch.Tensor, features: torch.Tensor | None) -> None:
         """One chunk: its rows minus the center (float64), responsibilities (n, k), and for
         full covariances its ``_features`` (all three sums in one matrix product)."""
         resp = resp.double()
-        if self.kind == "full":
+        if self.covariance_type == "full":
             sums = resp.T @ features.T
             pairs = self.second.shape[1]
             self.second += sums[:, :pairs]
@@ -401,7 +401,7 @@ class _Statistics:
             return
         self.nk += resp.sum(0)
         self.first += resp.T @ centered
-        if self.kind == "tied":
+        if self.covariance_type == "tied":
             self.second += centered.T @ centered
         else:
             self.second += resp.T @ centered.square()
@@ -411,18 +411,18 @@ class _Statistics:
         offsets = self.first / nk[:, None]  # the means, relative to the center
         k, d = offsets.shape
         eye = torch.eye(d, dtype=torch.float64, device=nk.device)
-        if self.kind == "full":
+        if self.covariance_type == "full":
             second = _symmetric(self.second, d) / nk[:, None, None]
             covariances = second - offsets[:, :, None] * offsets[:, None, :] + self.reg_covar * eye
-        elif self.kind == "tied":
+        elif self.covariance_type == "tied":
             covariances = (self.second - (nk[:, None] * offsets).T @ offsets) / nk.sum()
             covariances = covariances + self.reg_covar * eye
         else:
             covariances = self.second / nk[:, None] - offsets.square() + self.reg_covar
-            if self.kind == "spherical":
+            if self.covariance_type == "spherical":
                 covariances = covariances.mean(1)
         return {"weights": nk / nk.sum(), "means": offsets + self.center, "covariances": covariances,
-                "precisions_cholesky": _precisions_cholesky(covariances, self.kind)}
+                "precisions_cholesky": _precisions_cholesky(covariances, self.covariance_type)}
 
 
 class _QuadraticForms:
@@ -472,20 +472,20 @@ def _symmetric(upper: torch.Tensor, d: int) -> torch.Tensor:
     return out
 
 
-def _log_gaussian(x: torch.Tensor, state: dict, kind: str) -> torch.Tensor:
+def _log_gaussian(x: torch.Tensor, state: dict, covariance_type: str) -> torch.Tensor:
     """log N(x_n | mu_k, Sigma_k) for every row and component, (n, k), in float64."""
     x = x.double()
     means, chol = state["means"].double(), state["precisions_cholesky"].double()
     d = x.shape[1]
-    if kind == "full":
+    if covariance_type == "full":
         whitened = torch.einsum("nd,kde->nke", x, chol) - torch.einsum("kd,kde->ke", means, chol)[None]
         squares = whitened.square().sum(-1)
         log_det = chol.diagonal(dim1=1, dim2=2).log().sum(-1)
-    elif kind == "tied":
+    elif covariance_type == "tied":
         whitened = (x @ chol)[:, None, :] - (means @ chol)[None]
         squares = whitened.square().sum(-1)
         log_det = chol.diagonal().log().sum().expand(len(means))
-    elif kind == "diag":
+    elif covariance_type == "diag":
         squares = ((x[:, None, :] - means[None]) * chol[None]).square().sum(-1)
         log_det = chol.log().sum(-1)
     else:
@@ -494,9 +494,9 @@ def _log_gaussian(x: torch.Tensor, state: dict, kind: str) -> torch.Tensor:
     return -0.5 * (d * math.log(2 * math.pi) + squares) + log_det[None]
 
 
-def _precisions_cholesky(covariances: torch.Tensor, kind: str) -> torch.Tensor:
+def _precisions_cholesky(covariances: torch.Tensor, covariance_type: str) -> torch.Tensor:
     """The Cholesky factor of each precision matrix, as scikit-learn keeps it."""
-    if kind in ("diag", "spherical"):
+    if covariance_type in ("diag", "spherical"):
         return covariances.rsqrt()
     try:
         factor = torch.linalg.cholesky(covariances)
@@ -508,8 +508,8 @@ def _precisions_cholesky(covariances: torch.Tensor, kind: str) -> torch.Tensor:
     return inverse.transpose(-1, -2)
 
 
-def _invert_precisions(precisions: torch.Tensor, kind: str) -> torch.Tensor:
-    if kind in ("diag", "spherical"):
+def _invert_precisions(precisions: torch.Tensor, covariance_type: str) -> torch.Tensor:
+    if covariance_type in ("diag", "spherical"):
         return 1.0 / precisions
     return torch.linalg.inv(precisions)
 

@@ -7,7 +7,7 @@ from forecastgen import ModelSpec, hookimpl
 def register_models(register):
     register(ModelSpec(
         name="patchcast", factory="forecastgen_pretrained.patchcast:PatchCastForecaster",
-        kind="sequence", family="pretrained",
+        interface="sequence", family="pretrained",
         capabilities=frozenset({"forecast", "series", "new_series"}),
         summary="pretrained patch transformer: zero-shot quantiles of any series, sample paths by copula",
         test_params={}))
