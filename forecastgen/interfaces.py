@@ -89,7 +89,7 @@ class Model:
         valid = self.param_names()
         for key, value in params.items():
             if key not in valid:
-                raise InputError(f"{self._label()} has no parameter '{key}'; its parameters "
+                raise InputError(f"{self.display_name()} has no parameter '{key}'; its parameters "
                                  f"are {', '.join(valid) or '(none)'}")
             setattr(self, key, value)
         return self
@@ -97,18 +97,20 @@ class Model:
     def supports(self, capability: str) -> bool:
         return capability in self.capabilities
 
-    def _require(self, capability: str) -> None:
+    def require(self, capability: str) -> None:
+        """Raise NotSupportedError unless the model declares ``capability``."""
         if capability not in self.capabilities:
             declared = ", ".join(sorted(self.capabilities)) or "nothing"
-            raise NotSupportedError(f"{capability} is not supported by {self._label()} "
+            raise NotSupportedError(f"{capability} is not supported by {self.display_name()} "
                                     f"(it supports: {declared})")
 
     def check_is_fitted(self) -> None:
         """Raise NotFittedError unless ``fit`` has set a learned attribute (a name ending in ``_``)."""
         if not any(k.endswith("_") and not k.startswith("_") for k in vars(self)):
-            raise NotFittedError(f"{self._label()} is not fitted yet; call fit() first")
+            raise NotFittedError(f"{self.display_name()} is not fitted yet; call fit() first")
 
-    def _label(self) -> str:
+    def display_name(self) -> str:
+        """How messages name the model: ``model 'NAME'``."""
         return f"model '{self.name or type(self).__name__}'"
 
     def __repr__(self) -> str:
@@ -130,17 +132,17 @@ class SequenceGenerator(Model):
 
         ``horizon`` defaults to the frequency's usual horizon (18 for monthly data...).
         """
-        self._require(FORECAST)
+        self.require(FORECAST)
         raise NotImplementedError
 
     def sample(self, length: int, num_samples: int = 1, seed: int | None = None) -> np.ndarray:
         """Whole sequences of ``length`` steps drawn from the model, shape (num_samples, length)."""
-        self._require(SAMPLE)
+        self.require(SAMPLE)
         raise NotImplementedError
 
     def log_prob(self, data) -> pd.Series:
         """The exact log-likelihood of each series in ``data`` under the fitted model."""
-        self._require(LOG_PROB)
+        self.require(LOG_PROB)
         raise NotImplementedError
 
 
@@ -154,22 +156,22 @@ class DensityModel(Model):
     def sample(self, num_samples: int, seed: int | None = None) -> np.ndarray:
         """Items drawn from the model, shape (num_samples, *item_shape); models that declare
         ``labels`` also take ``labels=`` (one class for all, or one per item)."""
-        self._require(SAMPLE)
+        self.require(SAMPLE)
         raise NotImplementedError
 
     def upscale(self, images, factor: int = 2, seed: int | None = None) -> np.ndarray:
         """Larger images sampled given small ones (levels as integers, shape (n, C, H, W)):
         floats in [0, 1] of shape (n, C, factor * H, factor * W)."""
-        self._require(UPSCALE)
+        self.require(UPSCALE)
         raise NotImplementedError
 
     def log_prob(self, items) -> np.ndarray:
         """log p(x) of each item, shape (n,)."""
-        self._require(LOG_PROB)
+        self.require(LOG_PROB)
         raise NotImplementedError
 
     def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
                       seed: int | None = None) -> np.ndarray:
         """Future parts of windows given their past: (batch, context) -> (batch, num_samples, horizon)."""
-        self._require(FORECAST)
+        self.require(FORECAST)
         raise NotImplementedError

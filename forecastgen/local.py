@@ -104,11 +104,11 @@ class LocalForecaster(SequenceGenerator):
         for name in ("max_history", "season_length"):
             value = getattr(self, name, None)
             if value is not None and (not isinstance(value, int) or value < 1):
-                raise InputError(f"{self._label()}: {name} must be a positive integer or None, "
+                raise InputError(f"{self.display_name()}: {name} must be a positive integer or None, "
                                  f"not {value!r}")
         resolve_jobs(self.n_jobs)
         if self.transform not in TRANSFORMS:
-            raise InputError(f"{self._label()}: transform must be one of {', '.join(TRANSFORMS)}, "
+            raise InputError(f"{self.display_name()}: transform must be one of {', '.join(TRANSFORMS)}, "
                              f"not {self.transform!r}")
 
     def fit_one(self, y: np.ndarray, season: int):
@@ -120,7 +120,7 @@ class LocalForecaster(SequenceGenerator):
     # -- shared machinery -----------------------------------------------------------------
     def _check_transformable(self, key: str, y: np.ndarray) -> None:
         if self.transform == "log" and not y.min() > 0:
-            raise InputError(f"{self._label()}: transform='log' needs positive values, but series "
+            raise InputError(f"{self.display_name()}: transform='log' needs positive values, but series "
                              f"'{key}' reaches {y.min():g}; use transform='none'")
 
     def _to_model_scale(self, y: np.ndarray) -> np.ndarray:

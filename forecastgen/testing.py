@@ -318,11 +318,11 @@ def check_capabilities_are_honest(model: Model) -> None:
             use()
         except NotSupportedError as exc:
             _require("not supported" in str(exc), model, f"the {capability} refusal should say "
-                     "'not supported'; call self._require(capability)")
+                     "'not supported'; call self.require(capability)")
         except Exception as exc:  # noqa: BLE001 - any other error is the failure we report
             _fail(model, f"{capability} is not declared, yet calling it raised "
                   f"{type(exc).__name__}: {exc}; leave the base method (it raises "
-                  "NotSupportedError) or call self._require(capability)")
+                  "NotSupportedError) or call self.require(capability)")
         else:
             _fail(model, f"{capability} works but is not declared; add it to capabilities")
 
@@ -399,7 +399,7 @@ def _clone(model: Model) -> Model:
     try:
         return type(model)(**model.get_params())
     except (AttributeError, TypeError) as exc:
-        raise ModelCheckFailed(f"{model._label()}: cannot be rebuilt from get_params() ({exc}); "
+        raise ModelCheckFailed(f"{model.display_name()}: cannot be rebuilt from get_params() ({exc}); "
                                "store each __init__ argument as an attribute of the same name") from None
 
 
@@ -527,4 +527,4 @@ def _require(condition: bool, model: Model, message: str) -> None:
 
 
 def _fail(model: Model, message: str) -> None:
-    raise ModelCheckFailed(f"{model._label()}: {message}")
+    raise ModelCheckFailed(f"{model.display_name()}: {message}")

@@ -64,3 +64,28 @@ def test_every_conformance_check_is_documented():
     text = (ROOT / "docs" / "plugins.md").read_text()
     for check in CHECKS:
         assert f"| `{check.__name__}` |" in text, f"docs/plugins.md lacks {check.__name__}"
+
+
+def _packages() -> dict[str, list[Path]]:
+    roots = [ROOT / "forecastgen", *sorted((ROOT / "plugins").glob("*/forecastgen_*")),
+             ROOT / "examples" / "plugin-template" / "forecastgen_ar"]
+    return {root.name: sorted(root.rglob("*.py")) for root in roots if root.is_dir()}
+
+
+def test_no_package_uses_another_packages_private_names():
+    """The public extension API is all a plugin needs: no package imports an underscore name
+    from another, or calls an inherited underscore method that it does not define itself."""
+    import re
+
+    packages = _packages()
+    problems = []
+    for name, files in packages.items():
+        text = "\n".join(path.read_text() for path in files)
+        own = set(re.findall(r"\bdef (_[a-z]\w*)", text)) | set(re.findall(r"\b(_[a-z]\w*)\s*[:=]", text))
+        inherited = set(re.findall(r"\bself\.(_[a-z]\w*)\(", text)) - own
+        problems += [f"{name} calls self.{method}() defined elsewhere" for method in sorted(inherited)]
+        for other in packages:
+            if other != name:
+                imported = re.findall(rf"from {other}[\w.]* import [^\n]*\b(_[a-z]\w*)", text)
+                problems += [f"{name} imports {other}'s {private}" for private in imported]
+    assert not problems, "; ".join(problems)

@@ -113,7 +113,7 @@ class GAN(DensityModel):
 
     def log_prob(self, items) -> np.ndarray:
         raise NotSupportedError(
-            f"log_prob is not supported by {self._label()}: a GAN has no explicit density, only a "
+            f"log_prob is not supported by {self.display_name()}: a GAN has no explicit density, only a "
             "sampler; compare its samples with real data (forecastgen score) or use a density model "
             "(gmm, pixelcnn, vae's estimate) for likelihoods")
 

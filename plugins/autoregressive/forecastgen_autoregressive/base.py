@@ -147,7 +147,7 @@ class AutoregressiveForecaster(SequenceGenerator):
     def _forecast_data(self, data) -> SeriesSet:
         if data is None:
             if getattr(self, "data_", None) is None:
-                raise InputError(f"{self._label()} was loaded from a checkpoint: give the series "
+                raise InputError(f"{self.display_name()} was loaded from a checkpoint: give the series "
                                  "to forecast, predict(horizon, data=...)")
             return self.data_
         data = as_series_set(data)

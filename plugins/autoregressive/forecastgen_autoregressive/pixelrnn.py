@@ -58,7 +58,7 @@ class MaskedConv2d(nn.Conv2d):
         self.register_buffer("mask", allowed[None, None])
 
     def forward(self, x):
-        return self._conv_forward(x, self.weight * self.mask, self.bias)
+        return conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
 
 
 class RowLSTM(nn.Module):

@@ -78,7 +78,7 @@ class PixelModel(DensityModel):
     # -- scores -----------------------------------------------------------------------------
     def log_prob(self, images, labels=None) -> np.ndarray:
         """The exact log-probability of each image (nats)."""
-        self._require(LOG_PROB)
+        self.require(LOG_PROB)
         return self._log_probability(images, labels)
 
     def bits_per_dim(self, images, labels=None) -> float:
@@ -104,7 +104,7 @@ class PixelModel(DensityModel):
     def sample(self, num_samples: int, seed: int | None = None, labels=None, cached: bool = True,
                progress: bool = False) -> np.ndarray:
         """New images (num_samples, 1, h, w) in [0, 1]; ``labels``: one class or one per image."""
-        self._require(SAMPLE)
+        self.require(SAMPLE)
         self.check_is_fitted()
         known = np.zeros((num_samples, *self.shape_), dtype=bool)
         start = np.zeros((num_samples, *self.shape_), dtype=np.int64)

@@ -84,7 +84,7 @@ class PatchCastForecaster(SequenceGenerator):
                 data=None) -> Forecast:
         self.check_is_fitted()
         if data is None and self.data_ is None:
-            raise InputError(f"{self._label()} was loaded from a checkpoint without its series; "
+            raise InputError(f"{self.display_name()} was loaded from a checkpoint without its series; "
                              "pass the series to forecast, predict(horizon, data=...)")
         data = self.data_ if data is None else as_series_set(data)
         horizon = int(data.freq.horizon if horizon is None else horizon)
