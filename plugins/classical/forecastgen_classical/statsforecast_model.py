@@ -2,8 +2,8 @@
 
 statsforecast (Nixtla; Garza, Mergenthaler Canseco, Challu & Olivares 2022) implements
 R's ``forecast`` package (Hyndman & Khandakar 2008) in compiled code: the same model
-selection, orders of magnitude faster than statsmodels' Python-level likelihoods (the
-airline series: ETS 0.2 s against 5 s). A subclass only says which statsforecast model
+selection, orders of magnitude faster than statsmodels' Python-level likelihoods
+(benchmarks/results/scale_benchmark.md). A subclass only says which statsforecast model
 to build for a series; fitting, sample paths (``simulate`` from the fitted model,
 seeded from our generator) and the guards are the same for all of them.
 """
