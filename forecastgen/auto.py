@@ -23,6 +23,12 @@ autocorrelated and long enough for their windows; log-scale candidates only for
 positive series; every model must forecast series. Candidates may carry parameters
 ("ets,ets:transform=log,theta").
 
+Many series: one forecaster is chosen for the whole set, by its mean scores, so where
+there are more than ``backtest_series`` series the backtests run on a seeded random
+sample of that many (the means of a few hundred series rank the candidates as the
+means of all would, at a fraction of the time); the chosen forecasters are then fitted
+on every series.
+
 This is model selection, not a model of its own: ``chosen_`` names the forecaster
 and ``scores_`` keeps the backtest table; ``reason_`` says why in plain words.
 
@@ -63,7 +69,8 @@ class AutoForecaster(SequenceGenerator):
 
     def __init__(self, candidates: str | None = None, anchors: str | None = "ets,theta,patchcast",
                  windows: int = 1, quick_epochs: int = 8, quick_batches: int = 15,
-                 num_samples: int = 100, seed: int = 0, n_jobs: int | None = None):
+                 num_samples: int = 100, backtest_series: int | None = 300, seed: int = 0,
+                 n_jobs: int | None = None):
         self.store_params(locals())
 
     def fit(self, data) -> AutoForecaster:
@@ -74,6 +81,7 @@ class AutoForecaster(SequenceGenerator):
         registry = default_registry()
         names, excluded = self.suitable_candidates(data, registry)
         horizon = self.backtest_horizon(data)
+        backtested = self.selection_series(data)
         rows, self.settings_ = [], {}
         for name in names:
             try:
@@ -87,7 +95,7 @@ class AutoForecaster(SequenceGenerator):
             began = time.perf_counter()
             try:
                 with doing(f"backtest of {name}"):
-                    result = backtest(data, candidate, windows=self.windows, horizon=horizon,
+                    result = backtest(backtested, candidate, windows=self.windows, horizon=horizon,
                                       num_samples=self.num_samples, seed=self.seed)
             except InputError as exc:  # e.g. no autocorrelation left in the shorter history
                 excluded.append(f"{name} (refused the backtest's shorter history: "
@@ -101,7 +109,7 @@ class AutoForecaster(SequenceGenerator):
         self.scores_ = self.rank(pd.DataFrame(rows).set_index("model"))
         self.weights_ = self.combination_weights()
         self.chosen_ = next(iter(self.weights_))
-        self.reason_ = self._reason(horizon, excluded)
+        self.reason_ = self._reason(horizon, excluded, len(backtested), len(data))
         self.models_ = {}
         for name in self.weights_:
             with doing(name):
@@ -186,6 +194,18 @@ class AutoForecaster(SequenceGenerator):
                              "backtest on; choose a model with --model")
         return min(horizon, room)
 
+    def selection_series(self, data: SeriesSet) -> SeriesSet:
+        """The series the candidates are backtested on: all of them, or a random sample of
+        ``backtest_series`` (seeded, in the file's order) where there are more."""
+        limit = self.backtest_series
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+            raise InputError(f"auto: backtest_series must be a positive whole number or None (every "
+                             f"series), not {limit!r}")
+        if limit is None or len(data) <= limit:
+            return data
+        chosen = np.random.default_rng(self.seed).choice(len(data), size=limit, replace=False)
+        return data.subset([data.ids[position] for position in np.sort(chosen)])
+
     def candidate_settings(self, registry, candidate: str) -> dict:
         """The candidate's parameters ("ets:transform=log") and, for a trainable model,
         settings that keep its fits short: a fixed number of batches (not seconds), so the
@@ -201,10 +221,11 @@ class AutoForecaster(SequenceGenerator):
         """A new, unfitted model for ``candidate`` with its settings (``candidate_settings``)."""
         return registry.create(split_model_spec(candidate)[0], **self.settings_[candidate])
 
-    def _reason(self, horizon: int, excluded: list[str]) -> str:
+    def _reason(self, horizon: int, excluded: list[str], backtested: int, total: int) -> str:
         table = ", ".join(f"{name} {row.crps:.3f}/{row.mase:.3f}" for name, row in self.scores_.iterrows())
+        sample = f" of a random {backtested} of the {total} series" if backtested < total else ""
         text = (f"auto chose {self.chosen_}: best backtest over the last {self.windows} window(s) of "
-                f"{horizon} steps (scaled CRPS/MASE: {table})")
+                f"{horizon} steps{sample} (scaled CRPS/MASE: {table})")
         if len(self.weights_) > 1:
             mixture = ", ".join(f"{name} {weight:.2f}" for name, weight in self.weights_.items())
             others = _listing([name for name in self.weights_ if name != self.chosen_])

@@ -117,3 +117,32 @@ def test_a_candidate_that_refuses_the_backtest_history_is_left_out():
     model.fit(series)
     assert list(model.scores_.index) == ["snaive"]
     assert "rnn (refused the backtest's shorter history: rnn needs autocorrelation" in model.reason_
+
+
+def _seasonal_catalogue(count: int) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    months = pd.date_range("2015-01-01", periods=60, freq="MS")
+    rows = [pd.DataFrame({"id": f"item{number:02d}", "month": months,
+                          "sales": 50 + 10 * np.sin(2 * np.pi * np.arange(60) / 12 + number)
+                          + rng.normal(0, 2 + number % 4, 60) + 0.2 * number * np.arange(60) / 12})
+            for number in range(count)]
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_many_series_are_backtested_on_a_seeded_sample_and_all_are_forecast():
+    from forecastgen.evaluate import backtest
+
+    data = forecastgen.as_series_set(_seasonal_catalogue(12), id_col="id")
+    model = forecastgen.create("auto", candidates="snaive,theta", anchors=None, backtest_series=5).fit(data)
+    sample = model.selection_series(data)
+    assert len(sample) == 5 and set(sample.ids) < set(data.ids)
+    assert sample.ids == model.selection_series(data).ids  # the same seed, the same sample
+    assert "of a random 5 of the 12 series" in model.reason_
+    theta = backtest(sample, forecastgen.create("theta"), windows=1, horizon=model.backtest_horizon(data),
+                     num_samples=100, seed=0)
+    assert model.scores_.loc["theta", "mase"] == pytest.approx(theta.scores["mase"].mean())
+    assert set(model.predict(6, num_samples=20, seed=0).samples) == set(data.ids)
+    everything = forecastgen.create("auto", candidates="snaive,theta", anchors=None, backtest_series=None)
+    assert everything.selection_series(data) is data
+    with pytest.raises(forecastgen.InputError, match="backtest_series must be a positive whole number"):
+        forecastgen.create("auto", backtest_series=0).selection_series(data)

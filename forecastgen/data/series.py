@@ -60,6 +60,10 @@ class SeriesSet:
     def shortest(self) -> int:
         return min(len(s) for s in self.series.values())
 
+    def subset(self, ids) -> SeriesSet:
+        """The series named in ``ids``, in that order."""
+        return SeriesSet({key: self.series[key] for key in ids}, self.freq, [], self.source)
+
     def drop_last(self, steps: int) -> SeriesSet:
         """The same series without their last ``steps`` points (the history of a backtest)."""
         return SeriesSet({k: s.iloc[: len(s) - steps] for k, s in self.series.items()},
