@@ -11,6 +11,10 @@ the mean of the sample paths). Each row of the table is one whole process, as a 
   with pandas, 200 quantile levels' worth of intervals: levels 80 and 95);
 - ``--cluster``: ets on a local Dask cluster of two single-threaded workers.
 
+``--speedup MODELS`` adds a second table: the per-series work alone (``fit`` and ``predict``
+of 200 paths, in this process through the library; reading and writing left out) with 1
+job and with 2, and the ratio.
+
 Peak memory is the largest resident set of the process or any of its workers.
 
     python benchmarks/scale_benchmark.py                        # 3,000 series
@@ -110,11 +114,29 @@ def run(arguments: list[str]) -> tuple[float, float]:
     return time.perf_counter() - start, int(done.stdout.split()[-1]) / 1024
 
 
+def speedup(models: list[str], data: Path) -> list[dict]:
+    """Seconds of fit + predict through the library with 1 and 2 jobs (workers started inside)."""
+    import forecastgen
+
+    series = forecastgen.read_series(data)
+    rows = []
+    for name in models:
+        seconds = {}
+        for jobs in (1, 2):
+            start = time.perf_counter()
+            forecastgen.create(name, n_jobs=jobs).fit(series).predict(HORIZON, num_samples=200, seed=0)
+            seconds[jobs] = time.perf_counter() - start
+            print(name, jobs, seconds[jobs], file=sys.stderr, flush=True)
+        rows.append({"model": name, "one": seconds[1], "two": seconds[2], "ratio": seconds[1] / seconds[2]})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--series", type=int, default=3000)
     parser.add_argument("--runs", default=DEFAULT_RUNS, help="MODEL:JOBS pairs; JOBS 'cluster' for Dask")
+    parser.add_argument("--speedup", default="", help="models timed with 1 and 2 jobs")
     parser.add_argument("--conditions", default="", help="a line on the machine and its load, for the table")
     parser.add_argument("--output", type=Path, default=RESULTS / "scale_benchmark.md")
     args = parser.parse_args()
@@ -148,6 +170,11 @@ def main() -> None:
              "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['run']} | {r['jobs']} | {r['seconds']:.1f} | {r['per_1000']:.1f} | {r['peak_mib']:.0f} "
               f"| {r['mase']:.3f} | {r['smape']:.2f} |" for r in rows]
+    if args.speedup:
+        timed = speedup(args.speedup.split(","), data)
+        lines += ["", "Per-series work alone (`fit` + `predict`, 200 paths, through the library):", "",
+                  "| model | 1 job s | 2 jobs s | speed-up |", "|---|---|---|---|"]
+        lines += [f"| {r['model']} | {r['one']:.1f} | {r['two']:.1f} | {r['ratio']:.2f}x |" for r in timed]
     text = "\n".join(lines) + "\n"
     print(text)
     args.output.write_text(text)

@@ -4,8 +4,10 @@ Goodfellow et al. (2014), "Generative Adversarial Nets": a generator turns rando
 vectors into items and a discriminator learns to tell them from real ones; trained in
 turns, the generator learns to make items the discriminator cannot tell apart. The
 players depend on the items: DCGAN-style convolutions for images (n, channels, height,
-width) (``images.py``), a recurrent generator and a convolutional discriminator for
-windows of a series (n, length) or (n, length, channels) (``windows.py``).
+width) (``image_game.py``), a causal convolutional generator and a convolutional
+discriminator for windows of a series (n, length) or (n, length, channels)
+(``window_game.py``). The width, epochs and learning rates left at None follow the items
+(``KIND_DEFAULTS``): images train long and wide, windows short and narrow.
 
 Stable by default (the engine's ``AdversarialTrainer``): hinge loss, spectral
 normalization in the discriminator, separate learning rates, an optional R1 penalty and
@@ -41,17 +43,25 @@ from forecastgen_adversarial.window_game import WindowGame
 IMAGES, WINDOWS = "images", "windows"
 MIN_ITEMS = 10
 INVERSION_PRIOR = 1e-3
+# the settings left at None take these by what is learned: images train long and wide with
+# DCGAN's learning rates; windows train short, narrow and faster, so that `predict -m gan`
+# takes under a minute on two cores (benchmarks/results/gan_windows.md measures the choice)
+KIND_DEFAULTS = {
+    IMAGES: {"hidden_size": 64, "max_epochs": 50, "generator_lr": 2e-4, "discriminator_lr": 2e-4},
+    WINDOWS: {"hidden_size": 32, "max_epochs": 12, "generator_lr": 1e-3, "discriminator_lr": 1e-3},
+}
 
 
 class GAN(DensityModel):
     name = "gan"
     capabilities = frozenset({"forecast", "sample", "series", "images", "labels"})
 
-    def __init__(self, latent_dim: int = 16, hidden_size: int = 64, conditional: bool = False,
+    def __init__(self, latent_dim: int = 16, hidden_size: int | None = None, conditional: bool = False,
                  context_length: int | None = None, unconditional_share: float = 0.5,
                  supervised_weight: float = 0.0, loss: str = "hinge", r1_weight: float = 0.0,
-                 generator_lr: float = 2e-4, discriminator_lr: float = 2e-4, discriminator_steps: int = 1,
-                 ema_decay: float = 0.999, max_epochs: int = 50, batch_size: int = 64,
+                 generator_lr: float | None = None, discriminator_lr: float | None = None,
+                 discriminator_steps: int = 1, ema_decay: float = 0.999, max_epochs: int | None = None,
+                 batch_size: int = 64,
                  batches_per_epoch: int | None = 50, device: str = "auto", precision: str = "auto",
                  seed: int = 0):
         self.store_params(locals())
@@ -75,19 +85,27 @@ class GAN(DensityModel):
             self.levels_ = None
             prepared, self.loc_, self.scale_ = _standardize(_as_windows(data))
         self.kind_, self.shape_ = kind, tuple(data.shape[1:])
+        self.settings_ = self.kind_settings(kind)
         self.classes_ = int(labels.max()) + 1 if self.conditional else 0
         seed_everything(self.seed)
         game = self._build(prepared.shape[1:])
-        trainer = AdversarialTrainer(AdversarialConfig.from_params(self.get_params()))
+        trainer = AdversarialTrainer(AdversarialConfig.from_params({**self.get_params(), **self.settings_}))
         dataset = torch.utils.data.TensorDataset(torch.as_tensor(prepared), torch.as_tensor(labels))
         self.history_: AdversarialHistory = trainer.fit(game, dataset)
         self.game_, self.device_ = game.eval(), trainer.device
         return self
 
+    def kind_settings(self, kind: str) -> dict:
+        """The width, epochs and learning rates for items of ``kind`` (images or windows):
+        the parameters as given, those left at None from ``KIND_DEFAULTS``."""
+        return {name: default if getattr(self, name) is None else getattr(self, name)
+                for name, default in KIND_DEFAULTS[kind].items()}
+
     def _build(self, shape: tuple[int, ...]):
+        hidden = self.settings_["hidden_size"]
         if self.kind_ == IMAGES:
-            return ImageGame(shape, self.latent_dim, self.hidden_size, self.classes_)
-        return WindowGame(shape[0], shape[1], self.latent_dim, self.hidden_size, self.context_length,
+            return ImageGame(shape, self.latent_dim, hidden, self.classes_)
+        return WindowGame(shape[0], shape[1], self.latent_dim, hidden, self.context_length,
                           self.unconditional_share, self.supervised_weight)
 
     def _check_settings(self, kind: str, data: np.ndarray) -> None:
@@ -247,6 +265,7 @@ class GAN(DensityModel):
     # -- checkpoints ------------------------------------------------------------------------
     def checkpoint_state(self) -> tuple[dict, dict]:
         state = {"kind": self.kind_, "shape": list(self.shape_), "levels": self.levels_,
+                 "settings": self.settings_,
                  "classes": self.classes_, "history": self.history_.to_dict(),
                  "loc": None if self.loc_ is None else self.loc_.tolist(),
                  "scale": None if self.scale_ is None else self.scale_.tolist()}
@@ -254,6 +273,7 @@ class GAN(DensityModel):
 
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
         self.kind_, self.shape_, self.levels_ = state["kind"], tuple(state["shape"]), state["levels"]
+        self.settings_ = state.get("settings") or self.kind_settings(self.kind_)
         self.classes_, self.history_ = state["classes"], AdversarialHistory(**state["history"])
         self.loc_ = None if state["loc"] is None else np.asarray(state["loc"])
         self.scale_ = None if state["scale"] is None else np.asarray(state["scale"])

@@ -1,15 +1,20 @@
-"""The window players: a recurrent generator that feeds back its own outputs and a
-spectrally normalized convolutional discriminator, both told which steps are known.
+"""The window players: a causal convolutional generator and a spectrally normalized
+convolutional discriminator, both told which steps are known.
 
-The generator is autoregressive, like TimeGAN's (Yoon, Jarrett & van der Schaar 2019,
-"Time-series Generative Adversarial Networks", NeurIPS): a two-layer GRU whose initial
-state comes from a window-wide latent vector and whose input at step t is the value of
-step t - 1, a start flag and fresh noise for step t; it emits step t. Known steps (the
-past of a window, when forecasting) replace the generated ones as they are produced, so
-the future follows the given past. The optional supervised loss is TimeGAN's, taken in
-data space instead of an embedding: with the real step t - 1 as input (teacher forcing)
-the generator's step t is pulled towards the real one (mean squared error), which
-teaches the step-to-step dynamics the adversarial loss learns slowly.
+The generator makes every step of a window in one pass: step t is computed from the
+known values of the steps before it (zero and a flag where unknown), fresh noise for
+each step and a window-wide latent vector, through gated residual blocks of dilated
+causal convolutions (WaveNet's, van den Oord et al. 2016, "WaveNet: A Generative Model
+for Raw Audio"), dilations doubling until each step sees the whole window before it.
+Known steps (the past of a window, when forecasting) replace the generated ones, so the
+future follows the given past. Generated steps are not fed back: as in TimeGAN's
+generator (Yoon, Jarrett & van der Schaar 2019, "Time-series Generative Adversarial
+Networks", NeurIPS), which maps a noise sequence through a recurrent network, the
+dependence between generated steps comes from the shared noise and latent vector. One
+pass instead of a step-by-step recurrence makes training several times faster on a CPU.
+The optional supervised loss is TimeGAN's, taken in data space: with every real step
+known, the generator's step t is pulled towards the real one (mean squared error),
+which teaches the step-to-step dynamics the adversarial loss learns slowly.
 
 The discriminator sees the whole window, real or completed, with a known-step mask as
 an extra channel: 1-D convolutions (two of stride 2) and a dense layer, every weight
@@ -31,7 +36,6 @@ from torch.nn.utils.parametrizations import spectral_norm
 from forecastgen_adversarial.game import Game
 
 SLOPE = 0.2
-LAYERS = 2
 
 
 class WindowGame(Game):
@@ -71,42 +75,61 @@ class WindowGenerator(nn.Module):
     def __init__(self, length: int, channels: int, latent_dim: int, hidden: int):
         super().__init__()
         self.length, self.channels, self.latent_dim, self.hidden = length, channels, latent_dim, hidden
-        self.initial = nn.Linear(latent_dim, LAYERS * hidden)
-        self.cell = nn.GRU(channels + 1 + latent_dim, hidden, num_layers=LAYERS, batch_first=True)
-        self.out = nn.Linear(hidden, channels)
+        self.first = nn.Conv1d(channels + 2 + 2 * latent_dim, hidden, 1)
+        self.blocks = nn.ModuleList(CausalBlock(hidden, dilation) for dilation in _dilations(length))
+        self.out = nn.Conv1d(hidden, channels, 1)
 
     def forward(self, latent: torch.Tensor, condition: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         values, mask = condition
-        window_noise, step_noise = self._split(latent)
-        state = self._initial_state(window_noise)
-        count = len(latent)
-        previous = latent.new_zeros(count, self.channels)
-        start = latent.new_ones(count, 1)
-        steps = []
-        for t in range(self.length):
-            output, state = self.cell(torch.cat([previous, start, step_noise[:, t]], dim=1)[:, None], state)
-            previous = torch.where(mask[:, t, None], values[:, t], self.out(output[:, 0]))
-            steps.append(previous)
-            start = torch.zeros_like(start)
-        return torch.stack(steps, dim=1)
+        made = self._run(latent, values, mask)
+        return torch.where(mask[:, :, None], values, made)
 
     def teacher_forced(self, latent: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
         """Each step predicted from the real steps before it (step 0 from nothing)."""
+        known = torch.ones(real.shape[:2], dtype=torch.bool, device=real.device)
+        return self._run(latent, real, known)
+
+    def _run(self, latent: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The generated steps (n, length, channels), step t from the known values of the steps
+        before it (zero and a flag where unknown) and the noise up to step t."""
         window_noise, step_noise = self._split(latent)
-        previous = torch.cat([torch.zeros_like(real[:, :1]), real[:, :-1]], dim=1)
-        start = torch.zeros_like(real[:, :, :1])
+        known = mask[:, :, None].to(values.dtype)
+        previous = torch.cat([torch.zeros_like(values[:, :1]), (values * known)[:, :-1]], dim=1)
+        previous_known = torch.cat([torch.zeros_like(known[:, :1]), known[:, :-1]], dim=1)
+        start = torch.zeros_like(known)
         start[:, 0] = 1.0
-        output, _ = self.cell(torch.cat([previous, start, step_noise], dim=2),
-                              self._initial_state(window_noise))
-        return self.out(output)
+        everywhere = window_noise[:, None].expand(-1, self.length, -1)
+        x = torch.cat([previous, previous_known, start, step_noise, everywhere], dim=2).transpose(1, 2)
+        x = self.first(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.out(x).transpose(1, 2)
 
     def _split(self, latent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         parts = latent.view(len(latent), self.length + 1, self.latent_dim)
         return parts[:, 0], parts[:, 1:]
 
-    def _initial_state(self, window_noise: torch.Tensor) -> torch.Tensor:
-        state = torch.tanh(self.initial(window_noise)).view(len(window_noise), LAYERS, self.hidden)
-        return state.transpose(0, 1).contiguous()
+
+class CausalBlock(nn.Module):
+    """A residual block of a dilated causal convolution: step t sees steps t - 2d, t - d, t."""
+
+    def __init__(self, hidden: int, dilation: int):
+        super().__init__()
+        self.pad = 2 * dilation
+        self.conv = nn.Conv1d(hidden, 2 * hidden, 3, dilation=dilation)
+        self.mix = nn.Conv1d(hidden, hidden, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        filtered, gate = self.conv(nn.functional.pad(x, (self.pad, 0))).chunk(2, dim=1)
+        return x + self.mix(torch.tanh(filtered) * torch.sigmoid(gate))
+
+
+def _dilations(length: int) -> list[int]:
+    """1, 2, 4, ... until every step sees the whole window before it."""
+    dilations = [1]
+    while 1 + 2 * sum(dilations) < length:
+        dilations.append(2 * dilations[-1])
+    return dilations
 
 
 class WindowDiscriminator(nn.Module):

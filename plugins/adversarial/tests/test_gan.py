@@ -209,3 +209,17 @@ def test_training_warnings_are_one_plain_line_on_the_command_line(tmp_path, monk
                                       "-o", str(tmp_path / "gan")])
     assert result.exit_code == 0, result.output
     assert "warning: mode collapse" in result.stderr and "TrainingWarning" not in result.stderr
+
+
+def test_settings_left_at_none_follow_what_is_learned(tmp_path):
+    from forecastgen_adversarial.gan import KIND_DEFAULTS
+
+    quick = {"max_epochs": 1, "batches_per_epoch": 2, "device": "cpu"}
+    windows = GAN(**quick).fit(level_windows(40))
+    assert windows.settings_ == {**KIND_DEFAULTS["windows"], "max_epochs": 1}
+    assert windows.game_.generator.first.out_channels == KIND_DEFAULTS["windows"]["hidden_size"]
+    images = GAN(generator_lr=1e-4, **quick).fit(half_lit_images(32)[0])
+    assert images.settings_ == {**KIND_DEFAULTS["images"], "max_epochs": 1, "generator_lr": 1e-4}
+    assert GAN().get_params()["hidden_size"] is None  # the parameter itself stays as given
+    save_checkpoint(windows, tmp_path / "w")
+    assert load_checkpoint(tmp_path / "w").settings_ == windows.settings_
