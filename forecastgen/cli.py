@@ -570,19 +570,20 @@ def models(name, as_json):
 
 def describe_model(spec, as_json: bool) -> None:
     parameters = spec.parameters()
+    notes = spec.load_class().parameter_notes
     if as_json:
         click.echo(json.dumps({"name": spec.name, "summary": spec.summary, "family": spec.family,
                                "interface": spec.interface, "capabilities": sorted(spec.capabilities),
-                               "plugin": spec.plugin, "trains": spec.trains, "parameters": parameters},
-                              indent=2, default=repr))
+                               "plugin": spec.plugin, "trains": spec.trains, "parameters": parameters,
+                               "parameter_notes": notes}, indent=2, default=repr))
         return
     capabilities = ", ".join(sorted(spec.capabilities))
     click.echo(f"{spec.name}: {spec.summary}\nfamily {spec.family}, {spec.interface} model, capabilities "
                f"{capabilities}; from {spec.plugin} {spec.version}".rstrip())
     click.echo("\nparameters (set with -p NAME=VALUE, values as you would type them):")
     shown = [[key, value if isinstance(value, str) else json.dumps(value, default=repr)]
-             for key, value in parameters.items()]
-    click.echo(format_table(["name", "default"], shown))
+             + ([notes.get(key, "")] if notes else []) for key, value in parameters.items()]
+    click.echo(format_table(["name", "default"] + (["null means"] if notes else []), shown))
 
 
 @cli.command()

@@ -62,6 +62,9 @@ class Model:
 
     name: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    # what a parameter's None default stands for, shown by `forecastgen models NAME`
+    # ({"hidden_size": "images 64, windows 32"})
+    parameter_notes: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def param_names(cls) -> list[str]:

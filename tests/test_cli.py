@@ -430,6 +430,10 @@ def test_models_name_lists_the_parameters_with_their_defaults():
     described = json.loads(CliRunner().invoke(cli, ["models", "ets", "--json"]).output)
     assert described["parameters"]["max_history"] == 500 and described["trains"] is False
     assert CliRunner().invoke(cli, ["models", "rnm"]).exit_code == 2
+    gan = CliRunner().invoke(cli, ["models", "gan"]).output.splitlines()
+    assert gan[4].split() == ["name", "default", "null", "means"]
+    assert next(line for line in gan if line.startswith("max_epochs")).split() == [
+        "max_epochs", "null", "images", "50,", "windows", "12"]
 
 
 def test_fit_takes_epochs_and_batches_for_neural_models_only(tmp_path):

@@ -55,6 +55,10 @@ KIND_DEFAULTS = {
 class GAN(DensityModel):
     name = "gan"
     capabilities = frozenset({"forecast", "sample", "series", "images", "labels"})
+    parameter_notes = {
+        **{name: f"images {KIND_DEFAULTS[IMAGES][name]:g}, windows {KIND_DEFAULTS[WINDOWS][name]:g}"
+           for name in KIND_DEFAULTS[IMAGES]},
+        "context_length": "any known prefix (predict sets it)"}
 
     def __init__(self, latent_dim: int = 16, hidden_size: int | None = None, conditional: bool = False,
                  context_length: int | None = None, unconditional_share: float = 0.5,
