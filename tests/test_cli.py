@@ -22,7 +22,7 @@ CORPUS = ROOT / "tests" / "corpus"
 
 def forecastgen(*arguments, env=None, cwd=None):
     command = [sys.executable, "-m", "forecastgen.cli", *map(str, arguments)]
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
 
 
 @pytest.mark.slow
