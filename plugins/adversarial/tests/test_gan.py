@@ -120,7 +120,7 @@ def test_windows_with_channels_keep_their_shape():
 def test_teacher_forced_steps_see_only_the_past(window_gan):
     generator = window_gan.game_.generator
     real = torch.randn(1, 8, 1, requires_grad=True)
-    predicted = generator.teacher_forced(window_gan.game_.noise(1), real)
+    predicted = generator.teacher_forced(window_gan.game_.noise(1), real, torch.zeros(1, dtype=torch.long))
     (gradient,) = torch.autograd.grad(predicted[0, 5, 0], real)
     assert torch.all(gradient[0, 5:] == 0) and gradient[0, :5].abs().sum() > 0
 
@@ -129,7 +129,8 @@ def test_supervised_loss_is_added_when_asked():
     windows = level_windows(60)
     plain = GAN(max_epochs=1, **FAST).fit(windows)
     supervised = GAN(max_epochs=1, supervised_weight=1.0, **FAST).fit(windows)
-    batch = (torch.as_tensor((windows - plain.loc_[0]) / plain.scale_[0]).float()[:, :, None],)
+    batch = (torch.as_tensor((windows - plain.loc_[0]) / plain.scale_[0]).float()[:, :, None],
+             torch.zeros(len(windows), dtype=torch.long))
     assert plain.game_.auxiliary_loss(batch) is None
     assert float(supervised.game_.auxiliary_loss(batch).detach()) > 0
 
@@ -143,7 +144,7 @@ def test_log_prob_says_a_gan_has_no_density(window_gan):
     (lambda m, w: m.sample_future(np.ones((1, 3)), 4, 2), "fitted to forecast from 4 past steps"),
     (lambda m, w: m.sample_future(np.ones((1, 4)), 5, 2), "must fit in the fitted windows of 8 steps"),
     (lambda m, w: m.sample_future(np.full((1, 4), np.nan), 2, 2), "NaN"),
-    (lambda m, w: m.sample(2, labels=1), "labels are for class-conditional image GANs"),
+    (lambda m, w: m.sample(2, labels=1), "not class-conditional; refit with conditional=True"),
     (lambda m, w: m.generate(np.zeros((2, 3))), "latent vectors must have shape"),
     (lambda m, w: m.invert(np.zeros((2, 5))), "fitted on items of shape"),
 ])
@@ -154,7 +155,7 @@ def test_misuse_is_refused_with_a_message(window_gan, use, message):
 
 def test_bad_settings_are_refused():
     windows = level_windows(40)
-    with pytest.raises(InputError, match="conditional=True is for class labels"):
+    with pytest.raises(InputError, match="needs class labels"):
         GAN(conditional=True, **FAST).fit(windows)
     with pytest.raises(InputError, match="context_length 8 leaves no past or no future"):
         GAN(context_length=8, **FAST).fit(windows)
@@ -223,3 +224,18 @@ def test_settings_left_at_none_follow_what_is_learned(tmp_path):
     assert GAN().get_params()["hidden_size"] is None  # the parameter itself stays as given
     save_checkpoint(windows, tmp_path / "w")
     assert load_checkpoint(tmp_path / "w").settings_ == windows.settings_
+
+
+def test_class_conditional_windows_obey_their_class_and_their_past():
+    """Class 0 windows sit at +1, class 1 at -1: the class alone decides the level."""
+    windows = level_windows(400)
+    classes = (windows.mean(axis=1) < 0).astype(np.int64)
+    model = GAN(conditional=True, max_epochs=15, **FAST).fit(windows, classes)
+    assert model.classes_ == 2
+    up, down = model.sample(200, seed=0, labels=0), model.sample(200, seed=0, labels=1)
+    assert (up.mean(axis=1) > 0).mean() > 0.9 and (down.mean(axis=1) < 0).mean() > 0.9
+    futures = model.sample_future(np.ones((2, 3)), 5, 50, seed=0, labels=[0, 1])
+    assert futures.shape == (2, 50, 5)
+    assert futures[0].mean() > futures[1].mean()
+    with pytest.raises(InputError, match=r"labels must lie in 0..1"):
+        model.sample(2, labels=2)
