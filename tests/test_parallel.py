@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import forecastgen
-from forecastgen.engine.parallel import MIN_SERIES, chunks, resolve_jobs, series_generators
+from forecastgen.engine.parallel import CHUNKS_PER_JOB, MIN_SERIES, chunks, resolve_jobs, series_generators
 from forecastgen.engine.threads import usable_cores
 
 
@@ -50,8 +50,9 @@ def test_jobs_and_chunks():
         resolve_jobs(0)
     with pytest.raises(forecastgen.InputError, match="n_jobs must be"):
         forecastgen.create("ets", n_jobs=1.5).fit(np.arange(1.0, 30.0))
-    parts = chunks(list(range(10)), 2)
-    assert [x for part in parts for x in part] == list(range(10)) and len(parts) == 8
+    parts = chunks(list(range(100)), 2)
+    assert [x for part in parts for x in part] == list(range(100)) and len(parts) == 2 * CHUNKS_PER_JOB
+    assert {len(part) for part in parts} <= {100 // len(parts), 100 // len(parts) + 1}
     assert chunks([1, 2], 4) == [[1], [2]]
 
 

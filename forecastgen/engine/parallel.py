@@ -35,7 +35,7 @@ from forecastgen.errors import InputError
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 MIN_SERIES = 32  # by default, fewer series than this are not worth starting processes for
-CHUNKS_PER_JOB = 4  # smaller chunks even out series of unequal cost
+CHUNKS_PER_JOB = 16  # small chunks keep every worker busy to the end (series differ in cost)
 _cluster = contextvars.ContextVar("forecastgen_cluster", default=None)
 
 
