@@ -34,3 +34,13 @@ class Game(nn.Module):
 
 def count(condition) -> int:
     return len(condition[0] if isinstance(condition, tuple) else condition)
+
+
+def projected_score(features: torch.Tensor, labels: torch.Tensor, score: nn.Module,
+                    embed: nn.Module | None) -> torch.Tensor:
+    """A discriminator's score from its last features: psi(phi(x)), plus <embed(y), phi(x)>
+    where there are classes (Miyato & Koyama 2018, "cGANs with Projection Discriminator")."""
+    scores = score(features)[:, 0]
+    if embed is not None:
+        scores = scores + (embed(labels) * features).sum(dim=1)
+    return scores

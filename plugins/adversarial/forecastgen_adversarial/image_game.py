@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from forecastgen_adversarial.game import Game
+from forecastgen_adversarial.game import Game, projected_score
 
 SLOPE = 0.2
 
@@ -33,7 +33,6 @@ class ImageGame(Game):
     def __init__(self, shape: tuple[int, int, int], latent_dim: int, hidden: int, classes: int):
         super().__init__(ImageGenerator(shape, latent_dim, hidden, classes),
                          ImageDiscriminator(shape, hidden, classes), latent_dim)
-        self.classes = classes
 
     def condition(self, batch: tuple) -> torch.Tensor:
         return batch[1]
@@ -87,11 +86,7 @@ class ImageDiscriminator(nn.Module):
         self.embed = spectral_norm(nn.Embedding(classes, 2 * hidden)) if classes else None
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        features = self.features(self.body(images))
-        score = self.score(features)[:, 0]
-        if self.embed is not None:
-            score = score + (self.embed(labels) * features).sum(dim=1)
-        return score
+        return projected_score(self.features(self.body(images)), labels, self.score, self.embed)
 
 
 def _halved_twice(side: int) -> int:

@@ -33,7 +33,7 @@ from torch import nn
 from torch.nn.functional import mse_loss
 from torch.nn.utils.parametrizations import spectral_norm
 
-from forecastgen_adversarial.game import Game
+from forecastgen_adversarial.game import Game, projected_score
 
 SLOPE = 0.2
 
@@ -46,7 +46,7 @@ class WindowGame(Game):
                  classes: int = 0):
         super().__init__(WindowGenerator(length, channels, latent_dim, hidden, classes),
                          WindowDiscriminator(length, channels, hidden, classes), (length + 1) * latent_dim)
-        self.length, self.context_length, self.classes = length, context_length, classes
+        self.length, self.context_length = length, context_length
         self.unconditional_share, self.supervised_weight = unconditional_share, supervised_weight
 
     def condition(self, batch: tuple) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -78,7 +78,7 @@ class WindowGenerator(nn.Module):
 
     def __init__(self, length: int, channels: int, latent_dim: int, hidden: int, classes: int = 0):
         super().__init__()
-        self.length, self.channels, self.latent_dim, self.hidden = length, channels, latent_dim, hidden
+        self.length, self.latent_dim = length, latent_dim
         self.embed = nn.Embedding(classes, latent_dim) if classes else None
         self.first = nn.Conv1d(channels + 2 + (3 if classes else 2) * latent_dim, hidden, 1)
         self.blocks = nn.ModuleList(CausalBlock(hidden, dilation) for dilation in _dilations(length))
@@ -158,8 +158,4 @@ class WindowDiscriminator(nn.Module):
     def forward(self, windows: torch.Tensor, condition: tuple) -> torch.Tensor:
         _, mask, labels = condition
         x = torch.cat([windows.transpose(1, 2), mask[:, None].to(windows.dtype)], dim=1)
-        features = self.features(self.body(x))
-        score = self.score(features)[:, 0]
-        if self.embed is not None:
-            score = score + (self.embed(labels) * features).sum(dim=1)
-        return score
+        return projected_score(self.features(self.body(x)), labels, self.score, self.embed)
