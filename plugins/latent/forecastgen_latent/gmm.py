@@ -39,7 +39,8 @@ from forecastgen.interfaces import DensityModel
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 INIT_PARAMS = ("kmeans", "k-means++", "random")
-KMEANS_STEPS = 300  # Lloyd's steps at most, as scikit-learn's KMeans; they stop when no label changes
+KMEANS_STEPS = 300  # Lloyd's steps at most, as scikit-learn's KMeans
+KMEANS_TOL = 1e-4  # scikit-learn's KMeans tolerance: center shifts relative to the mean variance
 EPS = float(np.finfo(np.float64).eps)
 CACHE_BYTES = 2**30  # chunks kept in memory between EM passes up to this size
 CHUNK_BYTES = 2**28  # at most this much per chunk: fewer rows when each row has many pair products
@@ -98,15 +99,18 @@ class GaussianMixture(DensityModel):
         return self
 
     def _em(self, x: torch.Tensor, chunks: _Chunks, state: dict):
-        trace, previous, converged = [], -math.inf, False
+        """EM until an iteration improves the mean log-likelihood by less than ``tol``: then the
+        parameters whose log-likelihood that iteration computed are kept (so ``lower_bound_`` is
+        their exact mean log-likelihood without another pass). Without convergence, the last
+        parameters and one more pass for their log-likelihood."""
+        trace, previous = [], -math.inf
         for _ in range(self.max_iter):
-            state, bound = self._em_step(chunks, len(x), state)
+            updated, bound = self._em_step(chunks, len(x), state)
             trace.append(bound)
             if abs(bound - previous) < self.tol:
-                converged = True
-                break
-            previous = bound
-        return state, self._mean_log_likelihood(chunks, len(x), state), trace, converged
+                return state, bound, trace, True
+            state, previous = updated, bound
+        return state, self._mean_log_likelihood(chunks, len(x), state), trace, False
 
     def _em_step(self, chunks: _Chunks, n: int, state: dict) -> tuple[dict, float]:
         """One pass over the chunks: responsibilities under ``state`` (E) and the statistics
@@ -115,14 +119,7 @@ class GaussianMixture(DensityModel):
         forms = _QuadraticForms(state, self._center) if self.covariance_type == "full" else None
         for chunk, centered, features in chunks:
             if forms:  # full covariances: both steps are products with one feature matrix
-                weighted = forms.log_weighted_gaussian(features, state["weights"])  # (k, n)
-                top = weighted.max(dim=0, keepdim=True).values
-                # one exp for both outputs (log-sum-exp by hand); the clamp keeps exp away
-                # from denormals, which are slow, for terms below e^-80 of the largest
-                resp = (weighted - top).clamp_(min=-80.0).exp_()
-                total_resp = resp.sum(0, keepdim=True)
-                resp /= total_resp
-                log_norm = (top + total_resp.log()).squeeze(0)
+                resp, log_norm = _normalized_exp(forms.log_weighted_gaussian(features, state["weights"]))
                 resp = resp.T
             else:
                 log_resp, log_norm = self._log_responsibilities(chunk, state)
@@ -148,7 +145,7 @@ class GaussianMixture(DensityModel):
         for chunk, _, features in chunks:
             if forms:
                 weighted = forms.log_weighted_gaussian(features, state["weights"])
-                total += float(torch.logsumexp(weighted, dim=0).double().sum())
+                total += float(_normalized_exp(weighted)[1].sum())
             else:
                 total += float(self._log_responsibilities(chunk, state)[1].double().sum())
         return total / n
@@ -165,16 +162,24 @@ class GaussianMixture(DensityModel):
             resp = torch.rand(len(x), k, generator=generator).to(x.device)
             resp = resp / resp.sum(1, keepdim=True)
         else:
-            centers = _kmeans_plus_plus(x, k, generator)
+            # k-means only starts EM: float32 about the data mean is exact enough and twice as fast
+            start_x = (x - self._center).float()
+            centers = _kmeans_plus_plus(start_x, k, generator)
             steps = KMEANS_STEPS if self.init_params == "kmeans" else 0
-            labels = _kmeans(x, centers, steps, self.chunk_size)
-            resp = torch.nn.functional.one_hot(labels, k).float()
+            return self._state_from_labels(chunks, _kmeans(start_x, centers, steps, self.chunk_size), k)
         return self._state_from_responsibilities(chunks, resp)
 
     def _state_from_responsibilities(self, chunks: _Chunks, resp: torch.Tensor) -> dict:
         statistics = self._statistics(resp.shape[1], chunks)
         for (_, centered, features), part in zip(chunks, resp.split(chunks.size)):
             statistics.add(centered, part, features)
+        return statistics.parameters()
+
+    def _state_from_labels(self, chunks: _Chunks, labels: torch.Tensor, k: int) -> dict:
+        """The M-step for hard assignments (responsibilities one-hot in ``labels``)."""
+        statistics = self._statistics(k, chunks)
+        for (_, centered, features), part in zip(chunks, labels.split(chunks.size)):
+            statistics.add_labels(centered, part, features)
         return statistics.parameters()
 
     def _given_state(self, x: torch.Tensor, chunks: _Chunks, k: int) -> dict:
@@ -393,18 +398,27 @@ class _Statistics:
         full covariances its ``_features`` (all three sums in one matrix product)."""
         resp = resp.double()
         if self.covariance_type == "full":
-            sums = resp.T @ features.T
-            pairs = self.second.shape[1]
-            self.second += sums[:, :pairs]
-            self.first += sums[:, pairs:-1]
-            self.nk += sums[:, -1]
-            return
+            return self._add_feature_sums(resp.T @ features.T)
         self.nk += resp.sum(0)
         self.first += resp.T @ centered
         if self.covariance_type == "tied":
             self.second += centered.T @ centered
         else:
             self.second += resp.T @ centered.square()
+
+    def add_labels(self, centered: torch.Tensor, labels: torch.Tensor, features: torch.Tensor | None) -> None:
+        """As ``add`` for one-hot responsibilities given by their ``labels``: sums by label."""
+        if self.covariance_type != "full":
+            return self.add(centered, torch.nn.functional.one_hot(labels, len(self.nk)), features)
+        sums = torch.zeros(len(features), len(self.nk), dtype=torch.float64, device=features.device)
+        self._add_feature_sums(sums.index_add_(1, labels, features).T)
+
+    def _add_feature_sums(self, sums: torch.Tensor) -> None:
+        """(k, features) sums of responsibility x feature: pair products, values, ones."""
+        pairs = self.second.shape[1]
+        self.second += sums[:, :pairs]
+        self.first += sums[:, pairs:-1]
+        self.nk += sums[:, -1]
 
     def parameters(self) -> dict:
         nk = self.nk + 10 * EPS
@@ -449,18 +463,35 @@ class _QuadraticForms:
         return torch.addmm((self.log_det + weights.log())[:, None], self.coefficients, features)
 
 
+def _normalized_exp(weighted: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Columns of log-weights (k, n) -> (the exp of each column normalized to sum 1, the column's
+    log-sum-exp): one exp for both (a log-sum-exp by hand), in place of ``weighted``. The clamp
+    keeps exp away from denormals, which are slow, for terms below e^-80 of the largest."""
+    top = weighted.amax(dim=0, keepdim=True)
+    resp = weighted.sub_(top).clamp_(min=-80.0).exp_()
+    total = resp.sum(0, keepdim=True)
+    resp /= total
+    return resp, (top + total.log_()).squeeze(0)
+
+
 def _feature_count(d: int) -> int:
     return d * (d + 1) // 2 + d + 1
 
 
 def _features(centered: torch.Tensor) -> torch.Tensor:
-    """Each row's pair products x_i x_j (i <= j), values and a one, stored feature-major:
-    (n, d) -> (d (d + 1) / 2 + d + 1, n)."""
+    """Each row's pair products x_i x_j (i <= j, in ``torch.triu_indices`` order), values and a
+    one, stored feature-major: (n, d) -> (d (d + 1) / 2 + d + 1, n)."""
     n, d = centered.shape
-    rows, columns = torch.triu_indices(d, d, device=centered.device)
-    outer = (centered[:, :, None] * centered[:, None, :]).flatten(1)
-    ones = torch.ones(n, 1, dtype=centered.dtype, device=centered.device)
-    return torch.cat([outer.index_select(1, rows * d + columns), centered, ones], dim=1).T.contiguous()
+    pairs = d * (d + 1) // 2
+    out = torch.empty(pairs + d + 1, n, dtype=centered.dtype, device=centered.device)
+    values = out[pairs:pairs + d]
+    values.copy_(centered.T)
+    start = 0
+    for i in range(d):  # row i of the upper triangle: x_i times x_i .. x_(d-1)
+        torch.mul(values[i:i + 1], values[i:], out=out[start:start + d - i])
+        start += d - i
+    out[-1] = 1.0
+    return out
 
 
 def _symmetric(upper: torch.Tensor, d: int) -> torch.Tensor:
@@ -519,45 +550,96 @@ def _kmeans_plus_plus(x: torch.Tensor, k: int, generator: torch.Generator) -> to
     center is the best of 2 + log(k) candidates drawn with probability ~ squared distance, the one
     that lowers the sum of squared distances most."""
     trials = 2 + int(math.log(k))
+    norms = x.square().sum(1)
     first = int(torch.randint(len(x), (1,), generator=generator))
-    centers = [x[first]]
-    closest = (x - x[first]).square().sum(1)
+    chosen = [first]
+    closest = _squared_distances(x[first:first + 1], x, norms)[0]
     for _ in range(1, k):
-        total = closest.sum()
-        if total <= 0:  # every point is already a center: duplicates
-            candidates = torch.randint(len(x), (trials,), generator=generator)
-        else:
-            candidates = torch.multinomial((closest / total).cpu().double(), trials, replacement=True,
-                                           generator=generator)
-        distances = torch.minimum(closest[None, :], _squared_distances(x[candidates.to(x.device)], x))
+        candidates = _draw_by_weight(closest, trials, generator)
+        distances = torch.minimum(closest[None, :], _squared_distances(x[candidates], x, norms))
         best = int(distances.sum(1).argmin())
-        centers.append(x[int(candidates[best])])
+        chosen.append(int(candidates[best]))
         closest = distances[best]
-    return torch.stack(centers)
+    return x[chosen]
 
 
-def _squared_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _draw_by_weight(weights: torch.Tensor, count: int, generator: torch.Generator) -> torch.Tensor:
+    """``count`` indices drawn with replacement with probability ~ ``weights`` (uniformly when all
+    are zero: every point is already a center), by inverting the cumulative sum."""
+    cumulative = weights.double().cumsum(0)
+    total = float(cumulative[-1])
+    if total <= 0:
+        return torch.randint(len(weights), (count,), generator=generator).to(weights.device)
+    uniforms = torch.rand(count, dtype=torch.float64, generator=generator).to(weights.device) * total
+    return torch.searchsorted(cumulative, uniforms).clamp_(max=len(weights) - 1)
+
+
+def _squared_distances(a: torch.Tensor, b: torch.Tensor, b_norms: torch.Tensor) -> torch.Tensor:
     """|a_i - b_j|^2 for rows a (m, d) and b (n, d), as |a|^2 + |b|^2 - 2 a.b (one product)."""
-    products = torch.addmm(b.square().sum(1)[None, :], a, b.T, alpha=-2)
+    products = torch.addmm(b_norms[None, :], a, b.T, alpha=-2)
     return products.add_(a.square().sum(1)[:, None]).clamp_(min=0)
 
 
 def _kmeans(x: torch.Tensor, centers: torch.Tensor, steps: int, chunk_size: int) -> torch.Tensor:
-    """Lloyd's steps from ``centers``; the final labels. An emptied cluster keeps its center."""
-    def assign(c):  # nearest center: the argmin of |c|^2 - 2 x.c, one product per chunk
-        norms = c.square().sum(1)[None, :]
-        return torch.cat([torch.addmm(norms, chunk, c.T.to(chunk.dtype), alpha=-2).argmin(1)
-                          for chunk in x.split(chunk_size)])
+    """Lloyd's steps from ``centers``; the final labels. Stops when no label changes or, as
+    scikit-learn's KMeans, when the centers moved by at most KMEANS_TOL x the mean variance of the
+    features (summed squared shifts). An emptied cluster keeps its center.
 
-    labels = assign(centers)
+    Hamerly's bounds (Hamerly 2010, "Making k-means even faster") give Lloyd's labels while
+    skipping most distances: each point keeps an upper bound on the distance to its center and
+    a lower bound on the distance to any other; only points whose bounds cross are looked at."""
+    k = len(centers)
+    features_first = x.T.contiguous()  # per-cluster sums are fastest summed along rows
+    tolerance = KMEANS_TOL * float(features_first.var(dim=1).mean())
+    norms = x.square().sum(1)
+    labels, upper, lower = _nearest_two(x, norms, centers, chunk_size)
     for _ in range(steps):
-        counts = torch.bincount(labels, minlength=len(centers)).double()
-        sums = torch.zeros(len(centers), x.shape[1], dtype=torch.float64, device=x.device)
-        sums.index_add_(0, labels, x.double())
+        counts = torch.bincount(labels, minlength=k).to(x.dtype)
+        sums = x.new_zeros(x.shape[1], k).index_add_(1, labels, features_first).T
         moved = torch.where(counts[:, None] > 0, sums / counts.clamp(min=1)[:, None], centers)
+        shifts = (moved - centers).norm(dim=1)
         centers = moved
-        new = assign(centers)
-        if torch.equal(new, labels):
+        upper += shifts[labels]
+        lower -= _largest_other(shifts)[labels]
+        bound = torch.maximum(_half_gap(centers)[labels], lower)
+        suspects = (upper > bound).nonzero().squeeze(1)
+        upper[suspects] = (x[suspects] - centers[labels[suspects]]).norm(dim=1)
+        suspects = suspects[upper[suspects] > bound[suspects]]
+        found, upper[suspects], lower[suspects] = _nearest_two(x[suspects], norms[suspects], centers,
+                                                               chunk_size)
+        changed = not torch.equal(found, labels[suspects])
+        labels[suspects] = found
+        if not changed or float(shifts.square().sum()) <= tolerance:
             break
-        labels = new
     return labels
+
+
+def _nearest_two(x: torch.Tensor, norms: torch.Tensor, centers: torch.Tensor, chunk_size: int):
+    """Each row's nearest center, the distance to it and to the second nearest (inf when k = 1)."""
+    center_norms = centers.square().sum(1)[None, :]
+    labels, first, second = [], [], []
+    for chunk, chunk_norms in zip(x.split(chunk_size), norms.split(chunk_size)):
+        squared = torch.addmm(center_norms, chunk, centers.T, alpha=-2).add_(chunk_norms[:, None])
+        nearest = squared.argmin(1, keepdim=True)
+        first.append(squared.gather(1, nearest).squeeze(1))
+        second.append(squared.scatter_(1, nearest, math.inf).amin(1))
+        labels.append(nearest.squeeze(1))
+    distance = lambda parts: torch.cat(parts).clamp_(min=0).sqrt_()  # noqa: E731
+    return torch.cat(labels), distance(first), distance(second)
+
+
+def _largest_other(shifts: torch.Tensor) -> torch.Tensor:
+    """For each center, the largest shift among the other centers."""
+    if len(shifts) == 1:
+        return torch.zeros_like(shifts)
+    top = shifts.topk(2)
+    out = torch.full_like(shifts, float(top.values[0]))
+    out[top.indices[0]] = top.values[1]
+    return out
+
+
+def _half_gap(centers: torch.Tensor) -> torch.Tensor:
+    """Half the distance from each center to its nearest other center: a point closer than that
+    to its own center cannot be nearer another."""
+    gaps = torch.cdist(centers, centers).fill_diagonal_(math.inf)
+    return 0.5 * gaps.amin(1)

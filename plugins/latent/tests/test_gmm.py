@@ -168,3 +168,38 @@ def test_greedy_seeding_puts_a_center_in_every_separated_cluster():
         nearest_blob = np.argmin(((centers[:, None] - blobs[None]) ** 2).sum(-1), axis=1)
         assert len(set(nearest_blob)) == 12, f"seed {seed} left a cluster without a center"
     assert len(set(owner)) == 12
+
+
+def _lloyd_labels(points: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Plain Lloyd's steps until no label changes (the reference for the bounded version)."""
+    labels = None
+    while True:
+        new = ((points[:, None] - centers[None]) ** 2).sum(-1).argmin(1)
+        if labels is not None and (new == labels).all():
+            return labels
+        labels = new
+        centers = np.stack([points[labels == j].mean(0) if (labels == j).any() else centers[j]
+                            for j in range(len(centers))])
+
+
+def test_kmeans_with_hamerly_bounds_ends_on_lloyds_labels(monkeypatch):
+    import torch
+    from forecastgen_latent import gmm
+
+    monkeypatch.setattr(gmm, "KMEANS_TOL", 0.0)  # run to the end: labels stop changing
+    rng = np.random.default_rng(4)
+    points = np.concatenate([rng.normal(rng.normal(0, 2, 4), 1.0, size=(400, 4)) for _ in range(6)])
+    points = torch.as_tensor(points - points.mean(0), dtype=torch.float64)
+    for seed in range(3):
+        start = gmm._kmeans_plus_plus(points, 8, torch.Generator().manual_seed(seed))
+        labels = gmm._kmeans(points, start, 300, chunk_size=500).numpy()
+        np.testing.assert_array_equal(labels, _lloyd_labels(points.numpy(), start.numpy()))
+
+
+def test_more_initialisations_keep_the_best_fit():
+    rng = np.random.default_rng(6)
+    data = np.concatenate([rng.normal(rng.normal(0, 3, 2), 1.0, size=(150, 2)) for _ in range(5)])
+    single = GaussianMixture(5, random_state=3).fit(data)
+    several = GaussianMixture(5, n_init=6, random_state=3).fit(data)
+    assert several.lower_bound_ >= single.lower_bound_
+    assert several.score(data) == pytest.approx(several.lower_bound_)
