@@ -58,3 +58,5 @@ def test_a_terminal_gets_a_bar_redrawn_in_place(clock, capsys, monkeypatch):
 
 def test_seconds_read_like_a_clock():
     assert [format_seconds(s) for s in (4.2, 75, 3725)] == ["4 s", "1 min 15 s", "1 h 02 min"]
+    # rounding never leaves 60 in the smaller unit
+    assert [format_seconds(s) for s in (59.6, 119.6, 7199.0)] == ["1 min 00 s", "2 min 00 s", "2 h 00 min"]
