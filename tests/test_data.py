@@ -132,3 +132,83 @@ def test_a_frequency_survives_its_checkpoint_form_also_as_older_checkpoints_wrot
     assert Frequency.from_dict(frequency.to_dict()) == frequency
     older = {("kind" if key == "grid" else key): value for key, value in frequency.to_dict().items()}
     assert Frequency.from_dict(older) == frequency
+
+
+def _long_frame(grid_stamps, rng) -> pd.DataFrame:
+    """Several series on one grid: clean ones of different starts and lengths, and ones that
+    need repairs (shuffled rows, an exact repeat, a short gap, a missing value, a trailing gap)."""
+    pieces = []
+    for number in range(12):
+        start, length = int(rng.integers(0, 6)), int(rng.integers(8, 20))
+        stamps = grid_stamps[start:start + length]
+        piece = pd.DataFrame({"id": f"s{number}", "timestamp": stamps,
+                              "value": rng.normal(10, 1, len(stamps)).round(3)})
+        kind = number % 6
+        if kind == 1:
+            piece = piece.sample(frac=1.0, random_state=number)
+        elif kind == 2:
+            piece = pd.concat([piece, piece.iloc[[3]]])
+        elif kind == 3:
+            piece = piece.drop(piece.index[4])
+        elif kind == 4:
+            piece.loc[piece.index[5], "value"] = np.nan
+        elif kind == 5:
+            piece.loc[piece.index[-1], "value"] = np.nan
+        pieces.append(piece)
+    long = pd.concat(pieces, ignore_index=True)
+    long["line"] = np.arange(len(long)) + 2
+    return long
+
+
+@pytest.mark.parametrize("grid_stamps, at_once", [
+    (pd.date_range("2000-01-01", periods=30, freq="MS"), True),
+    (pd.date_range("2000-01-31", periods=30, freq="ME"), True),
+    (pd.date_range("2000-01-01", periods=30, freq="MS") + pd.Timedelta(days=14), False),  # own day
+    (pd.date_range("2000-03-31", periods=30, freq="QE"), True),
+    (pd.date_range("2020-01-03", periods=30, freq="W-FRI"), True),
+    (pd.date_range("2020-01-01", periods=30, freq="h"), True),
+    (pd.bdate_range("2020-01-01", periods=30), True),
+    (pd.Index(np.arange(0, 60, 2)), True),
+])
+def test_many_series_read_at_once_as_one_by_one(grid_stamps, at_once, monkeypatch):
+    from forecastgen.data import validate
+
+    long = _long_frame(grid_stamps, np.random.default_rng(0))
+    fast_notes, slow_notes, built_at_once = [], [], []
+    regular_series = validate._regular_series
+    monkeypatch.setattr(validate, "_regular_series",
+                        lambda *args: built_at_once.append(1) or regular_series(*args))
+    fast, fast_frequency = validate.regularize(long, None, fast_notes)
+    assert (len(built_at_once) >= 2) == at_once  # the clean series took the shortcut
+    one_by_one = lambda long, codes, starts: np.zeros(len(starts) - 1, bool)  # noqa: E731
+    monkeypatch.setattr(validate, "_simple_groups", one_by_one)
+    slow, slow_frequency = validate.regularize(long, None, slow_notes)
+    assert fast_frequency == slow_frequency
+    assert list(fast) == list(slow) and fast_notes == slow_notes and len(fast_notes) >= 4
+    for key in slow:
+        pd.testing.assert_series_equal(fast[key], slow[key])
+
+
+def test_a_long_file_parses_each_timestamp_once_and_still_names_a_bad_ones_line(tmp_path):
+    months = pd.date_range("2001-01-01", periods=12, freq="MS").strftime("%Y-%m-%d")
+    rows = [f"{key},{month},{value}" for key in "abcd" for value, month in enumerate(months)]
+    rows[12 + 5] = "b,2001-13-01,5"  # series b's sixth row: the file's line 19 (after the header)
+    path = tmp_path / "long.csv"
+    path.write_text("id,month,value\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"line 19: '2001-13-01' in the time column 'month' is not a date"):
+        read_series(path)
+    rows[12 + 5] = "b,2001-06-01,5"
+    padded = tmp_path / "padded.csv"
+    padded.write_text("id ,month,value\n" + "\n".join(row.replace(",", " ,") + "  " for row in rows) + "\n")
+    path.write_text("id,month,value\n" + "\n".join(rows) + "\n")
+    clean, spaced = read_series(path), read_series(padded)
+    assert clean.ids == spaced.ids == list("abcd")
+    for key in clean.ids:
+        pd.testing.assert_series_equal(clean[key], spaced[key])
+
+
+def test_a_line_too_long_for_a_table_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("month,value\n2001-01-01,1\n\n2001-02-01,2\n" + "x" * 100_001 + "\n2001-03-01,3\n")
+    with pytest.raises(InputError, match=r"line 5 has 100,001 characters, more than any table row needs"):
+        read_series(path)

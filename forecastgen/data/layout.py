@@ -254,6 +254,12 @@ def parse_timestamps(column: pd.Series, lines: np.ndarray, name: str, notes: lis
     if pd.api.types.is_datetime64_any_dtype(column):
         stamps = pd.DatetimeIndex(column)
         return _drop_timezone(stamps, notes)
+    codes, uniques = pd.factorize(text_cells(column).to_numpy())
+    if len(uniques) < len(column) // 2 and not pd.api.types.is_numeric_dtype(column):
+        # long files repeat their timestamps: each distinct cell is parsed (and refused) once
+        parsed = parse_timestamps(pd.Series(uniques, dtype=object).set_axis(np.arange(len(uniques))),
+                                  lines[_first_rows(codes, len(uniques))], name, notes)
+        return parsed.take(codes)
     cells = text_cells(column)
     empty = cells.str.lower().isin(MISSING_TOKENS)
     if empty.any():
@@ -272,6 +278,13 @@ def parse_timestamps(column: pd.Series, lines: np.ndarray, name: str, notes: lis
                          f"'{name}' is not a date; fix it, or choose the time column with "
                          "--time-col")
     return _drop_timezone(pd.DatetimeIndex(stamps), notes)
+
+
+def _first_rows(codes: np.ndarray, count: int) -> np.ndarray:
+    """The first row holding each of ``count`` factorized values."""
+    first = np.full(count, len(codes))
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    return first
 
 
 def _parse_dates(cells: pd.Series) -> pd.Series:

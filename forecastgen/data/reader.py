@@ -31,21 +31,22 @@ BINARY_SIGNATURES = {
 LINE_COLUMN = "__line__"
 STRIPPED = "forecastgen_cells_stripped"  # in a frame's attrs: every text cell is stripped
 MAX_LINE = 100_000  # characters in one line; Python's csv module refuses fields past 131,072
+HEAD_LINES = 50  # lines the delimiter and the header are judged on
 
 
 def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
     """Read ``path`` as a table of text cells with a ``__line__`` column of file line numbers."""
     path = Path(path)
-    raw = _read_bytes(path)
-    text = _decode(raw, notes)
-    lines = [line for line in text.splitlines() if line.strip()]
+    text = _decode(_read_bytes(path), notes)
+    lines = _first_lines(text, HEAD_LINES)  # not a list of every line: long files have millions
     if not lines:
         raise InputError("the file has no rows; give a CSV with a header and at least a few rows")
-    longest = max(range(len(lines)), key=lambda number: len(lines[number]))
-    if len(lines[longest]) > MAX_LINE:
-        raise InputError(f"line {longest + 1} has {len(lines[longest]):,} characters, more than any "
-                         f"table row needs ({MAX_LINE:,}); is this a CSV file?")
-    delimiter = _sniff_delimiter(lines[:50])
+    too_long = _line_longer_than(text, MAX_LINE)
+    if too_long:
+        start, length = too_long
+        raise InputError(f"line {text.count(chr(10), 0, start) + 1} has {length:,} characters, more "
+                         f"than any table row needs ({MAX_LINE:,}); is this a CSV file?")
+    delimiter = _sniff_delimiter(lines)
     if delimiter not in (",", None):
         notes.append(f"columns are separated by {DELIMITER_NAMES[delimiter]}")
     header = _has_header(lines[0], delimiter or ",")
@@ -68,8 +69,11 @@ def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
                      + ", ".join(map(str, frame.columns)))
     frame.columns = [str(c).strip() for c in frame.columns]
     blank = np.ones(len(frame), dtype=bool)
+    padded = _has_trailing_space(text, delimiter or ",")  # leading spaces: skipinitialspace
     for column in frame.columns:  # each cell stripped once, here; layout reads them as they are
-        frame[column] = frame[column].fillna("").str.strip()
+        frame[column] = frame[column].fillna("")
+        if padded:
+            frame[column] = frame[column].str.strip()
         blank &= (frame[column] == "").to_numpy()
     frame[LINE_COLUMN] = frame.index + (2 if header else 1)
     frame = frame[~blank].reset_index(drop=True)
@@ -77,6 +81,49 @@ def read_csv_text(path: str | Path, notes: list[str]) -> pd.DataFrame:
     if frame.empty:
         raise InputError("the file has a header but no data rows")
     return frame
+
+
+def _first_lines(text: str, count: int) -> list[str]:
+    """The first ``count`` lines that are not blank."""
+    end = -1
+    for _ in range(4 * count):  # a prefix long enough for them, unless most lines are blank
+        end = text.find("\n", end + 1)
+        if end < 0:
+            break
+    head = text if end < 0 else text[:end + 1]
+    lines = [line for line in head.splitlines() if line.strip()]
+    if len(lines) < count and end >= 0:
+        lines = [line for line in text.splitlines() if line.strip()]
+    return lines[:count]
+
+
+def _line_longer_than(text: str, limit: int) -> tuple[int, int] | None:
+    """(offset, length) of the first line longer than ``limit`` characters, or None. Such a line
+    holds a whole block of ``limit // 2`` aligned characters without a line break, so only the
+    blocks are searched (each search runs at memchr speed), never the lines one by one."""
+    half = max(1, limit // 2)
+    for block in range(0, len(text), half):
+        if _next_break(text, block, block + half) < block + half:
+            continue
+        start = max(text.rfind("\n", 0, block), text.rfind("\r", 0, block)) + 1
+        length = _next_break(text, block, len(text)) - start
+        if length > limit:
+            return start, length
+    return None
+
+
+def _next_break(text: str, start: int, stop: int) -> int:
+    """The offset of the first line break in text[start:stop], or ``stop``."""
+    found = [at for at in (text.find("\n", start, stop), text.find("\r", start, stop)) if at >= 0]
+    return min(found, default=stop)
+
+
+def _has_trailing_space(text: str, delimiter: str) -> bool:
+    """Whether any cell may end in a space or tab (a substring search, far cheaper than
+    stripping millions of cells that have none)."""
+    ends = [delimiter, "\n", "\r"]
+    spaces = [" ", "\t"] if delimiter != "\t" else [" "]
+    return text.endswith((" ", "\t")) or any(space + end in text for space in spaces for end in ends)
 
 
 PARQUET_SUFFIXES = (".parquet", ".pq")

@@ -22,16 +22,39 @@ MAX_MISSING_SHARE = 0.2
 
 def regularize(long: pd.DataFrame, freq: str | None,
                notes: list[str]) -> tuple[dict[str, pd.Series], Frequency]:
-    """Split the long frame into regular series on one frequency grid."""
-    groups = {key: group for key, group in long.groupby("id", sort=False)}
-    cleaned = {key: _sorted_unique(group, _label(key, len(groups)), notes)
-               for key, group in groups.items()}
-    reference = max(cleaned.values(), key=len)
-    stamps = pd.Index(reference["timestamp"])
+    """Split the long frame into regular series on one frequency grid.
+
+    Series that need nothing (rows in time order, no repeated timestamp, no missing value,
+    on the grid without gaps) are checked for all series at once and built directly; the
+    others go one by one through the repairs and their notes. The result, notes and errors are
+    the same either way; only files of many series get faster (100,000 series: seconds)."""
+    codes, keys = pd.factorize(long["id"], sort=False)  # groups in order of first appearance
+    order = np.argsort(codes, kind="stable")
+    codes, long = codes[order], long.iloc[order]
+    starts = np.searchsorted(codes, np.arange(len(keys) + 1))
+    simple = _simple_groups(long, codes, starts)
+    cleaned = {index: _sorted_unique(long.iloc[starts[index]:starts[index + 1]],
+                                     _label(keys[index], len(keys)), notes)
+               for index in np.flatnonzero(~simple)}  # the others' rows are all kept as they are
+    lengths = np.diff(starts)
+    for index, group in cleaned.items():
+        lengths[index] = len(group)
+    longest = int(np.argmax(lengths))
+    stamps = pd.Index(cleaned[longest]["timestamp"] if longest in cleaned
+                      else long["timestamp"].iloc[starts[longest]:starts[longest + 1]])
     frequency = parse_frequency(freq, stamps) if freq else infer_frequency(stamps)
+    on_grid = simple & _contiguous_on_grid(long, codes, starts, frequency)
+    all_stamps, all_values = pd.Index(long["timestamp"]), long["value"].to_numpy(dtype=float)
+    indexes: dict[tuple, pd.Index] = {}  # series of one start and length share their index
     series = {}
-    for key, group in cleaned.items():
-        label = _label(key, len(groups))
+    for index, key in enumerate(keys):
+        if on_grid[index]:
+            rows = slice(starts[index], starts[index + 1])
+            series[str(key)] = _regular_series(all_stamps[rows], all_values[rows], frequency, indexes)
+            continue
+        group = cleaned.get(index)
+        group = long.iloc[starts[index]:starts[index + 1]] if group is None else group
+        label = _label(key, len(keys))
         try:
             values = _on_grid(group, frequency)
             values = _fill_gaps(values, frequency, label, notes)
@@ -39,6 +62,53 @@ def regularize(long: pd.DataFrame, freq: str | None,
             raise InputError(f"{label}{exc}") from None
         series[str(key)] = values
     return series, frequency
+
+
+def _simple_groups(long: pd.DataFrame, codes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per group (rows sorted by group, in file order within): rows in strictly increasing
+    time, no missing value and at least MIN_OBSERVATIONS rows."""
+    count = np.diff(starts)
+    stamps = long["timestamp"].to_numpy()
+    same_group = codes[1:] == codes[:-1]
+    backwards = same_group & ~(stamps[1:] > stamps[:-1])  # also catches repeats and NaT
+    bad_rows = np.concatenate([[False], backwards]) | long["value"].isna().to_numpy()
+    if stamps.dtype.kind == "M":
+        bad_rows |= pd.isna(stamps)
+    bad = np.bincount(codes[bad_rows], minlength=len(count)) > 0
+    return ~bad & (count >= MIN_OBSERVATIONS)
+
+
+def _contiguous_on_grid(long: pd.DataFrame, codes: np.ndarray, starts: np.ndarray,
+                        frequency: Frequency) -> np.ndarray:
+    """Per group: every timestamp on ``frequency``'s grid one step after the previous one.
+    Only meaningful for the groups of ``_simple_groups``; False where it cannot tell cheaply."""
+    count = len(starts) - 1
+    if frequency.grid == "business":
+        return np.ones(count, dtype=bool)
+    if frequency.grid == "calendar" and frequency.anchor == "day":
+        return np.zeros(count, dtype=bool)  # the anchor day is each series' own: checked one by one
+    stamps = pd.Index(long["timestamp"])
+    steps = np.arange(len(codes)) - starts[codes]  # each row's place in its group
+    if frequency.grid == "calendar":
+        months = np.asarray(stamps.year * 12 + stamps.month)
+        exact = months - months[starts[codes]] == steps * frequency.months
+        exact &= frequency._anchored(stamps)
+    else:
+        values = stamps.to_numpy()
+        step = frequency.step.to_timedelta64() if frequency.grid == "fixed" else frequency.step
+        exact = values - values[starts[codes]] == steps * step
+    return np.bincount(codes[~exact], minlength=count) == 0
+
+
+def _regular_series(stamps: pd.Index, values: np.ndarray, frequency: Frequency, indexes: dict) -> pd.Series:
+    """The series of a group already known to be on the grid without gaps."""
+    if frequency.grid == "business":
+        index = stamps
+    else:
+        index = indexes.get((stamps[0], len(stamps)))
+        if index is None:
+            index = indexes[(stamps[0], len(stamps))] = frequency.at(stamps[0], np.arange(len(stamps)))
+    return pd.Series(values, index=index, name="value", copy=False)
 
 
 def _label(key, count: int) -> str:
