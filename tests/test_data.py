@@ -173,20 +173,23 @@ def _long_frame(grid_stamps, rng) -> pd.DataFrame:
 def test_many_series_read_at_once_as_one_by_one(grid_stamps, at_once, monkeypatch):
     from forecastgen.data import validate
 
-    long = _long_frame(grid_stamps, np.random.default_rng(0))
-    fast_notes, slow_notes, built_at_once = [], [], []
-    regular_series = validate._regular_series
-    monkeypatch.setattr(validate, "_regular_series",
-                        lambda *args: built_at_once.append(1) or regular_series(*args))
-    fast, fast_frequency = validate.regularize(long, None, fast_notes)
-    assert (len(built_at_once) >= 2) == at_once  # the clean series took the shortcut
-    one_by_one = lambda long, codes, starts: np.zeros(len(starts) - 1, bool)  # noqa: E731
-    monkeypatch.setattr(validate, "_simple_groups", one_by_one)
-    slow, slow_frequency = validate.regularize(long, None, slow_notes)
-    assert fast_frequency == slow_frequency
-    assert list(fast) == list(slow) and fast_notes == slow_notes and len(fast_notes) >= 4
-    for key in slow:
-        pd.testing.assert_series_equal(fast[key], slow[key])
+    grouped = _long_frame(grid_stamps, np.random.default_rng(0))
+    interleaved = grouped.sort_values("timestamp", kind="stable")  # the series' rows mixed
+    regular_series, simple_groups = validate._regular_series, validate._simple_groups
+    for long in (grouped, interleaved):
+        fast_notes, slow_notes, built_at_once = [], [], []
+        monkeypatch.setattr(validate, "_regular_series",
+                            lambda *args, seen=built_at_once: seen.append(1) or regular_series(*args))
+        monkeypatch.setattr(validate, "_simple_groups", simple_groups)
+        fast, fast_frequency = validate.regularize(long, None, fast_notes)
+        assert (len(built_at_once) >= 2) == at_once  # the clean series took the shortcut
+        one_by_one = lambda long, codes, starts: np.zeros(len(starts) - 1, bool)  # noqa: E731
+        monkeypatch.setattr(validate, "_simple_groups", one_by_one)
+        slow, slow_frequency = validate.regularize(long, None, slow_notes)
+        assert fast_frequency == slow_frequency
+        assert list(fast) == list(slow) and fast_notes == slow_notes and len(fast_notes) >= 4
+        for key in slow:
+            pd.testing.assert_series_equal(fast[key], slow[key])
 
 
 def test_a_long_file_parses_each_timestamp_once_and_still_names_a_bad_ones_line(tmp_path):

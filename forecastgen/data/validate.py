@@ -29,8 +29,9 @@ def regularize(long: pd.DataFrame, freq: str | None,
     others go one by one through the repairs and their notes. The result, notes and errors are
     the same either way; only files of many series get faster (100,000 series: seconds)."""
     codes, keys = pd.factorize(long["id"], sort=False)  # groups in order of first appearance
-    order = np.argsort(codes, kind="stable")
-    codes, long = codes[order], long.iloc[order]
+    if (codes[1:] < codes[:-1]).any():  # rows of a series apart: gather them (a copy)
+        order = np.argsort(codes, kind="stable")
+        codes, long = codes[order], long.iloc[order]
     starts = np.searchsorted(codes, np.arange(len(keys) + 1))
     simple = _simple_groups(long, codes, starts)
     cleaned = {index: _sorted_unique(long.iloc[starts[index]:starts[index + 1]],
