@@ -7,7 +7,7 @@ score every run's point forecast (mean MASE and sMAPE; statsforecast's is its me
 the mean of the sample paths). Each row of the table is one whole process, as a user runs it:
 
 - ``forecastgen predict FILE -m MODEL -j JOBS`` for ets, theta and the default (auto);
-- statsforecast's AutoETS / AutoTheta on the same file (``StatsForecast(n_jobs=JOBS)``, read
+- statsforecast's AutoETS / AutoTheta / SeasonalNaive on the same file (``StatsForecast(n_jobs=JOBS)``, read
   with pandas, 200 quantile levels' worth of intervals: levels 80 and 95);
 - ``--cluster``: ets on a local Dask cluster of two single-threaded workers.
 
@@ -19,6 +19,8 @@ Peak memory is the largest resident set of the process or any of its workers.
 
     python benchmarks/scale_benchmark.py                        # 3,000 series
     python benchmarks/scale_benchmark.py --series 300 --runs ets:1,ets:2,AutoETS:1
+    python benchmarks/scale_benchmark.py --series 100000 --runs snaive:2,SeasonalNaive:2 \
+        --output benchmarks/results/scale_benchmark_100k.md
 """
 
 from __future__ import annotations
@@ -80,8 +82,8 @@ def accuracy(forecast: Path, history: pd.DataFrame, actuals: pd.DataFrame) -> tu
     from forecastgen.metrics import mase, smape
 
     table = pd.read_csv(forecast)
-    if "unique_id" in table:  # statsforecast's columns
-        model = next(c for c in table.columns if c.startswith("Auto") and "-" not in c)
+    if "unique_id" in table:  # statsforecast's columns: its model's name holds the point forecast
+        model = next(c for c in table.columns if c not in ("unique_id", "ds") and "-" not in c)
         table = table.rename(columns={"unique_id": "id", model: "mean"})
     points = {key: group["mean"].to_numpy() for key, group in table.groupby("id")}
     past = {key: group["value"].to_numpy() for key, group in history.groupby("id")}
@@ -91,8 +93,13 @@ def accuracy(forecast: Path, history: pd.DataFrame, actuals: pd.DataFrame) -> tu
     return tuple(np.mean(scores, axis=0))
 
 
+def is_statsforecast(model: str) -> bool:
+    """statsforecast's models are named in CamelCase (AutoETS, SeasonalNaive), ours in lower case."""
+    return model[0].isupper()
+
+
 def command(model: str, jobs: str, data: Path, output: Path, cluster: str | None) -> list[str]:
-    if model.startswith("Auto"):
+    if is_statsforecast(model):
         code = STATSFORECAST.format(model=model, jobs=int(jobs), horizon=HORIZON)
         return [sys.executable, "-c", code, str(data), str(output)]
     arguments = [sys.executable, "-m", "forecastgen.cli", "predict", str(data), "-q", "-H", str(HORIZON),
@@ -154,7 +161,7 @@ def main() -> None:
             output = CACHE / f"forecast_{model}_{jobs}.csv"
             seconds, peak = run(command(model, jobs, data, output, cluster and cluster.scheduler_address))
             mase_mean, smape_mean = accuracy(output, history, actuals)
-            rows.append({"run": f"{'statsforecast ' if model.startswith('Auto') else '-m '}{model}",
+            rows.append({"run": f"{'statsforecast ' if is_statsforecast(model) else '-m '}{model}",
                          "jobs": jobs, "seconds": seconds, "per_1000": seconds / args.series * 1000,
                          "peak_mib": peak, "mase": mase_mean, "smape": smape_mean})
             print(rows[-1], file=sys.stderr, flush=True)

@@ -1,9 +1,9 @@
 """The ``forecastgen`` command: thin over the library (parse, call, format).
 
 Data goes to stdout, notes and errors to stderr. Exit codes: 0 ok, 2 bad input or
-usage, 3 some series of a long file left out for bad values (each named, the rest
-done), 1 internal error. Heavy libraries load inside the commands, so ``--help``
-and ``models`` answer fast.
+usage, 3 some series of a long file left out for bad values or too short a history
+(each named, the rest done), 1 internal error. Heavy libraries load inside the
+commands, so ``--help`` and ``models`` answer fast.
 """
 
 from __future__ import annotations
@@ -81,8 +81,9 @@ def cli():
 
     \b
     Exit codes: 0 done; 2 bad input or usage (one line on stderr, nothing written);
-    3 some series of a long file left out for bad values (each named with its line,
-    the others done and written); 1 an internal error or a model that failed.
+    3 some series of a long file left out for bad values or too short a history (each
+    named, with its line where it has one; the others done and written); 1 an internal
+    error or a model that failed.
     """
 
 
@@ -128,7 +129,8 @@ def finish(data) -> None:
     if data.skipped:
         total = len(data) + len(data.skipped)
         raise SkippedSeriesError(f"{data.source}: {len(data.skipped)} of {total} series left out for "
-                                 f"bad values (named above); the other {len(data)} were done")
+                                 f"bad values or too short a history (named above); the other "
+                                 f"{len(data)} were done")
 
 
 def note(options, text: str) -> None:
@@ -300,7 +302,9 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
     if horizon is None:
         horizon = data.freq.horizon
         note(options, f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
-    data.check_horizon(horizon)
+    data, before = data.without_shorter_than(horizon), data.skipped
+    for key in data.skipped.keys() - before.keys():
+        click.echo(f"warning: {path}: series left out: {data.skipped[key]}", err=True)
     with doing(estimator.name), on_cluster_at(cluster):
         if model_path:
             forecast = estimator.predict(horizon, num_samples=samples, seed=seed, data=data)

@@ -2,7 +2,7 @@
 
 Every message says what was wrong, where, and what to do. The CLI turns an
 ``InputError`` into one line on stderr and exit code 2; a run that left out some
-series of a file for bad values, and did the work on the others, exits with code 3;
+series of a file (bad values, too short a history), and did the work on the others, exits with code 3;
 anything else is a bug and exits with code 1.
 """
 
@@ -34,7 +34,8 @@ class NotFittedError(InputError, AttributeError):
 
 
 class SkippedSeriesError(ForecastgenError):
-    """Some series of the input were left out for unusable values; the rest were done."""
+    """Some series of the input were left out (unusable values, too short a history); the rest
+    were done."""
 
     exit_code = 3
 

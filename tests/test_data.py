@@ -121,8 +121,29 @@ def test_a_long_file_with_one_bad_series_forecasts_the_others_and_exits_3(tmp_pa
     assert result.exit_code == 3
     assert ("series left out: line 20 (series 'b'): column 'value' has the non-numeric value 'n/a?'"
             in result.stderr)
-    assert "1 of 3 series left out for bad values (named above); the other 2 were done" in result.stderr
+    assert ("1 of 3 series left out for bad values or too short a history (named above); the other 2 "
+            "were done") in result.stderr
     assert sorted(pd.read_csv(output)["id"].unique()) == ["a", "c"]
+
+
+def test_a_series_shorter_than_the_horizon_is_left_out_of_a_long_file_not_the_file(tmp_path):
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+
+    rows = ["id,date,value"]
+    for key, months in (("a", 12), ("short", 4), ("c", 12)):
+        rows += [f"{key},2020-{m:02d}-01,{m + 10}" for m in range(1, months + 1)]
+    (tmp_path / "long.csv").write_text("\n".join(rows) + "\n")
+    output = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["predict", str(tmp_path / "long.csv"), "-m", "snaive", "-H", "6",
+                                      "-o", str(output)])
+    assert result.exit_code == 3
+    assert "series left out: series 'short' has 4 points, fewer than the horizon 6" in result.stderr
+    assert sorted(pd.read_csv(output)["id"].unique()) == ["a", "c"]
+    (tmp_path / "one.csv").write_text("\n".join(rows[:1] + rows[13:17]) + "\n")  # only the short one
+    result = CliRunner().invoke(cli, ["predict", str(tmp_path / "one.csv"), "-m", "snaive", "-H", "6"])
+    assert result.exit_code == 2 and "has 4 points, fewer than the horizon 6" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["monthly", "hourly", "business-daily", "steps"])

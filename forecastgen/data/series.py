@@ -75,6 +75,19 @@ class SeriesSet:
             [pd.DataFrame({"id": key, "timestamp": s.index, "value": s.to_numpy()})
              for key, s in self.series.items()], ignore_index=True)
 
+    def without_shorter_than(self, horizon: int) -> SeriesSet:
+        """These series less those shorter than ``horizon``, which are recorded in ``skipped`` as
+        series with bad values are (one short series does not stop a file of thousands). A
+        single series, or a set of only short ones, is refused as ``check_horizon`` does."""
+        short = {key: len(s) for key, s in self.series.items() if len(s) < horizon}
+        if not short or len(short) == len(self.series) or horizon < 1:
+            self.check_horizon(horizon)
+            return self
+        reasons = {key: f"series '{key}' has {length} points, fewer than the horizon {horizon}; "
+                        "give it more history or forecast fewer steps" for key, length in short.items()}
+        return SeriesSet({key: s for key, s in self.series.items() if key not in short}, self.freq,
+                         self.notes, self.source, {**self.skipped, **reasons})
+
     def check_horizon(self, horizon: int) -> None:
         """Refuse a horizon longer than a series' history."""
         if horizon < 1:
