@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
+TABLE_BATCH = 1024  # series whose paths are stacked at once for the table's statistics
 
 
 def quantile_column(q: float) -> str:
@@ -63,7 +64,7 @@ class Forecast:
     def quantile(self, q: float) -> pd.DataFrame:
         """Long frame (id, timestamp, q<percent>) of one quantile."""
         _check_quantiles([q])
-        return self._frame({quantile_column(q): lambda paths: np.quantile(paths, q, axis=0)})
+        return self._frame({quantile_column(q): lambda paths: np.quantile(paths, q, axis=1)})
 
     def check_finite(self) -> None:
         """Raise ForecastgenError (a model's failure, exit 1 in the CLI) if any path holds NaN or
@@ -80,18 +81,28 @@ class Forecast:
     def to_frame(self, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
         """Long frame: id, timestamp, mean and one column per quantile."""
         _check_quantiles(quantiles)
-        columns = {"mean": lambda paths: paths.mean(axis=0)}
+        columns = {"mean": lambda paths: paths.mean(axis=1)}
         for q in quantiles:
-            columns[quantile_column(q)] = lambda paths, q=q: np.quantile(paths, q, axis=0)
+            columns[quantile_column(q)] = lambda paths, q=q: np.quantile(paths, q, axis=1)
         return self._frame(columns)
 
     def _frame(self, columns: dict) -> pd.DataFrame:
-        pieces = []
-        for key, paths in self.samples.items():
-            piece = {"id": key, "timestamp": self.index[key]}
-            piece.update({name: compute(paths) for name, compute in columns.items()})
-            pieces.append(pd.DataFrame(piece))
-        return pd.concat(pieces, ignore_index=True)
+        """The long frame of ``columns`` (name -> statistic of paths stacked (series, paths,
+        steps) -> (series, steps)), computed for batches of series at once: a table of 100,000
+        series is not 100,000 small frames."""
+        keys = list(self.samples)
+        lengths = np.array([self.samples[key].shape[1] for key in keys], dtype=np.int64)
+        ends = np.cumsum(lengths)
+        values = {name: np.empty(int(ends[-1]) if len(ends) else 0) for name in columns}
+        for first, last in _batches([self.samples[key].shape for key in keys], TABLE_BATCH):
+            stacked = np.stack([self.samples[key] for key in keys[first:last]])
+            rows = slice(int(ends[first] - lengths[first]), int(ends[last - 1]))
+            for name, compute in columns.items():
+                values[name][rows] = compute(stacked).ravel()
+        stamps = [self.index[key] for key in keys]
+        frame = {"id": np.repeat(np.array(keys, dtype=object), lengths),
+                 "timestamp": stamps[0].append(stamps[1:]) if stamps else []}
+        return pd.DataFrame({**frame, **values})
 
     def plot(self, path=None, *, ids: Sequence[str] | None = None, history_points: int | None = None):
         """Plot history, median and the 80% and 95% bands; one panel per series (up to 12).
@@ -101,6 +112,15 @@ class Forecast:
         from forecastgen.plotting import plot_forecast
 
         return plot_forecast(self, path=path, ids=ids, history_points=history_points)
+
+
+def _batches(shapes: list[tuple], size: int):
+    """(first, last) of runs of at most ``size`` consecutive items of one shape."""
+    first = 0
+    for position in range(1, len(shapes) + 1):
+        if position == len(shapes) or shapes[position] != shapes[first] or position - first == size:
+            yield first, position
+            first = position
 
 
 def _check_quantiles(quantiles: Sequence[float]) -> None:
