@@ -26,6 +26,7 @@ _LAZY = {
     "LocalForecaster": "forecastgen.local",
     "InputError": "forecastgen.errors",
     "on_cluster": "forecastgen.engine.parallel",
+    "RayCluster": "forecastgen.engine.parallel",
     "use_threads": "forecastgen.engine.threads",
 }
 

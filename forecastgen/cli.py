@@ -192,13 +192,10 @@ def build_model(registry, name: str, pairs: tuple[str, ...], device: str | None,
 
 @contextlib.contextmanager
 def on_cluster_at(address: str | None):
-    """Per-series work inside the block on the Dask cluster at ``address`` (none: here)."""
+    """Per-series work inside the block on the Dask or Ray cluster at ``address`` (none: here)."""
     if not address:
         yield
         return
-    if address.startswith("ray://"):
-        raise InputError(f"--cluster {address}: Ray clusters are not supported; give a Dask "
-                         "scheduler's address (tcp://host:port)")
     from forecastgen.engine.parallel import connect, on_cluster
 
     with connect(address) as client, on_cluster(client):
@@ -238,8 +235,9 @@ def model_options(command=None, *, default: str = "ets", forecasts: bool = True)
         click.option("-j", "--jobs", type=click.IntRange(min=1),
                      help="Worker processes for models fitted series by series [default: every core]."),
         click.option("--cluster", metavar="ADDRESS",
-                     help="Run the per-series work on a Dask cluster: its scheduler's address, "
-                          "e.g. tcp://10.0.0.5:8786."),
+                     help="Run the per-series work on a cluster: a Dask scheduler's address "
+                          "(tcp://10.0.0.5:8786), a Ray cluster's (ray://10.0.0.5:10001), or "
+                          "'ray' for a Ray started on this machine."),
         *(forecasting if forecasts else []),
         click.option("--seed", default=0, show_default=True, type=int, help="Random seed."),
         click.option("-p", "--param", "params", multiple=True,

@@ -1,5 +1,7 @@
 """Per-series work over worker processes: the same numbers whatever the number of jobs."""
 
+import importlib.util
+import os
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +114,37 @@ def test_a_local_dask_cluster_gives_the_numbers_of_a_local_run(catalogue, tmp_pa
 
 
 @pytest.mark.slow
+def test_a_local_ray_cluster_gives_the_numbers_of_a_local_run(catalogue, tmp_path):
+    pytest.importorskip("ray")
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+
+    long = catalogue.stack().rename_axis(["month", "store"]).rename("sales").reset_index()
+    long.to_csv(tmp_path / "stores.csv", index=False)
+    arguments = ["predict", str(tmp_path / "stores.csv"), "-m", "theta", "-q", "-H", "4"]
+    here = CliRunner().invoke(cli, [*arguments, "-o", str(tmp_path / "here.csv"), "-j", "1"])
+    assert here.exit_code == 0, here.output
+    there = CliRunner().invoke(cli, [*arguments, "-o", str(tmp_path / "there.csv"), "--cluster", "ray"])
+    assert there.exit_code == 0, there.output
+    assert (tmp_path / "here.csv").read_text() == (tmp_path / "there.csv").read_text()
+
+    local = forecastgen.create("ets", n_jobs=1).fit(catalogue).predict(6, num_samples=40, seed=8)
+    with forecastgen.RayCluster(num_cpus=2) as cluster, forecastgen.on_cluster(cluster):
+        import ray
+
+        remote = forecastgen.create("ets").fit(catalogue).predict(6, num_samples=40, seed=8)
+        assert cluster.cores() == 2 and ray.is_initialized()
+        from forecastgen.engine.parallel import map_chunks
+
+        pids = {pid for chunk in map_chunks(lambda c: [os.getpid()], list(range(8)), None) for pid in chunk}
+        assert os.getpid() not in pids  # the chunks ran in Ray's worker processes
+    for key in local.ids:
+        np.testing.assert_array_equal(local.samples[key], remote.samples[key])
+    assert local.notes == remote.notes
+
+
+@pytest.mark.slow
 def test_an_unreachable_cluster_is_one_clear_error(tmp_path):
     pytest.importorskip("distributed")
     from click.testing import CliRunner
@@ -123,5 +156,8 @@ def test_an_unreachable_cluster_is_one_clear_error(tmp_path):
                                       "tcp://127.0.0.1:9"])
     assert result.exit_code == 2
     assert "--cluster tcp://127.0.0.1:9: cannot reach a Dask scheduler there" in result.output
-    ray = CliRunner().invoke(cli, ["predict", str(airline), "-m", "snaive", "--cluster", "ray://head:10001"])
-    assert ray.exit_code == 2 and "Ray clusters are not supported" in ray.output
+    if importlib.util.find_spec("ray") is not None:
+        ray = CliRunner().invoke(cli, ["predict", str(airline), "-m", "snaive", "--cluster",
+                                       "ray://127.0.0.1:9"])
+        assert ray.exit_code == 2
+        assert "--cluster ray://127.0.0.1:9: cannot reach a Ray cluster there" in ray.output

@@ -12,9 +12,11 @@ Starting workers costs seconds (each imports the models' libraries), so by defau
 (``n_jobs=None``) processes start only from ``MIN_SERIES`` series on; an explicit
 ``n_jobs`` of 2 or more always uses them.
 
-On a cluster: inside ``on_cluster(client)`` (a ``dask.distributed.Client``; the CLI's
-``--cluster tcp://host:port``) the chunks go to the cluster's workers instead, through
-joblib's Dask backend; the workers need forecastgen and the plugins installed. Neural
+On a cluster: inside ``on_cluster(client)`` (a ``dask.distributed.Client``, the CLI's
+``--cluster tcp://host:port``; or a ``RayCluster``, the CLI's ``--cluster ray://host:port``,
+or ``--cluster ray`` for a Ray started on this machine) the chunks go to the cluster's
+workers instead, through joblib's Dask or Ray backend; the workers need forecastgen and the
+plugins installed. Neural
 training at scale is another matter: it runs under ``torchrun`` (distributed data
 parallel), one model trained by all processes, where this module fits many small
 models side by side.
@@ -42,7 +44,7 @@ _cluster = contextvars.ContextVar("forecastgen_cluster", default=None)
 @contextlib.contextmanager
 def on_cluster(client):
     """Per-series work inside the block runs on the workers of ``client``, a
-    ``dask.distributed.Client`` (made the current client for the block)."""
+    ``dask.distributed.Client`` (made the current client for the block) or a ``RayCluster``."""
     token = _cluster.set(client)
     try:
         with client.as_current():
@@ -51,8 +53,55 @@ def on_cluster(client):
         _cluster.reset(token)
 
 
+class RayCluster:
+    """A Ray cluster for ``on_cluster``: ``ray.init(address)`` (None: a Ray started on this
+    machine; ``init_options`` such as ``num_cpus`` go to ``ray.init``), joblib's Ray backend
+    registered. A context manager: at its end it shuts down the Ray it started."""
+
+    def __init__(self, address: str | None = None, **init_options):
+        try:
+            import ray
+            from ray.util.joblib import register_ray
+        except ImportError:
+            raise InputError("Ray clusters need Ray: pip install 'forecastgen[ray]'") from None
+        self.started = not ray.is_initialized()
+        if self.started:
+            try:
+                ray.init(address=address, include_dashboard=False, log_to_driver=False, **init_options)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise InputError(f"--cluster {address}: cannot reach a Ray cluster there ({exc}); start "
+                                 "one with `ray start --head`") from None
+        register_ray()
+
+    def cores(self) -> int:
+        import ray
+
+        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    @contextlib.contextmanager
+    def as_current(self):
+        yield self
+
+    def close(self) -> None:
+        if self.started:
+            import ray
+
+            ray.shutdown()
+            self.started = False
+
+    def __enter__(self) -> RayCluster:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def connect(address: str):
-    """A ``dask.distributed.Client`` connected to the scheduler at ``address``, or a clear error."""
+    """A client of the cluster at ``address``: a ``dask.distributed.Client`` for a Dask
+    scheduler (tcp://host:port), a ``RayCluster`` for ``ray://host:port`` or ``ray`` (a Ray
+    started here); or a clear error."""
+    if address == "ray" or address.startswith("ray://"):
+        return RayCluster(None if address == "ray" else address)
     try:
         from distributed import Client
     except ImportError:
@@ -95,8 +144,9 @@ def map_chunks(function: Callable[[Sequence[Item]], list[Result]], items: Sequen
     from joblib import Parallel, delayed, parallel_config
 
     if on_a_cluster:
-        with parallel_config(backend="dask"):  # the backend is bound when Parallel is made
-            runner = Parallel(n_jobs=-1, return_as="generator")
+        ray = isinstance(_cluster.get(), RayCluster)  # joblib's Ray backend returns lists only
+        with parallel_config(backend="ray" if ray else "dask"):  # bound when Parallel is made
+            runner = Parallel(n_jobs=-1, return_as="list" if ray else "generator")
         workers = cluster_cores()
     else:
         runner, workers = Parallel(n_jobs=jobs, return_as="generator"), jobs
@@ -104,8 +154,11 @@ def map_chunks(function: Callable[[Sequence[Item]], list[Result]], items: Sequen
 
 
 def cluster_cores() -> int:
-    """The worker threads of the current cluster (at least 1)."""
-    return max(1, sum(_cluster.get().nthreads().values()))
+    """The worker threads (Dask) or CPUs (Ray) of the current cluster (at least 1)."""
+    cluster = _cluster.get()
+    if isinstance(cluster, RayCluster):
+        return cluster.cores()
+    return max(1, sum(cluster.nthreads().values()))
 
 
 def _one_thread(function: Callable, chunk: Sequence) -> list:
