@@ -119,9 +119,14 @@ def read_data(path, options):
                   f"{data.shortest()}+ points")
     for text in data.notes:
         note(options, text)
-    for text in data.skipped.values():
-        click.echo(f"warning: {path}: series left out: {text}", err=True)
+    warn_left_out(path, data.skipped.values())
     return data
+
+
+def warn_left_out(path, reasons) -> None:
+    """One warning on stderr for each series of the input left out, with the reason."""
+    for text in reasons:
+        click.echo(f"warning: {path}: series left out: {text}", err=True)
 
 
 def finish(data) -> None:
@@ -301,8 +306,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         horizon = data.freq.horizon
         note(options, f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
     data, before = data.without_shorter_than(horizon), data.skipped
-    for key in data.skipped.keys() - before.keys():
-        click.echo(f"warning: {path}: series left out: {data.skipped[key]}", err=True)
+    warn_left_out(path, [text for key, text in data.skipped.items() if key not in before])
     with doing(estimator.name), on_cluster_at(cluster):
         if model_path:
             forecast = estimator.predict(horizon, num_samples=samples, seed=seed, data=data)

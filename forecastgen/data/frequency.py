@@ -84,17 +84,7 @@ class Frequency:
         """
         if self.grid == "business":
             return np.arange(len(timestamps))
-        if self.grid == "calendar":
-            months = timestamps.year * 12 + timestamps.month
-            offsets = np.asarray(months - months[0])
-            exact, positions = np.divmod(offsets, self.months)[1] == 0, offsets // self.months
-            anchored = self._anchored(timestamps)
-            exact &= anchored
-        else:
-            deltas = np.asarray(timestamps - timestamps[0])
-            step = self.step.to_timedelta64() if self.grid == "fixed" else self.step
-            positions, remainders = np.divmod(deltas, step)
-            exact = remainders == np.zeros_like(remainders)
+        positions, exact = self.steps_from(timestamps[:1], timestamps)
         if not exact.all():
             bad = timestamps[int(np.argmin(exact))]
             raise InputError(
@@ -103,13 +93,29 @@ class Frequency:
                 "regular frequency or pass --freq")
         return np.asarray(positions, dtype=np.int64)
 
-    def _anchored(self, timestamps: pd.Index) -> np.ndarray:
+    def steps_from(self, origins: pd.Index, timestamps: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+        """Grid steps from ``origins`` (one, or one per timestamp) to ``timestamps``, and whether
+        each timestamp lies exactly on the grid that starts at its origin. Not for business days,
+        whose steps are the observations themselves."""
+        if self.grid == "calendar":
+            def months(stamps):
+                return np.asarray(stamps.year) * 12 + np.asarray(stamps.month)
+
+            offsets = months(timestamps) - months(origins)
+            exact = (offsets % self.months == 0) & self._anchored(origins, timestamps)
+            return offsets // self.months, exact
+        deltas = np.asarray(timestamps) - np.asarray(origins)
+        step = self.step.to_timedelta64() if self.grid == "fixed" else self.step
+        positions, remainders = np.divmod(deltas, step)
+        return np.asarray(positions, dtype=np.int64), remainders == np.zeros_like(remainders)
+
+    def _anchored(self, origins: pd.Index, timestamps: pd.Index) -> np.ndarray:
         if self.anchor == "start":
             return np.asarray(timestamps.day == 1)
         if self.anchor == "end":
             return np.asarray(timestamps.is_month_end)
-        day = np.minimum(timestamps[0].day, timestamps.days_in_month)
-        return np.asarray(timestamps.day == day)
+        day = np.minimum(np.asarray(origins.day), np.asarray(timestamps.days_in_month))
+        return np.asarray(timestamps.day) == day
 
     def at(self, origin, positions) -> pd.Index:
         """Timestamps of grid ``positions`` counted from ``origin`` (position 0)."""

@@ -254,13 +254,13 @@ def parse_timestamps(column: pd.Series, lines: np.ndarray, name: str, notes: lis
     if pd.api.types.is_datetime64_any_dtype(column):
         stamps = pd.DatetimeIndex(column)
         return _drop_timezone(stamps, notes)
-    codes, uniques = pd.factorize(text_cells(column).to_numpy())
+    cells = text_cells(column)
+    codes, uniques = pd.factorize(cells.to_numpy())
     if len(uniques) < len(column) // 2 and not pd.api.types.is_numeric_dtype(column):
         # long files repeat their timestamps: each distinct cell is parsed (and refused) once
         parsed = parse_timestamps(pd.Series(uniques, dtype=object).set_axis(np.arange(len(uniques))),
                                   lines[_first_rows(codes, len(uniques))], name, notes)
         return parsed.take(codes)
-    cells = text_cells(column)
     empty = cells.str.lower().isin(MISSING_TOKENS)
     if empty.any():
         raise InputError(f"line {lines[int(np.argmax(empty.to_numpy()))]}: the time column "

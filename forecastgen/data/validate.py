@@ -89,16 +89,9 @@ def _contiguous_on_grid(long: pd.DataFrame, codes: np.ndarray, starts: np.ndarra
     if frequency.grid == "calendar" and frequency.anchor == "day":
         return np.zeros(count, dtype=bool)  # the anchor day is each series' own: checked one by one
     stamps = pd.Index(long["timestamp"])
-    steps = np.arange(len(codes)) - starts[codes]  # each row's place in its group
-    if frequency.grid == "calendar":
-        months = np.asarray(stamps.year * 12 + stamps.month)
-        exact = months - months[starts[codes]] == steps * frequency.months
-        exact &= frequency._anchored(stamps)
-    else:
-        values = stamps.to_numpy()
-        step = frequency.step.to_timedelta64() if frequency.grid == "fixed" else frequency.step
-        exact = values - values[starts[codes]] == steps * step
-    return np.bincount(codes[~exact], minlength=count) == 0
+    positions, exact = frequency.steps_from(stamps[starts[codes]], stamps)
+    on_time = exact & (positions == np.arange(len(codes)) - starts[codes])  # one step per row
+    return np.bincount(codes[~on_time], minlength=count) == 0
 
 
 def _regular_series(stamps: pd.Index, values: np.ndarray, frequency: Frequency, indexes: dict) -> pd.Series:

@@ -192,8 +192,7 @@ class GaussianMixture(DensityModel):
         weights = (torch.full((k,), 1.0 / k, dtype=torch.float64) if self.weights_init is None
                    else torch.as_tensor(np.asarray(self.weights_init, dtype=np.float64))).to(x.device)
         if self.precisions_init is None:
-            resp = torch.cdist(x.double(), means).argmin(1)
-            state = self._state_from_responsibilities(chunks, torch.nn.functional.one_hot(resp, k).float())
+            state = self._state_from_labels(chunks, torch.cdist(x.double(), means).argmin(1), k)
             return {**state, "weights": weights, "means": means}
         precisions = torch.as_tensor(np.asarray(self.precisions_init, dtype=np.float64), device=x.device)
         covariances = _invert_precisions(precisions, self.covariance_type)
