@@ -18,8 +18,17 @@ statsforecast's optimiser fits some trended seasonal models worse than statsmode
 11 points ahead), so it chooses ETS(M,N,M) there; over the 269 dev series its AutoETS
 is the more accurate (benchmarks/results/forecast_benchmark.md).
 
-Deviation: the history is cut to its last ``max_history`` points (at least two
-seasons): old data barely moves the smoothed states.
+Deviations: the history is cut to its last ``max_history`` points (at least two
+seasons): old data barely moves the smoothed states. Where the trend is chosen
+(``trend="auto"``), ``search="pruned"`` (the default) fits every undamped form, then the
+damped trend only with the error and season of the best undamped one, instead of every
+damped form (they cost over half of the search). On 1,200 M1 and Tourism series it chose
+the same form as the whole search for 97.2% of them, slightly more accurately (mean MASE
+1.981 against 1.991) in 61% of the time (benchmarks/results/ets_search.txt).
+``search="every"`` is statsforecast's AutoETS search unchanged. (Unlike R's, its loop
+hands each form the bounds that the forms before it narrowed: a trended form caps the
+trend's smoothing at its starting alpha for all later forms. The lone damped fit here
+starts from the full bounds, one reason the pruned search is no worse.)
 """
 
 from __future__ import annotations
@@ -27,11 +36,12 @@ from __future__ import annotations
 import numpy as np
 
 from forecastgen.errors import InputError
-from forecastgen_classical.statsforecast_model import StatsforecastModel, statsforecast_models
+from forecastgen_classical.statsforecast_model import FIT_ERRORS, StatsforecastModel, statsforecast_models
 
 ERRORS = {"auto": "Z", "add": "A", "mul": "M"}
 TRENDS = {"auto": ("Z", None), "none": ("N", None), "add": ("A", False), "damped": ("A", True)}
 SEASONALS = {"auto": "Z", "none": "N", "add": "A", "mul": "M"}
+SEARCHES = ("pruned", "every")
 
 
 class ETS(StatsforecastModel):
@@ -40,7 +50,7 @@ class ETS(StatsforecastModel):
 
     def __init__(self, error: str = "auto", trend: str = "auto", seasonal: str = "auto",
                  season_length: int | None = None, max_history: int | None = 500,
-                 transform: str = "none", n_jobs: int | None = None):
+                 transform: str = "none", search: str = "pruned", n_jobs: int | None = None):
         self.store_params(locals())
 
     def check_params(self) -> None:
@@ -49,6 +59,29 @@ class ETS(StatsforecastModel):
             value = getattr(self, name)
             if value not in valid:
                 raise InputError(f"ets: {name} must be {', '.join(valid)}, not {value!r}")
+        if self.search not in SEARCHES:
+            raise InputError(f"ets: search must be {' or '.join(SEARCHES)}, not {self.search!r}")
+
+    def fit_one(self, y: np.ndarray, season: int):
+        components, damped = self._components(y, season)
+        if self.search == "every" or components[1] != "Z" or damped is not None:
+            return super().fit_one(y, season)
+        return self._fit_pruned(y, season, components)
+
+    def _fit_pruned(self, y: np.ndarray, season: int, components: str):
+        """The lower-AICc of the best undamped form and of the damped trend with that form's
+        error and season (see the module's docstring)."""
+        AutoETS = statsforecast_models().AutoETS
+        try:
+            undamped = AutoETS(season_length=season, model=components, damped=False).fit(y)
+        except FIT_ERRORS:
+            return super().fit_one(y, season)  # the whole search, and its error if it fails too
+        error, _, seasonal, _ = undamped.model_["components"]
+        try:
+            damped = AutoETS(season_length=season, model=f"{error}A{seasonal}", damped=True).fit(y)
+        except FIT_ERRORS + (ValueError, ArithmeticError):
+            return undamped
+        return damped if damped.model_["aicc"] < undamped.model_["aicc"] else undamped
 
     def _model(self, y: np.ndarray, season: int):
         AutoETS = statsforecast_models().AutoETS

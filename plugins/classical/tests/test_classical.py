@@ -95,6 +95,52 @@ def test_ets_components_follow_the_settings_and_the_data():
         forecastgen.create("ets", trend="mul").fit(np.arange(1.0, 40.0))
 
 
+def damped_trend_series(seed: int, length: int = 80, phi: float = 0.9) -> np.ndarray:
+    """A level whose slope dies away (phi per step) under noise: what a damped trend models."""
+    rng = np.random.default_rng(seed)
+    level, slope, values = 100.0, 3.0, []
+    for _ in range(length):
+        slope = phi * slope + rng.normal(0, 0.3)
+        level = level + slope + rng.normal(0, 1.0)
+        values.append(level)
+    return np.array(values)
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4])
+def test_the_pruned_search_finds_a_damped_trend_as_the_whole_search_does(seed):
+    y = damped_trend_series(seed)
+    methods = {search: forecastgen.create("ets", search=search).fit_one(y, 1).model_["method"]
+               for search in ("pruned", "every")}
+    assert methods["pruned"] == methods["every"]
+    assert ",Ad," in methods["pruned"]
+
+
+def test_the_pruned_search_fits_the_undamped_forms_then_one_damped_form(monkeypatch, airline_history):
+    from statsforecast.models import AutoETS
+
+    calls, fit = [], AutoETS.fit
+
+    def recorded_fit(self, y, X=None):
+        calls.append((self.model, self.damped))
+        return fit(self, y, X)
+
+    monkeypatch.setattr(AutoETS, "fit", recorded_fit)
+    state = forecastgen.create("ets").fit_one(airline_history.values("airline"), 12)
+    assert calls == [("ZZZ", False), ("MAM", True)]  # the best undamped form is ETS(M,N,M)
+    assert state.model_["method"] == "ETS(M,N,M)"
+    calls.clear()
+    forecastgen.create("ets", search="every").fit_one(airline_history.values("airline"), 12)
+    assert calls == [("ZZZ", None)]
+    calls.clear()
+    forecastgen.create("ets", trend="add").fit_one(airline_history.values("airline"), 12)
+    assert calls == [("ZAZ", False)]  # a trend that is set leaves nothing to prune
+
+
+def test_an_unknown_ets_search_is_refused():
+    with pytest.raises(forecastgen.InputError, match="ets: search must be pruned or every, not 'all'"):
+        forecastgen.create("ets", search="all").fit(np.arange(1.0, 40.0))
+
+
 @pytest.mark.parametrize("name, settings", [("ets", {"error": "add", "seasonal": "add"}),
                                             ("arima", {}), ("ces", {})])
 def test_the_log_scale_is_the_model_on_the_logs_exponentiated(name, settings, airline_history):
