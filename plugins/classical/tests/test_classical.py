@@ -63,7 +63,8 @@ def test_seasonal_naive_repeats_the_last_season_and_widens_each_season(airline_h
 @pytest.mark.parametrize("name, settings, reference_settings", [
     ("ets", {"error": "add", "seasonal": "add"}, {"model": "AZA"}),  # exact intervals: additive errors
     ("ets", {"error": "add", "trend": "damped", "seasonal": "none"}, {"model": "AAN", "damped": True}),
-    ("theta", {}, {"decomposition_type": "multiplicative"}),
+    ("theta", {}, {"decomposition_type": "multiplicative", "model": "OTM"}),
+    ("theta", {"variant": "auto"}, {"decomposition_type": "multiplicative"}),
     ("arima", {}, {}),
     ("ces", {}, {})])
 def test_paths_match_statsforecasts_own_intervals(name, settings, reference_settings, airline_history):
