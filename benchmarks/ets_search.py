@@ -43,6 +43,18 @@ def tasks(per_frequency: int, seed: int = 0) -> list[tuple]:
     return chosen
 
 
+def scale_file_tasks(count: int, seed: int = 0) -> list[tuple]:
+    """A seeded sample of ``count`` series of the scale benchmark's 3,000-series monthly file
+    (``scale_benchmark.py`` writes it), with its held-out last 18 months."""
+    history = pd.read_csv(CACHE / "scale" / "monthly3000_history.csv")
+    actuals = pd.read_csv(CACHE / "scale" / "monthly3000_actuals.csv")
+    ids = history["id"].unique()
+    chosen = sorted(np.random.default_rng(seed).choice(len(ids), size=count, replace=False))
+    histories = {key: group["value"].to_numpy(float) for key, group in history.groupby("id")}
+    futures = {key: group["value"].to_numpy(float) for key, group in actuals.groupby("id")}
+    return [(ids[i], "monthly", histories[ids[i]][-MAX_HISTORY:], futures[ids[i]], 12) for i in chosen]
+
+
 def forms(y: np.ndarray, season: int) -> list[tuple[str, bool]]:
     """Every form AutoETS(model="ZZZ") tries on ``y``: (error+trend+season, damped)."""
     positive = y.min() > 0
@@ -133,7 +145,13 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per-frequency", type=int, default=150)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--scale-file", type=int, metavar="N",
+                        help="only compare our two searches, on N series of the scale benchmark's file")
     args = parser.parse_args()
+    if args.scale_file:
+        print(f"Command: python benchmarks/ets_search.py --scale-file {args.scale_file} --jobs {args.jobs}")
+        compare_searches(args, scale_file_tasks(args.scale_file))
+        return
     cached = CACHE / f"ets_search_{args.per_frequency}.csv"  # the fits, to try other rules on
     if cached.exists():
         fits = pd.read_csv(cached)
@@ -160,18 +178,18 @@ def main() -> None:
                           "ms per series": round(1000 * part.seconds.mean(), 1),
                           "mase": round(part.mase.mean(), 3), "smape": round(part.smape.mean(), 2)})
     print(pd.DataFrame(lines).to_string(index=False))
-    compare_searches(args)
+    compare_searches(args, tasks(args.per_frequency))
 
 
-def compare_searches(args) -> None:
+def compare_searches(args, work: list[tuple]) -> None:
     """Our ets, search="every" against search="pruned", fitted and timed on the same series."""
     with ProcessPoolExecutor(args.jobs) as pool:
-        fits = pd.DataFrame([row for rows in pool.map(fit_both_searches, tasks(args.per_frequency),
-                                                      chunksize=4) for row in rows])
+        fits = pd.DataFrame([row for rows in pool.map(fit_both_searches, work, chunksize=4)
+                             for row in rows])
     every = fits[fits.search == "every"].set_index("series")
     print("\nOur ets itself on the same series, each search fitted and timed (statsforecast's loop "
           "fits the forms\nin turn and each form's bounds depend on the forms before it, so a form "
-          "fitted alone above may\nscore another AICc than inside the search):\n")
+          "fitted alone may\nscore another AICc than inside the search):\n")
     lines = []
     for (search, group), part in [*fits.groupby(["search", "frequency"]),
                                   *[((search, "all"), part) for search, part in fits.groupby("search")]]:
