@@ -79,8 +79,8 @@ class ETS(StatsforecastModel):
         error, _, seasonal, _ = undamped.model_["components"]
         try:
             damped = AutoETS(season_length=season, model=f"{error}A{seasonal}", damped=True).fit(y)
-        except FIT_ERRORS + (ValueError, ArithmeticError):
-            return undamped
+        except Exception:  # statsforecast raises bare Exceptions ("no model able to be fitted")
+            return undamped  # the search without the damped form, as AutoETS skips a form it cannot fit
         return damped if damped.model_["aicc"] < undamped.model_["aicc"] else undamped
 
     def _model(self, y: np.ndarray, season: int):

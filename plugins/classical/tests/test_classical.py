@@ -137,6 +137,21 @@ def test_the_pruned_search_fits_the_undamped_forms_then_one_damped_form(monkeypa
     assert calls == [("ZAZ", False)]  # a trend that is set leaves nothing to prune
 
 
+def test_a_damped_form_that_cannot_be_fitted_leaves_the_best_undamped_one(monkeypatch, airline_history):
+    from statsforecast.models import AutoETS
+
+    fit = AutoETS.fit
+
+    def failing_damped_fit(self, y, X=None):
+        if self.damped:
+            raise Exception("no model able to be fitted")  # what statsforecast raises
+        return fit(self, y, X)
+
+    monkeypatch.setattr(AutoETS, "fit", failing_damped_fit)
+    state = forecastgen.create("ets").fit_one(airline_history.values("airline"), 12)
+    assert state.model_["method"] == "ETS(M,N,M)"
+
+
 def test_an_unknown_ets_search_is_refused():
     with pytest.raises(forecastgen.InputError, match="ets: search must be pruned or every, not 'all'"):
         forecastgen.create("ets", search="all").fit(np.arange(1.0, 40.0))
