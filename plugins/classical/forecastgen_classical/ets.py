@@ -63,15 +63,15 @@ class ETS(StatsforecastModel):
             raise InputError(f"ets: search must be {' or '.join(SEARCHES)}, not {self.search!r}")
 
     def fit_one(self, y: np.ndarray, season: int):
-        components, damped = self._components(y, season)
-        if self.search == "every" or components[1] != "Z" or damped is not None:
+        if self.search == "every" or self.trend != "auto":  # a set trend leaves nothing to prune
             return super().fit_one(y, season)
-        return self._fit_pruned(y, season, components)
+        return self._fit_pruned(y, season)
 
-    def _fit_pruned(self, y: np.ndarray, season: int, components: str):
+    def _fit_pruned(self, y: np.ndarray, season: int):
         """The lower-AICc of the best undamped form and of the damped trend with that form's
         error and season (see the module's docstring)."""
         AutoETS = statsforecast_models().AutoETS
+        components, _ = self._components(y, season)
         try:
             undamped = AutoETS(season_length=season, model=components, damped=False).fit(y)
         except FIT_ERRORS:
