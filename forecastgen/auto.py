@@ -138,15 +138,17 @@ class AutoForecaster(SequenceGenerator):
         if data is not None:
             return self.fit(data).predict(horizon, num_samples, seed)
         counts = _allocate(num_samples, list(self.weights_.values()))
+        drawn = {name: count for name, count in zip(self.weights_, counts) if count}
         forecasts = [self.models_[name].predict(horizon, num_samples=count, seed=seed)
-                     for name, count in zip(self.weights_, counts) if count]
+                     for name, count in drawn.items()]
         first = forecasts[0]
         rng = np.random.default_rng(seed)
         samples = {key: rng.permutation(np.concatenate([f.samples[key] for f in forecasts]))
                    for key in first.ids}
         notes = [self.reason_] + [note for f in forecasts for note in f.notes]
         return Forecast(samples, first.index, model="auto: " + "+".join(self.weights_),
-                        history=first.history, notes=notes)
+                        history=first.history, notes=notes,
+                        means=mixture_means(forecasts, [self.weights_[name] for name in drawn]))
 
     def suitable_candidates(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
         """The candidates to backtest on ``data``, cheapest first, and those left out with
@@ -258,6 +260,16 @@ def _allocate(total: int, weights: list[float]) -> list[int]:
     for position in np.argsort(counts - exact)[: total - counts.sum()]:
         counts[position] += 1
     return counts.tolist()
+
+
+def mixture_means(forecasts: list[Forecast], weights: list[float]) -> dict[str, np.ndarray]:
+    """The exact means of the mixture of ``forecasts`` with ``weights``, where any member
+    knows its own; members that do not give their paths' mean."""
+    if not any(forecast.means for forecast in forecasts):
+        return {}
+    shares = np.asarray(weights, dtype=float) / sum(weights)
+    return {key: sum(share * forecast.point_mean(key) for share, forecast in zip(shares, forecasts))
+            for key in forecasts[0].ids}
 
 
 def rank_scores(scores: pd.DataFrame) -> pd.DataFrame:

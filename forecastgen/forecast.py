@@ -28,6 +28,9 @@ class Forecast:
 
     ``samples[id]`` has shape (num_samples, horizon); ``index[id]`` holds the
     horizon's timestamps; ``history[id]``, when kept, is the observed series.
+    ``means[id]``, where the model knows it, is the exact mean of the distribution the
+    paths are drawn from (ETS's and Theta's point forecasts): the mean column shows it
+    instead of the paths' mean, which carries sampling noise.
     """
 
     samples: dict[str, np.ndarray]
@@ -35,12 +38,17 @@ class Forecast:
     model: str = ""
     history: dict[str, pd.Series] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    means: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self):
         for key, paths in self.samples.items():
             if paths.ndim != 2 or paths.shape[1] != len(self.index[key]):
                 raise ValueError(f"samples of '{key}' must have shape (num_samples, "
                                  f"{len(self.index[key])}), not {paths.shape}")
+        for key, mean in self.means.items():
+            if key not in self.samples or np.shape(mean) != (self.samples[key].shape[1],):
+                raise ValueError(f"the mean of '{key}' must have shape ({len(self.index.get(key, []))},) "
+                                 f"and belong to a series with samples, not {np.shape(mean)}")
 
     @property
     def ids(self) -> list[str]:
@@ -55,8 +63,12 @@ class Forecast:
         return next(iter(self.samples.values())).shape[0]
 
     def mean(self) -> pd.DataFrame:
-        """Long frame (id, timestamp, mean)."""
-        return self._frame({"mean": lambda paths: paths.mean(axis=0)})
+        """Long frame (id, timestamp, mean): the exact means where known, else the paths'."""
+        return self._frame({"mean": self._means})
+
+    def point_mean(self, key: str) -> np.ndarray:
+        """The mean forecast of one series: exact where the model knows it, else the paths'."""
+        return self.means[key] if key in self.means else self.samples[key].mean(axis=0)
 
     def median(self) -> pd.DataFrame:
         return self.quantile(0.5)
@@ -64,7 +76,7 @@ class Forecast:
     def quantile(self, q: float) -> pd.DataFrame:
         """Long frame (id, timestamp, q<percent>) of one quantile."""
         _check_quantiles([q])
-        return self._frame({quantile_column(q): lambda paths: np.quantile(paths, q, axis=1)})
+        return self._frame({quantile_column(q): lambda paths, keys: np.quantile(paths, q, axis=1)})
 
     def check_finite(self) -> None:
         """Raise ForecastgenError (a model's failure, exit 1 in the CLI) if any path holds NaN or
@@ -81,15 +93,22 @@ class Forecast:
     def to_frame(self, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> pd.DataFrame:
         """Long frame: id, timestamp, mean and one column per quantile."""
         _check_quantiles(quantiles)
-        columns = {"mean": lambda paths: paths.mean(axis=1)}
+        columns = {"mean": self._means}
         for q in quantiles:
-            columns[quantile_column(q)] = lambda paths, q=q: np.quantile(paths, q, axis=1)
+            columns[quantile_column(q)] = lambda paths, keys, q=q: np.quantile(paths, q, axis=1)
         return self._frame(columns)
 
+    def _means(self, paths: np.ndarray, keys: list[str]) -> np.ndarray:
+        means = paths.mean(axis=1)
+        for row, key in enumerate(keys):
+            if key in self.means:
+                means[row] = self.means[key]
+        return means
+
     def _frame(self, columns: dict) -> pd.DataFrame:
-        """The long frame of ``columns`` (name -> statistic of paths stacked (series, paths,
-        steps) -> (series, steps)), computed for batches of series at once: a table of 100,000
-        series is not 100,000 small frames."""
+        """The long frame of ``columns`` (name -> statistic of the paths of ``keys`` stacked
+        (series, paths, steps) -> (series, steps)), computed for batches of series at once: a
+        table of 100,000 series is not 100,000 small frames."""
         keys = list(self.samples)
         lengths = np.array([self.samples[key].shape[1] for key in keys], dtype=np.int64)
         ends = np.cumsum(lengths)
@@ -98,7 +117,7 @@ class Forecast:
             stacked = np.stack([self.samples[key] for key in keys[first:last]])
             rows = slice(int(ends[first] - lengths[first]), int(ends[last - 1]))
             for name, compute in columns.items():
-                values[name][rows] = compute(stacked).ravel()
+                values[name][rows] = compute(stacked, keys[first:last]).ravel()
         stamps = [self.index[key] for key in keys]
         frame = {"id": np.repeat(np.array(keys, dtype=object), lengths),
                  "timestamp": stamps[0].append(stamps[1:]) if stamps else []}

@@ -3,7 +3,12 @@
 A subclass implements two small methods on plain numpy arrays:
 
 - ``fit_one(y, season) -> state`` learns from one series;
-- ``sample_one(state, horizon, num_samples, rng) -> paths`` draws sample paths.
+- ``sample_one(state, horizon, num_samples, rng) -> paths`` draws sample paths;
+
+and may add a third, where the model knows its predictive mean:
+
+- ``mean_one(state, horizon) -> mean`` (the forecast table's mean column; without it the
+  paths' mean).
 
 A model that offers ``transform="log"`` (a Box-Cox transform with lambda 0) is fitted
 to log(y) and its paths are exponentiated: growth by a constant rate becomes a linear
@@ -80,12 +85,15 @@ class LocalForecaster(SequenceGenerator):
                  for key, rng in zip(keys, series_generators(seed, len(keys)))]
         drawn = _flatten(map_chunks(partial(self._worker()._predict_chunk, horizon, num_samples),
                                     tasks, self.n_jobs))
-        notes, samples = list(self.fit_notes_), {}
-        for key, (paths, note) in zip(keys, drawn):
+        notes, samples, means = list(self.fit_notes_), {}, {}
+        for key, (paths, mean, note) in zip(keys, drawn):
             samples[key] = paths
+            if mean is not None:
+                means[key] = mean
             notes += [note] if note else []
         index = {key: self.data_.future_index(key, horizon) for key in keys}
-        return Forecast(samples, index, model=self.name, history=dict(self.data_.series), notes=notes)
+        return Forecast(samples, index, model=self.name, history=dict(self.data_.series), notes=notes,
+                        means=means)
 
     def _worker(self) -> LocalForecaster:
         """An unfitted copy with the same parameters: what worker processes receive (not the data)."""
@@ -116,6 +124,11 @@ class LocalForecaster(SequenceGenerator):
 
     def sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
+
+    def mean_one(self, state, horizon: int) -> np.ndarray | None:
+        """The exact mean of the paths ``sample_one`` draws, on the model's scale; None (the
+        default) where the model does not know it: the table then shows the paths' mean."""
+        return None
 
     # -- shared machinery -----------------------------------------------------------------
     def _check_transformable(self, key: str, y: np.ndarray) -> None:
@@ -154,24 +167,43 @@ class LocalForecaster(SequenceGenerator):
                               f"({_short(exc)}); used seasonal naive instead")
 
     def _predict_guarded(self, key, state, y, season, horizon, num_samples, rng) -> tuple:
-        """Sample paths and a note: the model's, or seasonal naive's with a note saying why."""
+        """Sample paths, their exact mean (or None) and a note: the model's, or seasonal
+        naive's with a note saying why."""
         if isinstance(state, ConstantState):
-            return np.full((num_samples, horizon), state.value), (
+            return np.full((num_samples, horizon), state.value), np.full(horizon, state.value), (
                 f"series '{key}' is constant ({state.value:g}): its forecast is that value, "
                 "with no uncertainty")
         if state is FALLBACK:
-            return seasonal_naive_paths(y, season, horizon, num_samples, rng), None
+            return (seasonal_naive_paths(y, season, horizon, num_samples, rng),
+                    seasonal_naive_mean(y, season, horizon), None)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 paths = self._to_data_scale(
                     np.asarray(self.sample_one(state, horizon, num_samples, rng), dtype=float))
             check_plausible(paths, y)
-            return paths, None
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            return seasonal_naive_paths(y, season, horizon, num_samples, rng), (
-                f"series '{key}': {self.name} gave an unusable forecast ({_short(exc)}); "
-                "used seasonal naive instead")
+            return (seasonal_naive_paths(y, season, horizon, num_samples, rng),
+                    seasonal_naive_mean(y, season, horizon),
+                    f"series '{key}': {self.name} gave an unusable forecast ({_short(exc)}); "
+                    "used seasonal naive instead")
+        return paths, self._exact_mean(state, horizon, y), None
+
+    def _exact_mean(self, state, horizon: int, y: np.ndarray) -> np.ndarray | None:
+        """``mean_one`` where it is the mean on the data's scale (not under a log transform,
+        whose paths' exp has no simple mean) and plausible for the history ``y``; else None."""
+        if self.transform != "none":
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mean = self.mean_one(state, horizon)
+        except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError):
+            return None  # the paths stand; the table shows their mean
+        if mean is None:
+            return None
+        mean = np.asarray(mean, dtype=float).reshape(-1)
+        return mean if mean.shape == (horizon,) and _plausible(mean[None], y) else None
 
 
 class ConstantState:
@@ -195,6 +227,14 @@ def check_plausible(paths: np.ndarray, y: np.ndarray) -> None:
                              f"beyond {SANE_RANGE_MULTIPLE:g}x the history's range")
 
 
+def _plausible(paths: np.ndarray, y: np.ndarray) -> bool:
+    try:
+        check_plausible(paths, y)
+        return True
+    except ForecastFailed:
+        return False
+
+
 def guard_paths(paths: np.ndarray, y: np.ndarray, season: int, rng: np.random.Generator,
                 notes: list[str], label: str) -> np.ndarray:
     """``paths`` if plausible for the history ``y``, else seasonal-naive paths of the same
@@ -205,6 +245,13 @@ def guard_paths(paths: np.ndarray, y: np.ndarray, season: int, rng: np.random.Ge
     except ForecastFailed as exc:
         notes.append(f"{label} gave an unusable forecast ({exc}); used seasonal naive instead")
         return seasonal_naive_paths(y, season, paths.shape[1], len(paths), rng)
+
+
+def seasonal_naive_mean(y: np.ndarray, season: int, horizon: int) -> np.ndarray:
+    """The mean of ``seasonal_naive_paths``: the last season repeated (the last value when
+    season is 1)."""
+    season = season if len(y) > season else 1
+    return np.resize(y[-season:], horizon).astype(float)
 
 
 def seasonal_naive_paths(y: np.ndarray, season: int, horizon: int, num_samples: int,

@@ -79,6 +79,14 @@ def test_the_winner_is_mixed_with_the_anchors(airline):
     assert low <= np.median(paths[:, 0]) <= high
 
 
+def test_the_mixtures_mean_is_its_members_exact_means_by_their_shares(airline):
+    model = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline)
+    forecast = model.predict(6, num_samples=200, seed=2)
+    members = {name: member.predict(6, num_samples=1, seed=2) for name, member in model.models_.items()}
+    expected = sum(weight * members[name].means["airline"] for name, weight in model.weights_.items())
+    np.testing.assert_allclose(forecast.to_frame()["mean"], expected, rtol=1e-12)
+
+
 def test_one_share_each_and_a_winning_anchor_takes_two():
     model = forecastgen.create("auto")
     model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["ets", "rnn", "theta"])

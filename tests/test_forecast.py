@@ -40,6 +40,24 @@ def test_shapes_are_checked():
         Forecast({"a": np.zeros((3, 2))}, {"a": pd.RangeIndex(3)})
 
 
+def test_exact_means_replace_the_paths_mean_where_given(forecast):
+    exact = Forecast(forecast.samples, forecast.index, means={"a": np.array([1.0, 2.0, 3.0, 4.0])})
+    table = exact.to_frame([0.5])
+    assert table.loc[table["id"] == "a", "mean"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    np.testing.assert_allclose(table.loc[table["id"] == "b", "mean"], forecast.samples["b"].mean(axis=0))
+    np.testing.assert_allclose(exact.mean()["mean"], table["mean"])
+    np.testing.assert_allclose(exact.point_mean("b"), forecast.samples["b"].mean(axis=0))
+    with pytest.raises(ValueError, match="the mean of 'a' must have shape"):
+        Forecast(forecast.samples, forecast.index, means={"a": np.zeros(3)})
+
+
+def test_mean_frame_is_each_series_own_mean(forecast):
+    means = forecast.mean()
+    assert list(means.columns) == ["id", "timestamp", "mean"] and len(means) == 8
+    np.testing.assert_allclose(means["mean"], forecast.to_frame([0.5])["mean"])
+    assert means.loc[means["id"] == "b", "mean"].to_numpy() == pytest.approx(-5, abs=0.15)
+
+
 def test_plot_draws_history_bands_and_median(forecast, tmp_path):
     figure = forecast.plot(tmp_path / "plot.png")
     axis = figure.axes[0]

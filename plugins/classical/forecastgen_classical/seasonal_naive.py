@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forecastgen.local import LocalForecaster, seasonal_naive_paths
+from forecastgen.local import LocalForecaster, seasonal_naive_mean, seasonal_naive_paths
 
 
 class SeasonalNaive(LocalForecaster):
@@ -28,3 +28,7 @@ class SeasonalNaive(LocalForecaster):
     def sample_one(self, state, horizon, num_samples, rng):
         y, season = state
         return seasonal_naive_paths(y, season, horizon, num_samples, rng)
+
+    def mean_one(self, state, horizon):
+        y, season = state
+        return seasonal_naive_mean(y, season, horizon)

@@ -59,6 +59,14 @@ class StatsforecastModel(LocalForecaster):
         except FIT_ERRORS as exc:
             raise ForecastFailed(str(exc) or type(exc).__name__) from exc
 
+    def mean_one(self, state, horizon: int) -> np.ndarray:
+        """statsforecast's point forecast: the fitted model's conditional mean (for ETS
+        with a multiplicative season, its usual approximation, as in R's ``forecast``)."""
+        try:
+            return state.predict(horizon)["mean"]
+        except FIT_ERRORS as exc:
+            raise ForecastFailed(str(exc) or type(exc).__name__) from exc
+
     def _positive(self, y: np.ndarray) -> bool:
         """Whether multiplicative components may be used: positive data on its own scale."""
         return bool(y.min() > 0) and self.transform == "none"

@@ -63,8 +63,6 @@ def test_seasonal_naive_repeats_the_last_season_and_widens_each_season(airline_h
 @pytest.mark.parametrize("name, settings, reference_settings", [
     ("ets", {"error": "add", "seasonal": "add"}, {"model": "AZA"}),  # exact intervals: additive errors
     ("ets", {"error": "add", "trend": "damped", "seasonal": "none"}, {"model": "AAN", "damped": True}),
-    ("theta", {}, {"decomposition_type": "multiplicative", "model": "OTM"}),
-    ("theta", {"variant": "auto"}, {"decomposition_type": "multiplicative"}),
     ("arima", {}, {}),
     ("ces", {}, {})])
 def test_paths_match_statsforecasts_own_intervals(name, settings, reference_settings, airline_history):
@@ -79,6 +77,76 @@ def test_paths_match_statsforecasts_own_intervals(name, settings, reference_sett
     np.testing.assert_allclose(low, bounds["lo-95"], rtol=0.02)
     np.testing.assert_allclose(high, bounds["hi-95"], rtol=0.02)
     np.testing.assert_allclose(np.median(paths, axis=0), bounds["mean"], rtol=0.02)
+
+
+@pytest.mark.parametrize("variant", ["OTM", "DOTM", "auto"])
+def test_theta_paths_centre_on_statsforecasts_point_forecast(variant, airline_history):
+    """statsforecast's own sampler centres OTM's paths away from its point forecast (it moves
+    the trend coefficients as only the dynamic variants do); ours must not."""
+    from statsforecast.models import AutoTheta
+
+    model = forecastgen.create("theta", variant=variant).fit(airline_history)
+    reference = AutoTheta(season_length=12, decomposition_type="multiplicative",
+                          model=None if variant == "auto" else variant)
+    point = reference.fit(airline_history.values("airline")).predict(12)["mean"]
+    forecast = model.predict(12, num_samples=20_000, seed=2)
+    np.testing.assert_allclose(np.median(forecast.samples["airline"], axis=0), point, rtol=0.01)
+    np.testing.assert_allclose(forecast.to_frame()["mean"], point, rtol=1e-9)
+
+
+def test_theta_spread_grows_as_ses_with_drift():
+    """Without a season, OTM's h-step error variance is sigma^2 (1 + (h - 1) alpha^2), that of
+    simple exponential smoothing (Hyndman & Billah 2003)."""
+    rng = np.random.default_rng(3)
+    y = pd.Series(200 + np.cumsum(rng.normal(0.5, 2.0, size=120)), name="y",
+                  index=pd.date_range("2000", periods=120, freq="MS"))
+    model = forecastgen.create("theta", season_length=1).fit(y)
+    state = model.states_["y"].model_
+    alpha, sigma = state["par"]["alpha"], np.std(state["residuals"][3:], ddof=1)
+    paths = model.predict(10, num_samples=40_000, seed=0).samples["y"]
+    expected = sigma * np.sqrt(1 + np.arange(10) * alpha ** 2)
+    np.testing.assert_allclose(paths.std(axis=0), expected, rtol=0.03)
+
+
+def test_theta_spread_leaves_out_an_additive_season():
+    """statsforecast keeps the residuals of an additive decomposition with the seasonal
+    component added to them; the errors' spread must be that of the deseasonalised fit."""
+    rng = np.random.default_rng(5)
+    steps = np.arange(96)
+    values = 0.3 * steps + 40 * np.sin(2 * np.pi * steps / 12) + rng.normal(0, 1.0, size=96)
+    y = pd.Series(values, name="y", index=pd.date_range("2000", periods=96, freq="MS"))  # crosses zero
+    model = forecastgen.create("theta").fit(y)
+    assert model.states_["y"].model_["decomposition_type"] == "additive"
+    paths = model.predict(12, num_samples=20_000, seed=1).samples["y"]
+    assert 0.8 < paths[:, 0].std() < 1.6  # the noise's 1.0, give or take the decomposition's fit
+
+
+@pytest.mark.parametrize("name", ["ets", "arima", "ces"])
+def test_the_tables_mean_is_statsforecasts_point_forecast(name, fitted, airline_history):
+    """Exact, not the mean of 200 paths: the sampling noise would cost accuracy."""
+    import statsforecast.models
+
+    table = fitted[name].predict(12, num_samples=200, seed=0).to_frame()
+    state = fitted[name].states_["airline"]
+    np.testing.assert_allclose(table["mean"], state.predict(12)["mean"], rtol=1e-12)
+    if name == "ets":
+        reference = statsforecast.models.AutoETS(season_length=12, model="MNM")
+        point = reference.fit(airline_history.values("airline")).predict(12)["mean"]
+        np.testing.assert_allclose(table["mean"], point, rtol=1e-9)
+
+
+def test_the_log_scale_and_the_fallbacks_give_their_own_means(airline_history, monkeypatch):
+    logged = forecastgen.create("ets", transform="log").fit(airline_history).predict(12, seed=0)
+    assert logged.means == {}  # exp of the paths: their mean is the paths' own
+    naive = forecastgen.create("snaive").fit(airline_history).predict(24, seed=0)
+    np.testing.assert_array_equal(naive.means["airline"], np.tile(airline_history.values("airline")[-12:], 2))
+
+    def broken_fit(self, y, season):
+        raise np.linalg.LinAlgError("singular matrix")
+
+    monkeypatch.setattr(type(forecastgen.create("theta")), "fit_one", broken_fit)
+    fallback = forecastgen.create("theta").fit(airline_history).predict(12, seed=0)
+    np.testing.assert_array_equal(fallback.means["airline"], airline_history.values("airline")[-12:])
 
 
 def test_ets_chooses_a_multiplicative_season_for_airline(fitted):
