@@ -39,6 +39,18 @@ def test_future_timestamps_continue_each_grid():
     assert list(infer_frequency(steps).future(steps, 2)) == [8, 10]
 
 
+def test_each_series_future_follows_its_own_end_when_many_share_dates():
+    frame = pd.DataFrame({"id": ["a"] * 5 + ["b"] * 5 + ["c"] * 3,
+                          "timestamp": [*pd.date_range("2020-01", periods=5, freq="MS")] * 2
+                          + [*pd.date_range("2020-03", periods=3, freq="MS")],
+                          "value": np.arange(13.0)})
+    data = as_series_set(frame)
+    assert data.future_index("a", 2).equals(data.future_index("b", 2))
+    assert [str(d.date()) for d in data.future_index("b", 2)] == ["2020-06-01", "2020-07-01"]
+    assert [str(d.date()) for d in data.future_index("c", 3)] == ["2020-06-01", "2020-07-01", "2020-08-01"]
+    assert len(data.future_index("a", 4)) == 4
+
+
 def test_parse_frequency_names_and_aliases():
     stamps = pd.date_range("2000-01-01", periods=8, freq="MS")
     assert parse_frequency("monthly", stamps).name == "monthly"

@@ -32,6 +32,7 @@ class SeriesSet:
     source: str = "<data>"
     # series of the input left out for unusable values: id -> the problem and its line
     skipped: dict[str, str] = field(default_factory=dict)
+    _futures: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def ids(self) -> list[str]:
@@ -50,8 +51,13 @@ class SeriesSet:
         return self.series[series_id].to_numpy(dtype=float)
 
     def future_index(self, series_id: str, horizon: int) -> pd.Index:
-        """The timestamps of the ``horizon`` steps after series ``series_id`` ends."""
-        return self.freq.future(self.series[series_id].index, horizon)
+        """The timestamps of the ``horizon`` steps after series ``series_id`` ends (one shared
+        Index for series on the same dates: a catalogue's series mostly end together)."""
+        timestamps = self.series[series_id].index
+        key = (timestamps[0], len(timestamps), horizon)
+        if key not in self._futures:
+            self._futures[key] = self.freq.future(timestamps, horizon)
+        return self._futures[key]
 
     def points(self) -> int:
         """The number of values in all series together."""
