@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import forecastgen
-from forecastgen.engine.parallel import CHUNKS_PER_JOB, MIN_SERIES, chunks, resolve_jobs, series_generators
+from forecastgen.engine.parallel import MIN_SERIES, _pack, _unpack, chunks, resolve_jobs, series_generators
 from forecastgen.engine.threads import usable_cores
 
 
@@ -45,6 +45,17 @@ def test_a_series_forecast_does_not_depend_on_the_others(catalogue):
     np.testing.assert_array_equal(together.samples["store_0"], alone.samples["store_0"])
 
 
+def test_chunks_travel_as_standard_pickles_or_as_they_are():
+    chunk = [("a", np.arange(3.0), np.random.default_rng(1))]
+    packed = _pack(chunk)
+    assert isinstance(packed, bytes)
+    name, values, rng = _unpack(packed)[0]
+    assert name == "a" and values.tolist() == [0.0, 1.0, 2.0]
+    assert rng.random() == np.random.default_rng(1).random()
+    unpicklable = [lambda x: x]  # joblib's cloudpickle takes these; the standard pickler does not
+    assert _pack(unpicklable) is unpicklable and _unpack(unpicklable) is unpicklable
+
+
 def test_jobs_and_chunks():
     assert resolve_jobs(None) == resolve_jobs(-1) == usable_cores()
     assert resolve_jobs(3) == 3
@@ -53,8 +64,10 @@ def test_jobs_and_chunks():
     with pytest.raises(forecastgen.InputError, match="n_jobs must be"):
         forecastgen.create("ets", n_jobs=1.5).fit(np.arange(1.0, 30.0))
     parts = chunks(list(range(100)), 2)
-    assert [x for part in parts for x in part] == list(range(100)) and len(parts) == 2 * CHUNKS_PER_JOB
-    assert {len(part) for part in parts} <= {100 // len(parts), 100 // len(parts) + 1}
+    assert [x for part in parts for x in part] == list(range(100))
+    assert [len(part) for part in parts] == [25, 19, 14, 11, 8, 6, 5, 3, 3, 2, 1, 1, 1, 1]
+    sizes = [len(part) for part in chunks(list(range(3000)), 2)]  # a quarter of what is left, down to 24
+    assert sizes[:3] == [750, 563, 422] and sizes[-4:] == [24, 24, 24, 22] and sum(sizes) == 3000
     assert chunks([1, 2], 4) == [[1], [2]]
 
 

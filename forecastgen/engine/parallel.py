@@ -8,6 +8,11 @@ Ray cluster through joblib's backends. Results come back in the order of the ser
 and every random draw comes from a generator of its own series (``series_generators``),
 so the numbers do not depend on the number of jobs.
 
+Chunks shrink towards the end (guided scheduling: a few large chunks, little overhead;
+small ones last, so no worker waits for the other's last chunk), and travel as bytes of
+the standard pickler (joblib's cloudpickle is pure Python: slow for thousands of small
+fitted models).
+
 Starting workers costs seconds (each imports the models' libraries), so by default
 (``n_jobs=None``) processes start only from ``MIN_SERIES`` series on; an explicit
 ``n_jobs`` of 2 or more always uses them.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -37,7 +43,11 @@ from forecastgen.errors import InputError
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 MIN_SERIES = 32  # by default, fewer series than this are not worth starting processes for
-CHUNKS_PER_JOB = 16  # small chunks keep every worker busy to the end (series differ in cost)
+# guided scheduling: each chunk takes 1 / (GUIDED_SHARE x jobs) of the series still left, and
+# at least 1 / (SMALLEST_CHUNK_SHARE x jobs) of all: few large chunks first (little overhead),
+# small ones last (no worker waits long for the other's last chunk: series differ in cost)
+GUIDED_SHARE = 2
+SMALLEST_CHUNK_SHARE = 64
 _cluster = contextvars.ContextVar("forecastgen_cluster", default=None)
 
 
@@ -124,10 +134,15 @@ def resolve_jobs(n_jobs: int | None) -> int:
 
 
 def chunks(items: Sequence[Item], jobs: int) -> list[Sequence[Item]]:
-    """``items`` cut into consecutive chunks, about ``CHUNKS_PER_JOB`` per job."""
-    count = max(1, min(len(items), jobs * CHUNKS_PER_JOB))
-    bounds = np.linspace(0, len(items), count + 1).round().astype(int)
-    return [items[start:stop] for start, stop in zip(bounds[:-1], bounds[1:]) if stop > start]
+    """``items`` cut into consecutive chunks, large first and smaller towards the end
+    (guided scheduling, as OpenMP's ``schedule(guided)``)."""
+    total = len(items)
+    smallest = max(1, -(-total // (jobs * SMALLEST_CHUNK_SHARE)))
+    bounds = [0]
+    while bounds[-1] < total:
+        left = total - bounds[-1]
+        bounds.append(min(total, bounds[-1] + max(smallest, -(-left // (jobs * GUIDED_SHARE)))))
+    return [items[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
 def map_chunks(function: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
@@ -150,7 +165,8 @@ def map_chunks(function: Callable[[Sequence[Item]], list[Result]], items: Sequen
         workers = cluster_cores()
     else:
         runner, workers = Parallel(n_jobs=jobs, return_as="generator"), jobs
-    yield from runner(delayed(_one_thread)(function, chunk) for chunk in chunks(items, workers))
+    for packed in runner(delayed(_one_thread)(function, _pack(chunk)) for chunk in chunks(items, workers)):
+        yield _unpack(packed)
 
 
 def cluster_cores() -> int:
@@ -161,10 +177,26 @@ def cluster_cores() -> int:
     return max(1, sum(cluster.nthreads().values()))
 
 
-def _one_thread(function: Callable, chunk: Sequence) -> list:
-    """Run ``function`` in a worker with one torch and BLAS thread: the cores are the jobs'."""
+def _one_thread(function: Callable, packed) -> bytes | list:
+    """Run ``function`` in a worker with one torch and BLAS thread (the cores are the jobs'),
+    on a packed chunk; its results packed."""
     use_threads(1)
-    return function(chunk)
+    return _pack(function(_unpack(packed)))
+
+
+def _pack(items: Sequence) -> bytes | Sequence:
+    """``items`` as bytes of the standard pickler, or as they are where it cannot take them.
+    joblib's workers send arguments and results through cloudpickle, pure Python: for the
+    thousands of small fitted models of a chunk the parent spent a second of its core on it,
+    the C pickler a fifth of that."""
+    try:
+        return pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):  # e.g. a lambda inside: cloudpickle's
+        return items
+
+
+def _unpack(packed: bytes | Sequence) -> Sequence:
+    return pickle.loads(packed) if isinstance(packed, bytes) else packed
 
 
 def series_generators(seed: int | None, count: int) -> list[np.random.Generator]:
