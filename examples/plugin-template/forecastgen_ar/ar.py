@@ -58,11 +58,18 @@ class ARForecaster(LocalForecaster):
 
     def sample_one(self, state: ARState, horizon: int, num_samples: int,
                     rng: np.random.Generator) -> np.ndarray:
+        return self._run_forward(state, rng.normal(0.0, state.sigma, size=(num_samples, horizon)))
+
+    def mean_one(self, state: ARState, horizon: int) -> np.ndarray:
+        """Optional: the exact mean (the recursion without noise: the model is linear), which
+        the forecast table shows instead of the paths' mean."""
+        return self._run_forward(state, np.zeros((1, horizon)))[0]
+
+    def _run_forward(self, state: ARState, noise: np.ndarray) -> np.ndarray:
         p = self.order
-        paths = np.empty((num_samples, p + horizon))
+        paths = np.empty((len(noise), p + noise.shape[1]))
         paths[:, :p] = state.last
-        noise = rng.normal(0.0, state.sigma, size=(num_samples, horizon))
-        for step in range(horizon):
+        for step in range(noise.shape[1]):
             recent = paths[:, step:step + p][:, ::-1]  # y_(t-1) first
             paths[:, p + step] = state.intercept + recent @ state.coefficients + noise[:, step]
         return paths[:, p:]

@@ -35,6 +35,13 @@ def test_long_run_forecast_reaches_the_process_mean():
     assert forecast.samples["y"][:, -1].mean() == pytest.approx(5.0 / (1 - 0.6 + 0.3), abs=0.1)
 
 
+def test_the_tables_mean_is_the_exact_mean_and_the_paths_agree():
+    forecast = ARForecaster(order=2).fit(simulated_ar2()).predict(10, num_samples=4000, seed=1)
+    exact = forecast.means["y"]
+    np.testing.assert_array_equal(forecast.to_frame()["mean"], exact)
+    np.testing.assert_allclose(forecast.samples["y"].mean(axis=0), exact, atol=0.1)
+
+
 def test_refuses_a_series_too_short_for_its_order():
     with pytest.raises(InputError, match="order 6 needs at least 14 points"):
         ARForecaster(order=6).fit(simulated_ar2(length=10))
