@@ -65,9 +65,9 @@ def test_jobs_and_chunks():
         forecastgen.create("ets", n_jobs=1.5).fit(np.arange(1.0, 30.0))
     parts = chunks(list(range(100)), 2)
     assert [x for part in parts for x in part] == list(range(100))
-    assert [len(part) for part in parts] == [25, 19, 14, 11, 8, 6, 5, 3, 3, 2, 1, 1, 1, 1]
-    sizes = [len(part) for part in chunks(list(range(3000)), 2)]  # a quarter of what is left, down to 24
-    assert sizes[:3] == [750, 563, 422] and sizes[-4:] == [24, 24, 24, 22] and sum(sizes) == 3000
+    assert [len(part) for part in parts] == [4] * 22 + [3, 3, 2, 1, 1, 1, 1]
+    sizes = [len(part) for part in chunks(list(range(3000)), 2)]  # a quarter of what is left,
+    assert sizes[:28] == [94] * 28 and sizes[28:] == [92, 69, 52, 39, 29, 24, 24, 24, 15]  # 94 to 24
     assert chunks([1, 2], 4) == [[1], [2]]
 
 

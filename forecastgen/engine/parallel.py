@@ -8,8 +8,8 @@ Ray cluster through joblib's backends. Results come back in the order of the ser
 and every random draw comes from a generator of its own series (``series_generators``),
 so the numbers do not depend on the number of jobs.
 
-Chunks shrink towards the end (guided scheduling: a few large chunks, little overhead;
-small ones last, so no worker waits for the other's last chunk), and travel as bytes of
+Chunks shrink towards the end (guided scheduling: small ones last, so no worker waits
+long for the other's last chunk), and travel as bytes of
 the standard pickler (joblib's cloudpickle is pure Python: slow for thousands of small
 fitted models).
 
@@ -43,10 +43,12 @@ from forecastgen.errors import InputError
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 MIN_SERIES = 32  # by default, fewer series than this are not worth starting processes for
-# guided scheduling: each chunk takes 1 / (GUIDED_SHARE x jobs) of the series still left, and
-# at least 1 / (SMALLEST_CHUNK_SHARE x jobs) of all: few large chunks first (little overhead),
-# small ones last (no worker waits long for the other's last chunk: series differ in cost)
+# guided scheduling: each chunk takes 1 / (GUIDED_SHARE x jobs) of the series still left,
+# within 1 / (LARGEST_CHUNK_SHARE x jobs) of all (results, and progress, arrive in order: no
+# long wait for the first) and 1 / (SMALLEST_CHUNK_SHARE x jobs) (small ones last: no worker
+# waits long for the other's last chunk, series differ in cost)
 GUIDED_SHARE = 2
+LARGEST_CHUNK_SHARE = 16
 SMALLEST_CHUNK_SHARE = 64
 _cluster = contextvars.ContextVar("forecastgen_cluster", default=None)
 
@@ -137,11 +139,12 @@ def chunks(items: Sequence[Item], jobs: int) -> list[Sequence[Item]]:
     """``items`` cut into consecutive chunks, large first and smaller towards the end
     (guided scheduling, as OpenMP's ``schedule(guided)``)."""
     total = len(items)
+    largest = max(1, -(-total // (jobs * LARGEST_CHUNK_SHARE)))
     smallest = max(1, -(-total // (jobs * SMALLEST_CHUNK_SHARE)))
     bounds = [0]
     while bounds[-1] < total:
-        left = total - bounds[-1]
-        bounds.append(min(total, bounds[-1] + max(smallest, -(-left // (jobs * GUIDED_SHARE)))))
+        guided = -(-(total - bounds[-1]) // (jobs * GUIDED_SHARE))
+        bounds.append(min(total, bounds[-1] + max(smallest, min(largest, guided))))
     return [items[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
