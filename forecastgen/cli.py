@@ -272,7 +272,9 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
     \b
     The CSV can hold one series (timestamp,value), several side by side (wide),
     or stacked (long: id,timestamp,value); the layout is detected.
-    Output columns: id, timestamp, mean, q10, q50, q90 (one per --quantiles level).
+    Output columns: id, timestamp, mean, q10, q50, q90 (one per --quantiles level);
+    the mean is the model's exact mean where it has one, the quantiles come from
+    the --samples sample paths.
 
     \b
     The default model, auto, backtests the forecasters that suit the data on its
