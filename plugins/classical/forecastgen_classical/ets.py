@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from forecastgen.errors import InputError
-from forecastgen_classical.statsforecast_model import FIT_ERRORS, StatsforecastModel, statsforecast_models
+from forecastgen_classical.statsforecast_model import StatsforecastModel, is_fit_failure, statsforecast_models
 
 ERRORS = {"auto": "Z", "add": "A", "mul": "M"}
 TRENDS = {"auto": ("Z", None), "none": ("N", None), "add": ("A", False), "damped": ("A", True)}
@@ -74,7 +74,9 @@ class ETS(StatsforecastModel):
         components, _ = self._components(y, season)
         try:
             undamped = AutoETS(season_length=season, model=components, damped=False).fit(y)
-        except FIT_ERRORS:
+        except Exception as exc:
+            if not is_fit_failure(exc):
+                raise
             return super().fit_one(y, season)  # the whole search, and its error if it fails too
         error, _, seasonal, _ = undamped.model_["components"]
         try:

@@ -10,14 +10,35 @@ seeded from our generator) and the guards are the same for all of them.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import numpy as np
 
 from forecastgen.local import ForecastFailed, LocalForecaster
 
-# what statsforecast raises on a series it cannot fit (besides ValueError and arithmetic errors)
+# what statsforecast raises on a series it cannot fit (besides ValueError and arithmetic errors,
+# and the bare Exception of ``is_fit_failure``)
 FIT_ERRORS = (RuntimeError, IndexError, np.linalg.LinAlgError)
+
+
+def is_fit_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is statsforecast failing on a series: one of ``FIT_ERRORS``, or the bare
+    ``Exception`` it raises where no model could be fitted ("no model able to be fitted").
+    Other exceptions are bugs, to be seen."""
+    return isinstance(exc, FIT_ERRORS) or type(exc) is Exception
+
+
+@contextlib.contextmanager
+def failures_as_forecast_failed():
+    """statsforecast's failures on one series as ``ForecastFailed``: the series falls back to
+    seasonal naive with a note, and the rest of the file is forecast."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_fit_failure(exc):
+            raise
+        raise ForecastFailed(str(exc) or type(exc).__name__) from exc
 
 
 # optional modules that statsforecast's helpers import when installed, and no fit here uses
@@ -47,25 +68,19 @@ class StatsforecastModel(LocalForecaster):
         raise NotImplementedError
 
     def fit_one(self, y: np.ndarray, season: int):
-        try:
+        with failures_as_forecast_failed():
             return self._model(y, season).fit(y)
-        except FIT_ERRORS as exc:
-            raise ForecastFailed(str(exc) or type(exc).__name__) from exc
 
     def sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
         seed = int(rng.integers(2**31 - 1))
-        try:
+        with failures_as_forecast_failed():
             return state.simulate(horizon, num_samples, seed=seed)
-        except FIT_ERRORS as exc:
-            raise ForecastFailed(str(exc) or type(exc).__name__) from exc
 
     def mean_one(self, state, horizon: int) -> np.ndarray:
         """statsforecast's point forecast: the fitted model's conditional mean (for ETS
         with a multiplicative season, its usual approximation, as in R's ``forecast``)."""
-        try:
+        with failures_as_forecast_failed():
             return state.predict(horizon)["mean"]
-        except FIT_ERRORS as exc:
-            raise ForecastFailed(str(exc) or type(exc).__name__) from exc
 
     def _positive(self, y: np.ndarray) -> bool:
         """Whether multiplicative components may be used: positive data on its own scale."""

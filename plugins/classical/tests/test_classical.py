@@ -299,6 +299,30 @@ def test_failed_fit_falls_back_with_a_note(airline_history, monkeypatch):
                               "used seasonal naive instead"]
 
 
+@pytest.mark.parametrize("name, statsforecast_class", [("theta", "AutoTheta"), ("ets", "AutoETS")])
+def test_statsforecasts_bare_exception_falls_back_and_a_bug_does_not(name, statsforecast_class,
+                                                                      airline_history, monkeypatch):
+    """statsforecast raises a bare Exception where no model fits a series: that series falls
+    back (a file of many goes on); any other exception is a bug and is raised."""
+    import statsforecast.models
+
+    def no_model(self, y, *args, **kwargs):
+        raise Exception("no model able to be fitted")
+
+    monkeypatch.setattr(getattr(statsforecast.models, statsforecast_class), "fit", no_model)
+    forecast = forecastgen.create(name).fit(airline_history).predict(6, seed=0)
+    assert np.isfinite(forecast.samples["airline"]).all()
+    assert forecast.notes == [f"series 'airline': {name} could not be fitted (no model able to be "
+                              "fitted); used seasonal naive instead"]
+
+    def bug(self, y, *args, **kwargs):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(getattr(statsforecast.models, statsforecast_class), "fit", bug)
+    with pytest.raises(TypeError, match="a bug"):
+        forecastgen.create(name).fit(airline_history)
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_constant_and_short_series(name):
     index = pd.date_range("2020-01-01", periods=15, freq="MS")
