@@ -81,7 +81,9 @@ class ETS(StatsforecastModel):
         error, _, seasonal, _ = undamped.model_["components"]
         try:
             damped = AutoETS(season_length=season, model=f"{error}A{seasonal}", damped=True).fit(y)
-        except Exception:  # statsforecast raises bare Exceptions ("no model able to be fitted")
+        except Exception as exc:
+            if not (is_fit_failure(exc) or isinstance(exc, (ValueError, ArithmeticError))):
+                raise
             return undamped  # the search without the damped form, as AutoETS skips a form it cannot fit
         return damped if damped.model_["aicc"] < undamped.model_["aicc"] else undamped
 

@@ -82,11 +82,11 @@ def run_forward(model: dict, noise: np.ndarray) -> np.ndarray:
         trend = trend_a * (1 - alpha) ** t + trend_b * (1 - (1 - alpha) ** (t + 1)) / alpha
         y = level + (1 - 1 / theta) * trend + noise[:, step]
         level = alpha * y + (1 - alpha) * level
-        if dynamic:
+        new_mean = (t * mean_y + y) / (t + 1)
+        if dynamic:  # B from the previous mean, A from the new one, as the compiled code does
             trend_b = ((t - 1) * trend_b + 6 * (y - mean_y) / (t + 1)) / (t + 2)
-        mean_y = (t * mean_y + y) / (t + 1)
-        if dynamic:
-            trend_a = mean_y - trend_b * (t + 2) / 2
+            trend_a = new_mean - trend_b * (t + 2) / 2
+        mean_y = new_mean
         paths[:, step] = y
     return paths
 
