@@ -11,7 +11,7 @@ the mean of the sample paths). Each row of the table is one whole process, as a 
   with pandas, 200 quantile levels' worth of intervals: levels 80 and 95);
 - ``--cluster``: ets on a local Dask cluster of two single-threaded workers.
 
-``--speedup MODELS`` adds a second table: the per-series work alone (``fit`` and ``predict``
+``--speedup MODELS`` adds a second table: the per-series work alone (``fit_predict``
 of 200 paths, in this process through the library; reading and writing left out) with 1
 job and with 2, and the ratio; ``--speedup-rounds N`` times them N times in turn (the first
 round pays the imports and the workers' start, the others find them warm).
@@ -123,10 +123,11 @@ def run(arguments: list[str]) -> tuple[float, float]:
 
 
 def speedup(models: list[str], data: Path, rounds: int = 1) -> list[dict]:
-    """Seconds of fit + predict through the library with 1 and 2 jobs, ``rounds`` times in
-    turn. The first round pays the one-time costs (the models' imports in this process for
-    one job, the workers' start and imports for two); later rounds find both warm (joblib
-    keeps its workers): the steady state of a long-running process. Each round is a row."""
+    """Seconds of ``fit_predict`` (what ``forecastgen predict`` runs) through the library
+    with 1 and 2 jobs, ``rounds`` times in turn. The first round pays the one-time costs
+    (the models' imports in this process for one job, the workers' start and imports for
+    two); later rounds find both warm (joblib keeps its workers): the steady state of a
+    long-running process. Each round is a row."""
     import forecastgen
 
     series = forecastgen.read_series(data)
@@ -136,7 +137,7 @@ def speedup(models: list[str], data: Path, rounds: int = 1) -> list[dict]:
             seconds = {}
             for jobs in (1, 2):
                 start = time.perf_counter()
-                forecastgen.create(name, n_jobs=jobs).fit(series).predict(HORIZON, num_samples=200, seed=0)
+                forecastgen.create(name, n_jobs=jobs).fit_predict(series, HORIZON, num_samples=200, seed=0)
                 seconds[jobs] = time.perf_counter() - start
                 print(name, round_number, jobs, seconds[jobs], file=sys.stderr, flush=True)
             rows.append({"model": name, "round": round_number, "one": seconds[1], "two": seconds[2],

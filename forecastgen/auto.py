@@ -74,10 +74,36 @@ class AutoForecaster(SequenceGenerator):
         self.store_params(locals())
 
     def fit(self, data) -> AutoForecaster:
+        data = as_series_set(data)
+        registry = self._select(data)
+        self.models_ = {}
+        for name in self.weights_:
+            with doing(name):
+                self.models_[name] = self.create_candidate(registry, name).fit(data)
+        return self
+
+    def fit_predict(self, data, horizon: int | None = None, num_samples: int = 200,
+                    seed: int | None = None) -> Forecast:
+        """``fit(data).predict(...)``, each chosen model fitted and sampled in one pass."""
+        data = as_series_set(data)
+        registry = self._select(data)
+        self.models_, forecasts = {}, {}
+        for name in self.weights_:
+            self.models_[name] = self.create_candidate(registry, name)
+        for name, count in self._sample_counts(num_samples).items():
+            with doing(name):
+                forecasts[name] = self.models_[name].fit_predict(data, horizon, num_samples=count, seed=seed)
+        for name in self.weights_.keys() - forecasts.keys():  # drew no path, yet fitted as after fit()
+            with doing(name):
+                self.models_[name].fit(data)
+        return self._mixture(forecasts, seed)
+
+    def _select(self, data: SeriesSet):
+        """Backtest the candidates on ``data`` and keep their scores, the combination's
+        weights and the reason; returns the registry the candidates came from."""
         from forecastgen.evaluate import backtest
         from forecastgen.registry import default_registry
 
-        data = as_series_set(data)
         registry = default_registry()
         names, excluded = self.suitable_candidates(data, registry)
         horizon = self.backtest_horizon(data)
@@ -110,11 +136,7 @@ class AutoForecaster(SequenceGenerator):
         self.weights_ = self.combination_weights()
         self.chosen_ = next(iter(self.weights_))
         self.reason_ = self._reason(horizon, excluded, len(backtested), len(data))
-        self.models_ = {}
-        for name in self.weights_:
-            with doing(name):
-                self.models_[name] = self.create_candidate(registry, name).fit(data)
-        return self
+        return registry
 
     def rank(self, scores: pd.DataFrame) -> pd.DataFrame:
         """The backtest table (a row per candidate: crps, mase, seconds) with a ``score``
@@ -137,10 +159,20 @@ class AutoForecaster(SequenceGenerator):
         self.check_is_fitted()
         if data is not None:
             return self.fit(data).predict(horizon, num_samples, seed)
+        forecasts = {name: self.models_[name].predict(horizon, num_samples=count, seed=seed)
+                     for name, count in self._sample_counts(num_samples).items()}
+        return self._mixture(forecasts, seed)
+
+    def _sample_counts(self, num_samples: int) -> dict[str, int]:
+        """How many of the ``num_samples`` paths each chosen model draws (by its weight; none
+        for a model whose share rounds to zero)."""
         counts = _allocate(num_samples, list(self.weights_.values()))
-        drawn = {name: count for name, count in zip(self.weights_, counts) if count}
-        forecasts = [self.models_[name].predict(horizon, num_samples=count, seed=seed)
-                     for name, count in drawn.items()]
+        return {name: count for name, count in zip(self.weights_, counts) if count}
+
+    def _mixture(self, by_model: dict[str, Forecast], seed: int | None) -> Forecast:
+        """The chosen models' forecasts (by name, in ``_sample_counts``' order) as one: their
+        paths shuffled together, their means by weight."""
+        forecasts = list(by_model.values())
         first = forecasts[0]
         rng = np.random.default_rng(seed)
         samples = {key: rng.permutation(np.concatenate([f.samples[key] for f in forecasts]))
@@ -148,7 +180,7 @@ class AutoForecaster(SequenceGenerator):
         notes = [self.reason_] + [note for f in forecasts for note in f.notes]
         return Forecast(samples, first.index, model="auto: " + "+".join(self.weights_),
                         history=first.history, notes=notes,
-                        means=mixture_means(forecasts, [self.weights_[name] for name in drawn]))
+                        means=mixture_means(forecasts, [self.weights_[name] for name in by_model]))
 
     def suitable_candidates(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
         """The candidates to backtest on ``data``, cheapest first, and those left out with

@@ -313,7 +313,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
         if model_path:
             forecast = estimator.predict(horizon, num_samples=samples, seed=seed, data=data)
         else:
-            forecast = estimator.fit(data).predict(horizon, num_samples=samples, seed=seed)
+            forecast = estimator.fit_predict(data, horizon, num_samples=samples, seed=seed)
     for text in forecast.notes:
         note(options, text)
     forecast.check_finite()

@@ -51,8 +51,7 @@ def backtest(data, model="ets", *, windows: int = 3, horizon: int | None = None,
     for window in range(1, windows + 1):
         held_out = (windows - window + 1) * horizon
         history = data.drop_last(held_out)
-        forecast = _fresh(model, params).fit(history).predict(horizon, num_samples=num_samples,
-                                                              seed=seed)
+        forecast = _fresh(model, params).fit_predict(history, horizon, num_samples=num_samples, seed=seed)
         rows.extend(_score_window(data, history, forecast, window, held_out, horizon))
     name = model if isinstance(model, str) else model.name
     return BacktestResult(pd.DataFrame(rows), name)

@@ -138,6 +138,13 @@ class SequenceGenerator(Model):
         self.require(FORECAST)
         raise NotImplementedError
 
+    def fit_predict(self, data, horizon: int | None = None, num_samples: int = 200,
+                    seed: int | None = None) -> Forecast:
+        """``fit(data).predict(horizon, num_samples, seed)``: the same numbers; models fitted one
+        series at a time do both in one pass over the series (faster on many series)."""
+        self.fit(data)
+        return self.predict(horizon, num_samples=num_samples, seed=seed)
+
     def sample(self, length: int, num_samples: int = 1, seed: int | None = None) -> np.ndarray:
         """Whole sequences of ``length`` steps drawn from the model, shape (num_samples, length)."""
         self.require(SAMPLE)

@@ -58,6 +58,46 @@ class LocalForecaster(SequenceGenerator):
 
     def fit(self, data) -> LocalForecaster:
         self.check_params()
+        tasks = self._prepare(data)
+        fitted = _flatten(map_chunks(self._worker()._fit_chunk, tasks, self.n_jobs))
+        self._keep_states(track(fitted, len(tasks), f"fitting {self.name}"))
+        return self
+
+    def predict(self, horizon: int | None = None, num_samples: int = 200,
+                seed: int | None = None) -> Forecast:
+        self.check_is_fitted()
+        horizon = _checked_horizon(self.data_, horizon, num_samples)
+        keys = self.data_.ids
+        tasks = [(key, self.states_[key], self.histories_[key], self.seasons_[key], rng)
+                 for key, rng in zip(keys, series_generators(seed, len(keys)))]
+        drawn = _flatten(map_chunks(partial(self._worker()._predict_chunk, horizon, num_samples),
+                                    tasks, self.n_jobs))
+        return self._forecast(drawn, horizon)
+
+    def fit_predict(self, data, horizon: int | None = None, num_samples: int = 200,
+                    seed: int | None = None) -> Forecast:
+        """``fit(data).predict(horizon, num_samples, seed)`` in one pass over the series: each
+        worker fits a series and samples it at once, so the fitted states make one trip instead
+        of three (to the parent, back to a worker, and the paths to the parent). The same
+        numbers, and the model is fitted afterwards as after ``fit``. A subclass that
+        overrides ``fit`` or ``predict`` gets exactly those instead."""
+        if type(self).fit is not LocalForecaster.fit or type(self).predict is not LocalForecaster.predict:
+            return super().fit_predict(data, horizon, num_samples, seed)
+        self.check_params()
+        data = as_series_set(data)
+        horizon = _checked_horizon(data, horizon, num_samples)
+        tasks = self._prepare(data)
+        tasks = [task + (rng,) for task, rng in zip(tasks, series_generators(seed, len(tasks)))]
+        chunk_results = map_chunks(partial(self._worker()._fit_predict_chunk, horizon, num_samples),
+                                   tasks, self.n_jobs)
+        label = f"fitting and sampling {self.name}"
+        fitted, drawn = _unzip(track(_flatten(chunk_results), len(tasks), label))
+        self._keep_states(fitted)
+        return self._forecast(drawn, horizon)
+
+    def _prepare(self, data) -> list[tuple]:
+        """Check ``data``, keep each series' recent history and season; one (key, history,
+        season) task a series."""
         data = as_series_set(data)
         self.data_ = data
         self.histories_, self.seasons_ = {}, {}
@@ -65,35 +105,27 @@ class LocalForecaster(SequenceGenerator):
             y = self._recent(series.to_numpy(dtype=float), data.freq.season)
             self._check_transformable(key, y)
             self.histories_[key], self.seasons_[key] = y, self._season_for(len(y), data.freq.season)
-        tasks = [(key, self.histories_[key], self.seasons_[key]) for key in data.ids]
-        fitted = _flatten(map_chunks(self._worker()._fit_chunk, tasks, self.n_jobs))
+        return [(key, self.histories_[key], self.seasons_[key]) for key in data.ids]
+
+    def _keep_states(self, fitted) -> None:
+        """Keep each series' fitted state and the fit's notes, from (state, note) in series order."""
         self.states_, self.fit_notes_ = {}, []
-        for key, (state, note) in zip(data.ids, track(fitted, len(tasks), f"fitting {self.name}")):
+        for key, (state, note) in zip(self.data_.ids, fitted):
             self.states_[key] = state
             self.fit_notes_ += [note] if note else []
-        return self
 
-    def predict(self, horizon: int | None = None, num_samples: int = 200,
-                seed: int | None = None) -> Forecast:
-        self.check_is_fitted()
-        horizon = int(self.data_.freq.horizon if horizon is None else horizon)
-        self.data_.check_horizon(horizon)
-        if num_samples < 1:
-            raise InputError(f"num_samples must be at least 1, not {num_samples}")
+    def _forecast(self, drawn, horizon: int) -> Forecast:
+        """The ``Forecast`` of (paths, mean, note) per series in series order; the fit's notes first."""
         keys = self.data_.ids
-        tasks = [(key, self.states_[key], self.histories_[key], self.seasons_[key], rng)
-                 for key, rng in zip(keys, series_generators(seed, len(keys)))]
-        drawn = _flatten(map_chunks(partial(self._worker()._predict_chunk, horizon, num_samples),
-                                    tasks, self.n_jobs))
-        notes, samples, means = list(self.fit_notes_), {}, {}
+        samples, means, notes = {}, {}, []
         for key, (paths, mean, note) in zip(keys, drawn):
             samples[key] = paths
             if mean is not None:
                 means[key] = mean
             notes += [note] if note else []
         index = {key: self.data_.future_index(key, horizon) for key in keys}
-        return Forecast(samples, index, model=self.name, history=dict(self.data_.series), notes=notes,
-                        means=means)
+        return Forecast(samples, index, model=self.name, history=dict(self.data_.series),
+                        notes=self.fit_notes_ + notes, means=means)
 
     def _worker(self) -> LocalForecaster:
         """An unfitted copy with the same parameters: what worker processes receive (not the data)."""
@@ -105,6 +137,15 @@ class LocalForecaster(SequenceGenerator):
     def _predict_chunk(self, horizon: int, num_samples: int, tasks: list) -> list:
         return [self._predict_guarded(key, state, y, season, horizon, num_samples, rng)
                 for key, state, y, season, rng in tasks]
+
+    def _fit_predict_chunk(self, horizon: int, num_samples: int, tasks: list) -> list:
+        """((state, note), (paths, mean, note)) a series."""
+        results = []
+        for key, y, season, rng in tasks:
+            state, note = self._fit_guarded(key, y, season)
+            drawn = self._predict_guarded(key, state, y, season, horizon, num_samples, rng)
+            results.append(((state, note), drawn))
+        return results
 
     # -- to implement ---------------------------------------------------------------------
     def check_params(self) -> None:
@@ -173,7 +214,7 @@ class LocalForecaster(SequenceGenerator):
             return np.full((num_samples, horizon), state.value), np.full(horizon, state.value), (
                 f"series '{key}' is constant ({state.value:g}): its forecast is that value, "
                 "with no uncertainty")
-        if state is FALLBACK:
+        if isinstance(state, FallbackState):
             return (seasonal_naive_paths(y, season, horizon, num_samples, rng),
                     seasonal_naive_mean(y, season, horizon), None)
         try:
@@ -211,7 +252,18 @@ class ConstantState:
         self.value = value
 
 
-FALLBACK = "seasonal naive fallback"  # the state of a series whose model could not be fitted
+class FallbackState:
+    """The state of a series whose model could not be fitted: seasonal naive forecasts it.
+    One instance, ``FALLBACK``, which stays itself through pickling (to a worker and back)."""
+
+    def __reduce__(self) -> str:
+        return "FALLBACK"
+
+    def __repr__(self) -> str:
+        return "FALLBACK"
+
+
+FALLBACK = FallbackState()
 
 
 def check_plausible(paths: np.ndarray, y: np.ndarray) -> None:
@@ -269,6 +321,25 @@ def seasonal_naive_paths(y: np.ndarray, season: int, horizon: int, num_samples: 
         previous = y[len(y) + step - season] if step < season else paths[:, step - season]
         paths[:, step] = previous + noise[:, step]
     return paths
+
+
+def _checked_horizon(data, horizon: int | None, num_samples: int) -> int:
+    """``horizon`` (the frequency's usual one for None), refused where ``data`` or
+    ``num_samples`` cannot take it."""
+    horizon = int(data.freq.horizon if horizon is None else horizon)
+    data.check_horizon(horizon)
+    if num_samples < 1:
+        raise InputError(f"num_samples must be at least 1, not {num_samples}")
+    return horizon
+
+
+def _unzip(pairs) -> tuple[list, list]:
+    """Two lists from an iterable of pairs (empty lists for none)."""
+    firsts, seconds = [], []
+    for first, second in pairs:
+        firsts.append(first)
+        seconds.append(second)
+    return firsts, seconds
 
 
 def _flatten(chunks):

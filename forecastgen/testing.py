@@ -43,6 +43,7 @@ from forecastgen.interfaces import (
     UPSCALE,
     DensityModel,
     Model,
+    SequenceGenerator,
 )
 
 HORIZON = 6
@@ -224,6 +225,22 @@ def check_seed_reproducibility(model: Model) -> None:
                  "random choice in fit from the model's seed parameter")
 
 
+def check_fit_predict_matches(model: Model) -> None:
+    """A model's own ``fit_predict`` (local models fit and sample in one pass) gives the
+    numbers of ``fit`` then ``predict``, and leaves the model fitted."""
+    if (not model.supports(FORECAST) or isinstance(model, DensityModel)
+            or type(model).fit_predict is SequenceGenerator.fit_predict):
+        return  # the default is fit().predict() itself
+    fused = _clone(model)
+    together = fused.fit_predict(example_series(), HORIZON, num_samples=SAMPLES, seed=SEED)
+    apart = _fitted(model).predict(HORIZON, num_samples=SAMPLES, seed=SEED)
+    _require(_equal(together.samples, apart.samples), model,
+             "fit_predict gave other numbers than fit then predict with the same seed; make it "
+             "fit and draw exactly as they do")
+    _require(_equal(fused.predict(HORIZON, num_samples=SAMPLES, seed=SEED).samples, apart.samples), model,
+             "after fit_predict the model does not predict as after fit; keep the fitted state")
+
+
 def check_log_prob(model: Model) -> None:
     """A declared log_prob is finite and a proper density: it integrates to one."""
     if not model.supports(LOG_PROB):
@@ -358,6 +375,7 @@ CHECKS: tuple[Callable[[Model], None], ...] = (
     check_forecast_shapes,
     check_forecast_quantiles,
     check_seed_reproducibility,
+    check_fit_predict_matches,
     check_log_prob,
     check_sample,
     check_save_load_round_trip,

@@ -87,6 +87,16 @@ def test_the_mixtures_mean_is_its_members_exact_means_by_their_shares(airline):
     np.testing.assert_allclose(forecast.to_frame()["mean"], expected, rtol=1e-12)
 
 
+def test_fit_predict_gives_the_numbers_of_fit_then_predict(airline):
+    apart = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline).predict(6, seed=4)
+    fused = forecastgen.create("auto", candidates="snaive,theta,ets")
+    together = fused.fit_predict(airline, 6, seed=4)
+    np.testing.assert_array_equal(together.samples["airline"], apart.samples["airline"])
+    assert together.to_frame().equals(apart.to_frame()) and together.notes == apart.notes
+    assert together.model == apart.model and set(fused.models_) == set(fused.weights_)
+    np.testing.assert_array_equal(fused.predict(6, seed=4).samples["airline"], apart.samples["airline"])
+
+
 def test_one_share_each_and_a_winning_anchor_takes_two():
     model = forecastgen.create("auto")
     model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["ets", "rnn", "theta"])

@@ -2,6 +2,8 @@
 
 import importlib.util
 import os
+import pickle
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,11 @@ import pytest
 import forecastgen
 from forecastgen.engine.parallel import MIN_SERIES, _pack, _unpack, chunks, resolve_jobs, series_generators
 from forecastgen.engine.threads import usable_cores
+from forecastgen.errors import NotFittedError
+from forecastgen.local import FALLBACK, ForecastFailed
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "plugin-template"))
+from forecastgen_ar.ar import ARForecaster  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +43,50 @@ def test_forecasts_are_the_same_with_one_job_or_two(catalogue):
         np.testing.assert_array_equal(alone.samples[key], shared.samples[key])
     assert alone.notes == shared.notes == ["series 'closed' is constant (3): its forecast is that value, "
                                            "with no uncertainty"]
+
+
+@pytest.mark.parametrize("model, jobs", [("theta", 1), ("theta", 2), ("ets", 2)])
+def test_fit_predict_gives_the_numbers_of_fit_then_predict(catalogue, model, jobs):
+    apart = forecastgen.create(model, n_jobs=jobs).fit(catalogue).predict(6, num_samples=40, seed=8)
+    fused = forecastgen.create(model, n_jobs=jobs)
+    together = fused.fit_predict(catalogue, 6, num_samples=40, seed=8)
+    assert together.ids == apart.ids and together.notes == apart.notes
+    for key in apart.ids:
+        np.testing.assert_array_equal(together.samples[key], apart.samples[key])
+        np.testing.assert_array_equal(together.point_mean(key), apart.point_mean(key))
+        assert together.index[key].equals(apart.index[key])
+    again = fused.predict(6, num_samples=40, seed=8)  # fitted afterwards, as after fit()
+    np.testing.assert_array_equal(again.samples["store_3"], apart.samples["store_3"])
+
+
+class FailsOnBigSeries(ARForecaster):
+    """The template's AR model, failing on series above 1,000 as a real fit may."""
+
+    def fit_one(self, y, season):
+        if y.mean() > 1000:
+            raise ForecastFailed("diverged")
+        return super().fit_one(y, season)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_a_series_that_fails_to_fit_falls_back_in_worker_processes(catalogue, fused):
+    data = catalogue.assign(store_5=catalogue["store_5"] + 5000)
+    model = FailsOnBigSeries(order=2)
+    model.n_jobs = 2  # worker processes, for so few series
+    forecast = (model.fit_predict(data, 6, num_samples=30, seed=1) if fused
+                else model.fit(data).predict(6, num_samples=30, seed=1))
+    assert pickle.loads(pickle.dumps(FALLBACK)) is FALLBACK and model.states_["store_5"] is FALLBACK
+    assert forecast.notes[0] == ("series 'store_5': ar could not be fitted (diverged); "
+                                 "used seasonal naive instead")
+    np.testing.assert_array_equal(forecast.point_mean("store_5"), data["store_5"].to_numpy()[-12:][:6])
+
+
+def test_fit_predict_refuses_a_bad_horizon_before_fitting(catalogue):
+    model = forecastgen.create("theta", n_jobs=1)
+    with pytest.raises(forecastgen.InputError, match="num_samples must be at least 1"):
+        model.fit_predict(catalogue, 6, num_samples=0)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        model.predict(6)
 
 
 def test_a_series_forecast_does_not_depend_on_the_others(catalogue):

@@ -61,6 +61,11 @@ class DeclaresNewSeriesOnly(ARForecaster):
     capabilities = ARForecaster.capabilities | {"new_series"}  # predict takes no data=
 
 
+class FitPredictDrawsOtherwise(ARForecaster):
+    def fit_predict(self, data, horizon=None, num_samples=200, seed=None):
+        return self.fit(data).predict(horizon, num_samples, None if seed is None else seed + 1)
+
+
 class LosesItsParameter(ARForecaster):
     def __init__(self, order: int = 2, max_history: int | None = None):
         self.order = order
@@ -70,7 +75,9 @@ BROKEN = [
     (FitReturnsNothing(), {"check_fit_returns_self"}, "end fit with `return self`"),
     (LearnsInInit(), {"check_init_only_stores_params", "check_unfitted_model_says_so"},
      "only in fit()"),
-    (IgnoresTheSeed(), {"check_seed_reproducibility"}, "seeded by the seed argument"),
+    (IgnoresTheSeed(), {"check_seed_reproducibility", "check_fit_predict_matches"},
+     "seeded by the seed argument"),
+    (FitPredictDrawsOtherwise(), {"check_fit_predict_matches"}, "fit_predict gave other numbers"),
     (ForgetsTheNormalizer(), {"check_log_prob"}, "integrates to"),
     (HidesACapability(), {"check_capabilities_are_honest"}, "add it to capabilities"),
     (ShrinksItsParameter(), {"check_fit_keeps_parameters"}, "fit() changed a parameter"),
