@@ -27,7 +27,9 @@ the numbers are the same whatever the number of jobs.
 
 from __future__ import annotations
 
+import pickle
 import warnings
+from collections.abc import Iterator, Mapping
 from functools import partial
 
 import numpy as np
@@ -68,7 +70,7 @@ class LocalForecaster(SequenceGenerator):
         self.check_is_fitted()
         horizon = _checked_horizon(self.data_, horizon, num_samples)
         keys = self.data_.ids
-        tasks = [(key, self.states_[key], self.histories_[key], self.seasons_[key], rng)
+        tasks = [(key, self.states_.packed(key), self.histories_[key], self.seasons_[key], rng)
                  for key, rng in zip(keys, series_generators(seed, len(keys)))]
         drawn = _flatten(map_chunks(partial(self._worker()._predict_chunk, horizon, num_samples),
                                     tasks, self.n_jobs))
@@ -108,11 +110,13 @@ class LocalForecaster(SequenceGenerator):
         return [(key, self.histories_[key], self.seasons_[key]) for key in data.ids]
 
     def _keep_states(self, fitted) -> None:
-        """Keep each series' fitted state and the fit's notes, from (state, note) in series order."""
-        self.states_, self.fit_notes_ = {}, []
+        """Keep each series' fitted state and the fit's notes, from (packed state, note) in
+        series order."""
+        packed, self.fit_notes_ = {}, []
         for key, (state, note) in zip(self.data_.ids, fitted):
-            self.states_[key] = state
+            packed[key] = state
             self.fit_notes_ += [note] if note else []
+        self.states_ = PackedStates(packed)
 
     def _forecast(self, drawn, horizon: int) -> Forecast:
         """The ``Forecast`` of (paths, mean, note) per series in series order; the fit's notes first."""
@@ -132,19 +136,24 @@ class LocalForecaster(SequenceGenerator):
         return clone(self)
 
     def _fit_chunk(self, tasks: list) -> list:
-        return [self._fit_guarded(key, y, season) for key, y, season in tasks]
+        """(packed state, note) a series."""
+        results = []
+        for key, y, season in tasks:
+            state, note = self._fit_guarded(key, y, season)
+            results.append((pack_state(state), note))
+        return results
 
     def _predict_chunk(self, horizon: int, num_samples: int, tasks: list) -> list:
-        return [self._predict_guarded(key, state, y, season, horizon, num_samples, rng)
-                for key, state, y, season, rng in tasks]
+        return [self._predict_guarded(key, unpack_state(packed), y, season, horizon, num_samples, rng)
+                for key, packed, y, season, rng in tasks]
 
     def _fit_predict_chunk(self, horizon: int, num_samples: int, tasks: list) -> list:
-        """((state, note), (paths, mean, note)) a series."""
+        """((packed state, note), (paths, mean, note)) a series."""
         results = []
         for key, y, season, rng in tasks:
             state, note = self._fit_guarded(key, y, season)
             drawn = self._predict_guarded(key, state, y, season, horizon, num_samples, rng)
-            results.append(((state, note), drawn))
+            results.append(((pack_state(state), note), drawn))
         return results
 
     # -- to implement ---------------------------------------------------------------------
@@ -245,6 +254,41 @@ class LocalForecaster(SequenceGenerator):
             return None
         mean = np.asarray(mean, dtype=float).reshape(-1)
         return mean if mean.shape == (horizon,) and _plausible(mean[None], y) else None
+
+
+class PackedStates(Mapping):
+    """The fitted state of each series, kept as the bytes the workers sent (``pack_state``)
+    and unpacked only where asked for: ``states_[key]``. A forecast sends the bytes back to
+    the workers as they are, so this process never unpacks a state, nor imports the
+    model's library (statsforecast's import alone takes seconds)."""
+
+    def __init__(self, packed: dict[str, bytes]):
+        self._packed, self._unpacked = packed, {}
+
+    def packed(self, key: str) -> bytes:
+        return self._packed[key]
+
+    def __getitem__(self, key: str):
+        if key not in self._unpacked:
+            self._unpacked[key] = unpack_state(self._packed[key])
+        return self._unpacked[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    def __getstate__(self) -> dict:
+        return {"_packed": self._packed, "_unpacked": {}}
+
+
+def pack_state(state) -> bytes:
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_state(packed: bytes):
+    return pickle.loads(packed)
 
 
 class ConstantState:

@@ -3,6 +3,7 @@
 import importlib.util
 import os
 import pickle
+import subprocess
 import sys
 from pathlib import Path
 
@@ -94,6 +95,31 @@ def test_a_series_forecast_does_not_depend_on_the_others(catalogue):
     first = catalogue[["store_0"]]
     alone = forecastgen.create("theta", n_jobs=1).fit(first).predict(4, num_samples=30, seed=0)
     np.testing.assert_array_equal(together.samples["store_0"], alone.samples["store_0"])
+
+
+def test_fitted_states_stay_packed_in_this_process_until_asked_for(catalogue):
+    model = forecastgen.create("theta", n_jobs=2)
+    model.fit_predict(catalogue, 6, num_samples=20, seed=0)
+    assert isinstance(model.states_.packed("store_2"), bytes) and not model.states_._unpacked
+    assert model.states_["store_2"].model_["decomposition_type"] in ("additive", "multiplicative")
+    assert list(model.states_) == list(catalogue.columns) and len(model.states_._unpacked) == 1
+    assert pickle.loads(pickle.dumps(model.states_))["closed"].value == 3.0
+
+
+def test_forecasting_in_workers_leaves_statsforecast_out_of_this_process(tmp_path):
+    """This process only passes the workers' packed states on: it imports no statsforecast
+    (seconds of a core that the workers need)."""
+    rows = [f"s{number},2020-{month:02d}-01,{100 + number + month % 4}" for number in range(4)
+            for month in range(1, 13)] + [f"s{number},2021-{month:02d}-01,{110 + number + month % 3}"
+                                          for number in range(4) for month in range(1, 13)]
+    path = tmp_path / "few.csv"
+    path.write_text("id,month,value\n" + "\n".join(rows) + "\n")
+    code = ("import sys, forecastgen\n"
+            f"forecastgen.create('theta', n_jobs=2).fit_predict(forecastgen.read_series({str(path)!r}), 3)\n"
+            "print(sorted(name for name in sys.modules if name.startswith('statsforecast')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_chunks_travel_as_standard_pickles_or_as_they_are():
