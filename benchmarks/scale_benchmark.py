@@ -187,7 +187,7 @@ def main() -> None:
               f"| {r['mase']:.3f} | {r['smape']:.2f} |" for r in rows]
     if args.speedup:
         timed = speedup(args.speedup.split(","), data, args.speedup_rounds)
-        lines += ["", "Per-series work alone (`fit` + `predict`, 200 paths, through the library; round 1 "
+        lines += ["", "Per-series work alone (`fit_predict`, 200 paths, through the library; round 1 "
                   "pays the imports and the workers' start):", "",
                   "| model | round | 1 job s | 2 jobs s | speed-up |", "|---|---|---|---|---|"]
         lines += [f"| {r['model']} | {r['round']} | {r['one']:.1f} | {r['two']:.1f} | {r['ratio']:.2f}x |"

@@ -196,7 +196,7 @@ def _long_frame(grid_stamps, rng) -> pd.DataFrame:
 @pytest.mark.parametrize("grid_stamps, at_once", [
     (pd.date_range("2000-01-01", periods=30, freq="MS"), True),
     (pd.date_range("2000-01-31", periods=30, freq="ME"), True),
-    (pd.date_range("2000-01-01", periods=30, freq="MS") + pd.Timedelta(days=14), False),  # own day
+    (pd.date_range("2000-01-01", periods=30, freq="MS") + pd.Timedelta(days=14), True),  # own day
     (pd.date_range("2000-03-31", periods=30, freq="QE"), True),
     (pd.date_range("2020-01-03", periods=30, freq="W-FRI"), True),
     (pd.date_range("2020-01-01", periods=30, freq="h"), True),
@@ -248,3 +248,14 @@ def test_a_line_too_long_for_a_table_is_refused_with_its_line(tmp_path):
     path.write_text("month,value\n2001-01-01,1\n\n2001-02-01,2\n" + "x" * 100_001 + "\n2001-03-01,3\n")
     with pytest.raises(InputError, match=r"line 5 has 100,001 characters, more than any table row needs"):
         read_series(path)
+
+
+@pytest.mark.parametrize("name, months", [("monthly", 1), ("quarterly", 3), ("yearly", 12)])
+def test_dates_anchored_on_a_day_follow_pandas_month_offsets(name, months):
+    """A series' own day each month, or the month's last day where the month is shorter."""
+    from forecastgen.data.frequency import named
+
+    frequency, steps = named(name, anchor="day"), np.arange(40)
+    for origin in map(pd.Timestamp, ["2020-01-31", "2019-11-30 13:45", "2020-02-29", "1850-03-15"]):
+        expected = pd.DatetimeIndex([origin + pd.DateOffset(months=int(k) * months) for k in steps])
+        assert frequency.at(origin, steps).equals(expected)

@@ -127,9 +127,12 @@ class Frequency:
         if self.grid == "business":
             days = pd.bdate_range(origin, periods=int(positions.max()) + 1 if len(positions) else 0)
             return days[positions]
-        if self.anchor == "day":
-            return pd.DatetimeIndex([origin + pd.DateOffset(months=int(k) * self.months) for k in positions])
         months = np.datetime64(f"{origin.year:04d}-{origin.month:02d}", "M") + positions * self.months
+        if self.anchor == "day":  # origin's day, or the month's last where it is shorter (DateOffset's rule)
+            firsts = months.astype("datetime64[D]")
+            lengths = ((months + 1).astype("datetime64[D]") - firsts).astype(np.int64)
+            days = firsts + (np.minimum(origin.day, lengths) - 1)
+            return _datetime_index(days) + (origin - origin.normalize())
         if self.anchor == "end":
             return _datetime_index((months + 1).astype("datetime64[D]") - np.timedelta64(1, "D"))
         return _datetime_index(months.astype("datetime64[D]"))

@@ -86,8 +86,6 @@ def _contiguous_on_grid(long: pd.DataFrame, codes: np.ndarray, starts: np.ndarra
     count = len(starts) - 1
     if frequency.grid == "business":
         return np.ones(count, dtype=bool)
-    if frequency.grid == "calendar" and frequency.anchor == "day":
-        return np.zeros(count, dtype=bool)  # the anchor day is each series' own: checked one by one
     stamps = pd.Index(long["timestamp"])
     positions, exact = frequency.steps_from(stamps[starts[codes]], stamps)
     on_time = exact & (positions == np.arange(len(codes)) - starts[codes])  # one step per row
