@@ -197,6 +197,7 @@ def _long_frame(grid_stamps, rng) -> pd.DataFrame:
     (pd.date_range("2000-01-01", periods=30, freq="MS"), True),
     (pd.date_range("2000-01-31", periods=30, freq="ME"), True),
     (pd.date_range("2000-01-01", periods=30, freq="MS") + pd.Timedelta(days=14), True),  # own day
+    (pd.DatetimeIndex([pd.Timestamp("2000-01-30") + pd.DateOffset(months=k) for k in range(30)]), True),
     (pd.date_range("2000-03-31", periods=30, freq="QE"), True),
     (pd.date_range("2020-01-03", periods=30, freq="W-FRI"), True),
     (pd.date_range("2020-01-01", periods=30, freq="h"), True),
@@ -259,3 +260,16 @@ def test_dates_anchored_on_a_day_follow_pandas_month_offsets(name, months):
     for origin in map(pd.Timestamp, ["2020-01-31", "2019-11-30 13:45", "2020-02-29", "1850-03-15"]):
         expected = pd.DatetimeIndex([origin + pd.DateOffset(months=int(k) * months) for k in steps])
         assert frequency.at(origin, steps).equals(expected)
+
+
+def test_a_series_on_the_30th_may_start_on_the_28th_of_february(tmp_path):
+    dates = [pd.Timestamp("2021-02-28") + pd.DateOffset(months=k) for k in range(24)]
+    dates = [date.replace(day=min(30, date.days_in_month)) for date in dates]
+    rows = [f"a,{date:%Y-%m-%d},{10 + k}" for k, date in enumerate(dates)]
+    rows += [f"b,{date:%Y-%m-%d},{20 + k}" for k, date in enumerate(dates[1:])]
+    path = tmp_path / "on_the_30th.csv"
+    path.write_text("id,month,value\n" + "\n".join(rows) + "\n")
+    data = read_series(path)
+    assert data.freq.name == "monthly" and data.freq.anchor == "day"
+    assert list(data.series["a"].index) == dates and list(data.series["b"].index) == dates[1:]
+    assert [f"{d:%Y-%m-%d}" for d in data.future_index("a", 3)] == ["2023-02-28", "2023-03-30", "2023-04-30"]

@@ -84,7 +84,7 @@ class Frequency:
         """
         if self.grid == "business":
             return np.arange(len(timestamps))
-        positions, exact = self.steps_from(timestamps[:1], timestamps)
+        positions, exact = self.steps_from(timestamps[:1], timestamps, self.anchor_day(timestamps))
         if not exact.all():
             bad = timestamps[int(np.argmin(exact))]
             raise InputError(
@@ -93,32 +93,44 @@ class Frequency:
                 "regular frequency or pass --freq")
         return np.asarray(positions, dtype=np.int64)
 
-    def steps_from(self, origins: pd.Index, timestamps: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    def anchor_day(self, timestamps: pd.Index) -> int | None:
+        """The day of the month a series' dates keep (grids anchored on a day): the largest
+        of its timestamps' days, so that a series on the 30th starting on 28 February is on
+        its grid; None for other grids."""
+        if self.grid != "calendar" or self.anchor != "day" or not len(timestamps):
+            return None
+        return int(np.max(np.asarray(timestamps.day)))
+
+    def steps_from(self, origins: pd.Index, timestamps: pd.Index,
+                   days=None) -> tuple[np.ndarray, np.ndarray]:
         """Grid steps from ``origins`` (one, or one per timestamp) to ``timestamps``, and whether
-        each timestamp lies exactly on the grid that starts at its origin. Not for business days,
-        whose steps are the observations themselves."""
+        each timestamp lies exactly on the grid that starts at its origin (on a grid anchored on
+        a day: on ``days``, one or one per timestamp, by default the origins' day). Not for
+        business days, whose steps are the observations themselves."""
         if self.grid == "calendar":
             def months(stamps):
                 return np.asarray(stamps.year) * 12 + np.asarray(stamps.month)
 
             offsets = months(timestamps) - months(origins)
-            exact = (offsets % self.months == 0) & self._anchored(origins, timestamps)
+            exact = (offsets % self.months == 0) & self._anchored(origins, timestamps, days)
             return offsets // self.months, exact
         deltas = np.asarray(timestamps) - np.asarray(origins)
         step = self.step.to_timedelta64() if self.grid == "fixed" else self.step
         positions, remainders = np.divmod(deltas, step)
         return np.asarray(positions, dtype=np.int64), remainders == np.zeros_like(remainders)
 
-    def _anchored(self, origins: pd.Index, timestamps: pd.Index) -> np.ndarray:
+    def _anchored(self, origins: pd.Index, timestamps: pd.Index, days=None) -> np.ndarray:
         if self.anchor == "start":
             return np.asarray(timestamps.day == 1)
         if self.anchor == "end":
             return np.asarray(timestamps.is_month_end)
-        day = np.minimum(np.asarray(origins.day), np.asarray(timestamps.days_in_month))
+        days = np.asarray(origins.day) if days is None else days
+        day = np.minimum(days, np.asarray(timestamps.days_in_month))
         return np.asarray(timestamps.day) == day
 
-    def at(self, origin, positions) -> pd.Index:
-        """Timestamps of grid ``positions`` counted from ``origin`` (position 0)."""
+    def at(self, origin, positions, day: int | None = None) -> pd.Index:
+        """Timestamps of grid ``positions`` counted from ``origin`` (position 0); on a grid
+        anchored on a day, on ``day`` of each month (by default the origin's)."""
         positions = np.asarray(positions, dtype=np.int64)
         if self.grid == "steps":
             return pd.Index(origin + positions * self.step)
@@ -128,11 +140,12 @@ class Frequency:
             days = pd.bdate_range(origin, periods=int(positions.max()) + 1 if len(positions) else 0)
             return days[positions]
         months = np.datetime64(f"{origin.year:04d}-{origin.month:02d}", "M") + positions * self.months
-        if self.anchor == "day":  # origin's day, or the month's last where it is shorter (DateOffset's rule)
+        if self.anchor == "day":  # the day, or the month's last where it is shorter (DateOffset's rule)
             firsts = months.astype("datetime64[D]")
             lengths = ((months + 1).astype("datetime64[D]") - firsts).astype(np.int64)
-            days = firsts + (np.minimum(origin.day, lengths) - 1)
-            return _datetime_index(days) + (origin - origin.normalize())
+            days = firsts + (np.minimum(origin.day if day is None else day, lengths) - 1)
+            time_of_day = origin - origin.normalize()
+            return _datetime_index(days) + time_of_day if time_of_day else _datetime_index(days)
         if self.anchor == "end":
             return _datetime_index((months + 1).astype("datetime64[D]") - np.timedelta64(1, "D"))
         return _datetime_index(months.astype("datetime64[D]"))
@@ -143,7 +156,7 @@ class Frequency:
             start = timestamps[-1] + pd.offsets.BDay(1)
             return pd.bdate_range(start, periods=horizon)
         n = len(timestamps)
-        return self.at(timestamps[0], np.arange(n, n + horizon))
+        return self.at(timestamps[0], np.arange(n, n + horizon), self.anchor_day(timestamps))
 
     def to_dict(self) -> dict:
         """A JSON-ready description (for checkpoints)."""

@@ -44,14 +44,16 @@ def regularize(long: pd.DataFrame, freq: str | None,
     stamps = pd.Index(cleaned[longest]["timestamp"] if longest in cleaned
                       else long["timestamp"].iloc[starts[longest]:starts[longest + 1]])
     frequency = parse_frequency(freq, stamps) if freq else infer_frequency(stamps)
-    on_grid = simple & _contiguous_on_grid(long, codes, starts, frequency)
+    days = _anchor_days(long, starts, frequency)
+    on_grid = simple & _contiguous_on_grid(long, codes, starts, frequency, days)
     all_stamps, all_values = pd.Index(long["timestamp"]), long["value"].to_numpy(dtype=float)
     indexes: dict[tuple, pd.Index] = {}  # series of one start and length share their index
     series = {}
     for index, key in enumerate(keys):
         if on_grid[index]:
             rows = slice(starts[index], starts[index + 1])
-            series[str(key)] = _regular_series(all_stamps[rows], all_values[rows], frequency, indexes)
+            day = None if days is None else int(days[index])
+            series[str(key)] = _regular_series(all_stamps[rows], all_values[rows], frequency, day, indexes)
             continue
         group = cleaned.get(index)
         group = long.iloc[starts[index]:starts[index + 1]] if group is None else group
@@ -79,27 +81,39 @@ def _simple_groups(long: pd.DataFrame, codes: np.ndarray, starts: np.ndarray) ->
     return ~bad & (count >= MIN_OBSERVATIONS)
 
 
+def _anchor_days(long: pd.DataFrame, starts: np.ndarray, frequency: Frequency) -> np.ndarray | None:
+    """Per group (rows sorted by group), the day of the month its dates keep on a grid
+    anchored on a day (``Frequency.anchor_day``: the largest); None for other grids."""
+    if frequency.grid != "calendar" or frequency.anchor != "day":
+        return None
+    return np.maximum.reduceat(np.asarray(pd.Index(long["timestamp"]).day), starts[:-1])
+
+
 def _contiguous_on_grid(long: pd.DataFrame, codes: np.ndarray, starts: np.ndarray,
-                        frequency: Frequency) -> np.ndarray:
+                        frequency: Frequency, days: np.ndarray | None) -> np.ndarray:
     """Per group: every timestamp on ``frequency``'s grid one step after the previous one.
     Only meaningful for the groups of ``_simple_groups``; False where it cannot tell cheaply."""
     count = len(starts) - 1
     if frequency.grid == "business":
         return np.ones(count, dtype=bool)
     stamps = pd.Index(long["timestamp"])
-    positions, exact = frequency.steps_from(stamps[starts[codes]], stamps)
+    row_days = None if days is None else days[codes]
+    positions, exact = frequency.steps_from(stamps[starts[codes]], stamps, row_days)
     on_time = exact & (positions == np.arange(len(codes)) - starts[codes])  # one step per row
     return np.bincount(codes[~on_time], minlength=count) == 0
 
 
-def _regular_series(stamps: pd.Index, values: np.ndarray, frequency: Frequency, indexes: dict) -> pd.Series:
-    """The series of a group already known to be on the grid without gaps."""
+def _regular_series(stamps: pd.Index, values: np.ndarray, frequency: Frequency, day: int | None,
+                    indexes: dict) -> pd.Series:
+    """The series of a group already known to be on the grid without gaps (on ``day`` of each
+    month for a grid anchored on a day)."""
     if frequency.grid == "business":
         index = stamps
     else:
-        index = indexes.get((stamps[0], len(stamps)))
+        key = (stamps[0], len(stamps), day)
+        index = indexes.get(key)
         if index is None:
-            index = indexes[(stamps[0], len(stamps))] = frequency.at(stamps[0], np.arange(len(stamps)))
+            index = indexes[key] = frequency.at(stamps[0], np.arange(len(stamps)), day)
     return pd.Series(values, index=index, name="value", copy=False)
 
 
@@ -136,7 +150,8 @@ def _on_grid(group: pd.DataFrame, frequency: Frequency) -> pd.Series:
     positions = frequency.positions(stamps)
     values = np.full(int(positions[-1]) + 1, np.nan)
     values[positions] = group["value"].to_numpy(dtype=float)
-    index = frequency.at(stamps[0], np.arange(len(values))) if frequency.grid != "business" else stamps
+    index = (frequency.at(stamps[0], np.arange(len(values)), frequency.anchor_day(stamps))
+             if frequency.grid != "business" else stamps)
     return pd.Series(values, index=index, name="value")
 
 
