@@ -22,7 +22,9 @@ history's range) and falls back to a simpler model with a note when the model fa
 or produces garbage, and builds the ``Forecast``. Series are fitted and forecast in
 parallel over ``n_jobs`` worker processes (``engine/parallel.py``; by default every
 core, for files of many series), each series with a random generator of its own, so
-the numbers are the same whatever the number of jobs.
+the numbers are the same whatever the number of jobs. ``fit_predict`` fits and samples
+each series in one visit to a worker. The fitted states stay in this process as the
+bytes the workers pickled (``PackedStates``), unpickled only where someone asks for one.
 """
 
 from __future__ import annotations
@@ -113,8 +115,8 @@ class LocalForecaster(SequenceGenerator):
         """Keep each series' fitted state and the fit's notes, from (packed state, note) in
         series order."""
         packed, self.fit_notes_ = {}, []
-        for key, (state, note) in zip(self.data_.ids, fitted):
-            packed[key] = state
+        for key, (packed_state, note) in zip(self.data_.ids, fitted):
+            packed[key] = packed_state
             self.fit_notes_ += [note] if note else []
         self.states_ = PackedStates(packed)
 
