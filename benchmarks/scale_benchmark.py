@@ -41,6 +41,7 @@ CACHE = ROOT / "benchmarks" / "cache" / "scale"
 RESULTS = ROOT / "benchmarks" / "results"
 HORIZON = 18
 DEFAULT_RUNS = "ets:1,ets:2,AutoETS:1,AutoETS:2,theta:2,AutoTheta:2,auto:2,ets:cluster"
+COUNTERPARTS = {"ets": "AutoETS", "theta": "AutoTheta", "snaive": "SeasonalNaive"}  # ours: statsforecast's
 STATSFORECAST = """
 import sys, pandas as pd
 from statsforecast import StatsForecast
@@ -78,8 +79,9 @@ def monthly_file(count: int, seed: int = 0) -> tuple[Path, Path]:
     return path, actuals
 
 
-def accuracy(forecast: Path, history: pd.DataFrame, actuals: pd.DataFrame) -> tuple[float, float]:
-    """Mean MASE (seasonal scale, 12 months) and mean sMAPE of a run's point forecasts."""
+def accuracy(forecast: Path, history: pd.DataFrame, actuals: pd.DataFrame) -> np.ndarray:
+    """Each series' MASE (seasonal scale, 12 months) and sMAPE of a run's point forecasts:
+    shape (series, 2), series in the order of their ids."""
     from forecastgen.metrics import mase, smape
 
     table = pd.read_csv(forecast)
@@ -88,10 +90,21 @@ def accuracy(forecast: Path, history: pd.DataFrame, actuals: pd.DataFrame) -> tu
         table = table.rename(columns={"unique_id": "id", model: "mean"})
     points = {key: group["mean"].to_numpy() for key, group in table.groupby("id")}
     past = {key: group["value"].to_numpy() for key, group in history.groupby("id")}
-    scores = [(mase(group["value"].to_numpy(), points[key], past[key], 12),
-               smape(group["value"].to_numpy(), points[key]))
-              for key, group in actuals.groupby("id")]
-    return tuple(np.mean(scores, axis=0))
+    return np.array([(mase(group["value"].to_numpy(), points[key], past[key], 12),
+                      smape(group["value"].to_numpy(), points[key]))
+                     for key, group in actuals.groupby("id")])
+
+
+def paired(ours: np.ndarray, theirs: np.ndarray, seed: int = 0, resamples: int = 2000) -> dict:
+    """Per-series differences (ours minus theirs) of MASE and sMAPE: their means, 95%
+    bootstrap intervals over series, and the share of series where ours is lower."""
+    differences = ours - theirs
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(differences), size=(resamples, len(differences)))
+    means = np.stack([differences[rows].mean(axis=0) for rows in draws])
+    low, high = np.quantile(means, [0.025, 0.975], axis=0)
+    return {"mean": differences.mean(axis=0), "low": low, "high": high,
+            "better": (differences < 0).mean(axis=0), "worse": (differences > 0).mean(axis=0)}
 
 
 def is_statsforecast(model: str) -> bool:
@@ -145,6 +158,26 @@ def speedup(models: list[str], data: Path, rounds: int = 1) -> list[dict]:
     return rows
 
 
+def paired_lines(rows: list[dict]) -> list[str]:
+    """A table comparing each of our runs with statsforecast's counterpart in the same run,
+    series by series."""
+    pairs = [(ours, theirs) for ours in rows for theirs in rows
+             if COUNTERPARTS.get(ours["model"]) == theirs["model"]]
+    if not pairs:
+        return []
+    lines = ["", "Series by series against statsforecast's counterpart (ours minus theirs: mean, "
+             "95% bootstrap interval over series; share of series where ours is lower / higher):", "",
+             "| ours | theirs | MASE difference | sMAPE difference | MASE lower / higher |",
+             "|---|---|---|---|---|"]
+    for ours, theirs in pairs:
+        found = paired(ours["scores"], theirs["scores"])
+        lines.append(f"| {ours['run']} ({ours['jobs']}) | {theirs['run']} | {found['mean'][0]:+.4f} "
+                     f"[{found['low'][0]:+.4f}, {found['high'][0]:+.4f}] | {found['mean'][1]:+.3f} "
+                     f"[{found['low'][1]:+.3f}, {found['high'][1]:+.3f}] | {found['better'][0]:.0%} / "
+                     f"{found['worse'][0]:.0%} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -166,13 +199,14 @@ def main() -> None:
     rows = []
     try:
         for model, jobs in runs:
-            output = CACHE / f"forecast_{model}_{jobs}.csv"
+            output = CACHE / f"forecast{args.series}_{model}_{jobs}.csv"
             seconds, peak = run(command(model, jobs, data, output, cluster and cluster.scheduler_address))
-            mase_mean, smape_mean = accuracy(output, history, actuals)
-            rows.append({"run": f"{'statsforecast ' if is_statsforecast(model) else '-m '}{model}",
-                         "jobs": jobs, "seconds": seconds, "per_1000": seconds / args.series * 1000,
-                         "peak_mib": peak, "mase": mase_mean, "smape": smape_mean})
-            print(rows[-1], file=sys.stderr, flush=True)
+            scores = accuracy(output, history, actuals)
+            label = f"{'statsforecast ' if is_statsforecast(model) else '-m '}{model}"
+            rows.append({"model": model, "run": label, "jobs": jobs, "seconds": seconds,
+                         "per_1000": seconds / args.series * 1000, "peak_mib": peak,
+                         "mase": scores[:, 0].mean(), "smape": scores[:, 1].mean(), "scores": scores})
+            print({k: v for k, v in rows[-1].items() if k != "scores"}, file=sys.stderr, flush=True)
     finally:
         if cluster is not None:
             cluster.close()
@@ -185,6 +219,7 @@ def main() -> None:
              "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['run']} | {r['jobs']} | {r['seconds']:.1f} | {r['per_1000']:.1f} | {r['peak_mib']:.0f} "
               f"| {r['mase']:.3f} | {r['smape']:.2f} |" for r in rows]
+    lines += paired_lines(rows)
     if args.speedup:
         timed = speedup(args.speedup.split(","), data, args.speedup_rounds)
         lines += ["", "Per-series work alone (`fit_predict`, 200 paths, through the library; round 1 "
