@@ -314,6 +314,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
             forecast = estimator.predict(horizon, num_samples=samples, seed=seed, data=data)
         else:
             forecast = estimator.fit_predict(data, horizon, num_samples=samples, seed=seed)
+    del estimator  # its fitted states and histories: memory the table needs (GBs for 100,000 series)
     for text in forecast.notes:
         note(options, text)
     forecast.check_finite()
