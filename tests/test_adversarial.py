@@ -18,14 +18,6 @@ from forecastgen.engine.adversarial import (
 from forecastgen.errors import InputError
 
 
-@pytest.fixture(autouse=True)
-def seeded_torch():
-    """The toy players are built from torch's global generator: seed it, so that no test
-    depends on what ran before it in the same process (the diversity of the fit below
-    ranged 0.17-0.78 over twelve seeds)."""
-    torch.manual_seed(0)
-
-
 class Critic(nn.Module):
     def __init__(self):
         super().__init__()
