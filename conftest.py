@@ -1,10 +1,17 @@
-"""Shared by every test folder (the package's and the plugins')."""
+"""Shared by every test folder (the package's and the plugins').
+
+Every test runs torch and BLAS on one thread, as the CLI does for series work: the same numbers
+on any machine, and no threads waiting for each other when CI shares its cores."""
 
 import random
 import sys
 
 import numpy as np
 import pytest
+
+from forecastgen.engine.threads import use_threads
+
+use_threads(1)
 
 
 @pytest.fixture(autouse=True)
