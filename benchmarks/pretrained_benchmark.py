@@ -83,17 +83,25 @@ def dev_tasks() -> list[Task]:
 
 
 # -- forecasters: name -> {task name: pseudo-samples (SAMPLES, h)} and seconds ----------------
-def patchcast_forecasts(tasks: list[Task], weights: str | None) -> tuple[dict, float]:
+def patchcast_forecasts(tasks: list[Task], weights: str | None, contexts: str) -> tuple[dict, float]:
     from forecastgen_pretrained.inference import NumpyPatchTransformer
-    from forecastgen_pretrained.patchcast import SHIPPED, load_weights, quantile_forecast, sample_paths
+    from forecastgen_pretrained.patchcast import (
+        SHIPPED,
+        context_lengths,
+        load_weights,
+        quantile_forecast,
+        sample_paths,
+    )
 
     arrays, meta = load_weights(Path(weights) if weights else SHIPPED)
     network = NumpyPatchTransformer(arrays, meta["network"])  # what `predict -m patchcast` runs
+    lengths = context_lengths(contexts, network.max_context)
     start = time.perf_counter()
     out = {}
     for horizon in sorted({len(t.actual) for t in tasks}):
         group = [t for t in tasks if len(t.actual) == horizon]
-        quantiles = quantile_forecast(network, [t.history for t in group], [t.season for t in group], horizon)
+        quantiles = quantile_forecast(network, [t.history for t in group], [t.season for t in group], horizon,
+                                      contexts=lengths)
         rng = np.random.default_rng(0)
         for task, q in zip(group, quantiles):
             out[task.name] = sample_paths(q, SAMPLES, meta["copula_correlation"], rng)
@@ -204,7 +212,7 @@ def run_model(model: str, tasks: list[Task], dataset: str, args,
     if args.cached_only:
         return None
     if model == "patchcast":
-        forecasts, seconds = patchcast_forecasts(tasks, args.weights)
+        forecasts, seconds = patchcast_forecasts(tasks, args.weights, args.contexts)
     elif model.islower() and "+" not in model and model != "median4":
         forecasts, seconds = forecastgen_forecasts(model, tasks, args.jobs)
     elif "+" in model:
@@ -239,7 +247,7 @@ def combined_forecasts(members: list[str], tasks: list[Task], dataset: str, args
     parts, seconds = [], 0.0
     for member in members:
         if member == "patchcast":
-            forecasts, spent = patchcast_forecasts(tasks, args.weights)
+            forecasts, spent = patchcast_forecasts(tasks, args.weights, args.contexts)
         else:
             quantiles, spent = peer_quantiles(member, tasks, dataset, args, quantile_cache)
             forecasts = {key: pseudo_samples(q) for key, q in quantiles.items()}
@@ -284,6 +292,8 @@ def main() -> None:
     parser.add_argument("--data", default="tourism,dev")
     parser.add_argument("--models", default="patchcast," + ",".join(PEERS) + ",median4")
     parser.add_argument("--weights", default=None, help="patchcast weights (default: the shipped ones)")
+    parser.add_argument("--contexts", default=None,
+                        help="patchcast's context lengths, averaged (default: the shipped model's)")
     parser.add_argument("--label", default="shipped", help="names patchcast's cached scores")
     parser.add_argument("--refresh", action="store_true", help="rerun patchcast even when cached")
     parser.add_argument("--cached-only", action="store_true", help="tabulate the cached scores, run nothing")
@@ -291,6 +301,10 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS / "pretrained_benchmark.md")
     parser.add_argument("--conditions", default="", help="a line on the machine and its load, for the table")
     args = parser.parse_args()
+    if args.contexts is None:
+        from forecastgen_pretrained.patchcast import CONTEXTS
+
+        args.contexts = CONTEXTS
 
     frames = []
     for dataset in args.data.split(","):
@@ -319,7 +333,7 @@ def _markdown(table: pd.DataFrame, args) -> str:
     lines = ["# Pretrained forecaster against statsforecast", "",
              f"`python benchmarks/pretrained_benchmark.py --data {args.data} --models {args.models}"
              f"{' --cached-only' if args.cached_only else ''}`"
-             f" (patchcast weights: {args.weights or 'shipped'}).",
+             f" (patchcast weights: {args.weights or 'shipped'}; contexts {args.contexts}).",
              "Mean over series; seconds: the whole data set (patchcast: one batched pass, "
              "statsforecast: fit and forecast).", *([args.conditions] if args.conditions else []),
              *([f"Not run yet (no scores cached): {', '.join(missing)}."] if missing else []), ""]

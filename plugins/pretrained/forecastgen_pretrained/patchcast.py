@@ -5,7 +5,11 @@ series (``benchmarks/pretrain.py``; the corpus in ``corpus/``) reads the last
 ``max_context`` points of a series, standardized by their own mean and standard
 deviation, and gives the quantiles of each of the next ``horizon`` steps (direct
 multi-step quantile regression: Wen et al. 2017; Chronos-Bolt, Ansari et al. 2024).
-Longer horizons roll forward on the median.
+Longer horizons roll forward on the median. The forecast averages, level by level, the
+quantiles read from the last 512, 256, 128, 64, 32, 24 and 16 points (``contexts``; all
+of a shorter series): a test-time ensemble of one network over context lengths, more
+accurate than the longest context alone on both data sets we may select on (M1's
+held-out windows and the dev series; docs/patchcast.md).
 
 Sample paths: the quantiles fix each step's marginal distribution (piecewise linear
 between the levels, linear tails); a path draws the steps' ranks together from a
@@ -41,6 +45,9 @@ from forecastgen_pretrained.scaling import encode_arrays, unstandardize
 
 SHIPPED = Path(__file__).resolve().parent / "weights" / "patchcast.safetensors"
 NUMPY_DEVICES = ("auto", "cpu")  # zero-shot on these runs in numpy ("auto": a GPU does not pay here)
+# the forecast averages the network's quantiles read from these many last points (all of a
+# shorter series); chosen on M1's held-out windows and the dev series (docs/patchcast.md)
+CONTEXTS = "512,256,128,64,32,24,16"
 TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no further
 
 
@@ -48,13 +55,14 @@ class PatchCastForecaster(SequenceGenerator):
     name = "patchcast"
     capabilities = frozenset({"forecast", "series", "new_series"})
 
-    def __init__(self, weights: str | None = None, fine_tune_steps: int = 0, learning_rate: float = 1e-4,
-                 batch_size: int = 64, device: str = "auto", seed: int = 0):
+    def __init__(self, weights: str | None = None, contexts: str = CONTEXTS, fine_tune_steps: int = 0,
+                 learning_rate: float = 1e-4, batch_size: int = 64, device: str = "auto", seed: int = 0):
         self.store_params(locals())
 
     def fit(self, data) -> PatchCastForecaster:
         data = as_series_set(data)
         arrays, self.meta_ = load_weights(Path(self.weights) if self.weights else SHIPPED)
+        context_lengths(self.contexts, self.meta_["network"]["max_context"])  # refused before any work
         self._use_network(arrays)
         if self.fine_tune_steps:
             from forecastgen_pretrained.finetune import fine_tune
@@ -92,7 +100,9 @@ class PatchCastForecaster(SequenceGenerator):
         if num_samples < 1:
             raise InputError(f"num_samples must be at least 1, not {num_samples}")
         histories = [data.values(key) for key in data.ids]
-        quantiles = quantile_forecast(self.network_, histories, [data.freq.season] * len(data), horizon)
+        contexts = context_lengths(self.contexts, self.network_.max_context)
+        quantiles = quantile_forecast(self.network_, histories, [data.freq.season] * len(data), horizon,
+                                      contexts=contexts)
         rng = np.random.default_rng(seed)
         correlation = self.meta_["copula_correlation"]
         samples, index, notes = {}, {}, []
@@ -119,27 +129,58 @@ class PatchCastForecaster(SequenceGenerator):
 
 # -- inference ------------------------------------------------------------------------------
 def quantile_forecast(network, histories: list[np.ndarray], seasons: list[int], horizon: int,
-                      batch_size: int = 256) -> np.ndarray:
+                      batch_size: int = 256, contexts: tuple[int, ...] | None = None) -> np.ndarray:
     """The quantiles (series, horizon, len(QUANTILES)) of each history's next ``horizon`` steps,
     sorted along the last axis; beyond the network's horizon it rolls forward on the median.
-    ``network``: a NumpyPatchTransformer, or a PatchTransformer (torch) on its own device."""
+    ``contexts``: the context lengths whose forecasts are averaged level by level (default:
+    the network's longest alone). ``network``: a NumpyPatchTransformer, or a PatchTransformer
+    (torch) on its own device."""
+    contexts = tuple(contexts or (network.max_context,))
     out = np.empty((len(histories), horizon, len(QUANTILES)))
     classes = [season_class(int(s)) for s in seasons]
     for start in range(0, len(histories), batch_size):
         part = slice(start, start + batch_size)
-        contexts = [np.asarray(h, dtype=float) for h in histories[part]]
+        history_batch = [np.asarray(h, dtype=float) for h in histories[part]]
         done = 0
         while done < horizon:
-            *inputs, loc, scale = encode_arrays(contexts, classes[part], network.patch_length,
-                                                network.max_context)
-            predicted = run_network(network, inputs).astype(np.float64)
-            block = np.sort(unstandardize(predicted, loc, scale), axis=-1)
+            block = context_average(network, history_batch, classes[part], contexts)
             steps = min(network.horizon, horizon - done)
             out[part, done:done + steps] = block[:, :steps]
             median = block[:, :steps, len(QUANTILES) // 2]
-            contexts = [np.concatenate([c, m]) for c, m in zip(contexts, median)]
+            history_batch = [np.concatenate([c, m]) for c, m in zip(history_batch, median)]
             done += steps
     return out
+
+
+def context_average(network, histories: list[np.ndarray], classes: list[int],
+                    contexts: tuple[int, ...]) -> np.ndarray:
+    """The network's sorted quantiles (batch, network horizon, levels) read from the last
+    ``c`` points of each history for each ``c`` in ``contexts``, averaged level by level
+    (Vincentization). A context at least as long as every history reads the same inputs as
+    any other such context: the network runs once for them."""
+    longest = min(max(len(h) for h in histories), network.max_context)
+    by_length = {}
+    for context in contexts:
+        length = min(context, longest)
+        if length not in by_length:
+            *inputs, loc, scale = encode_arrays(histories, classes, network.patch_length, length)
+            predicted = run_network(network, inputs).astype(np.float64)
+            by_length[length] = np.sort(unstandardize(predicted, loc, scale), axis=-1)
+    return np.mean([by_length[min(context, longest)] for context in contexts], axis=0)
+
+
+def context_lengths(text, max_context: int) -> tuple[int, ...]:
+    """``contexts`` as given ("512,256,128", one int or a sequence of ints), each at most
+    ``max_context``."""
+    parts = text.split(",") if isinstance(text, str) else [text] if isinstance(text, int) else text
+    try:
+        lengths = tuple(int(part) for part in parts)
+    except (TypeError, ValueError):
+        lengths = ()
+    if not lengths or min(lengths) < 1:
+        raise InputError(f"patchcast: contexts must be positive whole numbers of points such as "
+                         f"'512,256,128,64,32', not {text!r}")
+    return tuple(min(length, max_context) for length in lengths)
 
 
 def run_network(network, inputs: list[np.ndarray]) -> np.ndarray:

@@ -125,3 +125,39 @@ def test_cli_forecasts_zero_shot(tmp_path):
     assert result.exit_code == 0, result.output
     lines = output.read_text().splitlines()
     assert len(lines) == 7 and lines[0].startswith("id,timestamp,mean")
+
+
+def test_the_forecast_averages_the_quantiles_of_each_context_length(airline):
+    from forecastgen_pretrained.inference import NumpyPatchTransformer
+    from forecastgen_pretrained.patchcast import load_weights
+
+    arrays, meta = load_weights(SHIPPED)
+    network = NumpyPatchTransformer(arrays, meta["network"])
+    values = airline.values("airline")
+    histories, seasons = [values, values[:40]], [12, 12]  # 144 points, and fewer than some contexts
+    contexts = (512, 256, 128, 64, 32)
+    alone = [quantile_forecast(network, histories, seasons, 12, contexts=(c,)) for c in contexts]
+    together = quantile_forecast(network, histories, seasons, 12, contexts=contexts)
+    np.testing.assert_allclose(together, np.mean(alone, axis=0), rtol=1e-12)
+    # contexts at least as long as a series read it whole: 512 and 256 read the same 144 points
+    np.testing.assert_array_equal(alone[0], alone[1])
+    assert not np.allclose(alone[0][0], alone[2][0], rtol=1e-3)
+    # the 40-point series is read whole from 64 up (padded to other lengths in its batch)
+    np.testing.assert_allclose(alone[0][1], alone[3][1], rtol=1e-4)
+    assert not np.allclose(alone[0][1], alone[4][1], rtol=1e-3)
+    assert (np.diff(together, axis=-1) >= 0).all()
+
+
+def test_contexts_parameter(airline):
+    history = airline.drop_last(12)
+    one = forecastgen.create("patchcast", contexts=512).fit(history).predict(12, num_samples=20, seed=0)
+    default = forecastgen.create("patchcast").fit(history).predict(12, num_samples=20, seed=0)
+    listed = forecastgen.create("patchcast", contexts=[512, 256, 128, 64, 32, 24, 16]).fit(history)
+    np.testing.assert_array_equal(listed.predict(12, num_samples=20, seed=0).samples["airline"],
+                                  default.samples["airline"])
+    assert not np.allclose(one.samples["airline"], default.samples["airline"])
+    for bad in ("long", "0,64", []):
+        with pytest.raises(InputError, match="contexts must be positive whole numbers"):
+            forecastgen.create("patchcast", contexts=bad).fit(history)
+    result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "-m", "patchcast", "-p", "contexts=64,x"])
+    assert result.exit_code != 0 and "contexts must be positive whole numbers" in result.output
