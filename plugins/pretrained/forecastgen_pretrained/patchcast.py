@@ -48,6 +48,7 @@ NUMPY_DEVICES = ("auto", "cpu")  # zero-shot on these runs in numpy ("auto": a G
 # the forecast averages the network's quantiles read from these many last points (all of a
 # shorter series); chosen on M1's held-out windows and the dev series (docs/patchcast.md)
 CONTEXTS = "512,256,128,64,32,24,16"
+MIN_CONTEXT = 3  # as the shortest series patchcast forecasts
 TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no further
 
 
@@ -177,9 +178,9 @@ def context_lengths(text, max_context: int) -> tuple[int, ...]:
         lengths = tuple(int(part) for part in parts)
     except (TypeError, ValueError):
         lengths = ()
-    if not lengths or min(lengths) < 1:
-        raise InputError(f"patchcast: contexts must be positive whole numbers of points such as "
-                         f"'512,256,128,64,32', not {text!r}")
+    if not lengths or min(lengths) < MIN_CONTEXT:
+        raise InputError(f"patchcast: contexts must be whole numbers of points, at least {MIN_CONTEXT}, "
+                         f"such as '{CONTEXTS}', not {text!r}")
     return tuple(min(length, max_context) for length in lengths)
 
 
