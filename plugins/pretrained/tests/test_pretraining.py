@@ -53,6 +53,29 @@ def test_sampler_batches_depend_only_on_seed_and_step():
     assert mask.sum() > 0
 
 
+def test_flipped_items_are_the_same_windows_negated():
+    corpus = tiny_corpus()
+    plain, flipped, half = (WindowSampler(corpus, {"real": 0.5, "structural": 0.5}, 4, 32, 8, batch_size=16,
+                                          seed=1, flip_share=share) for share in (0.0, 1.0, 0.5))
+    scaled, observed, season, target, mask = plain.batch(3)[:5]
+    negated = flipped.batch(3)[:5]
+    torch.testing.assert_close(negated[0], -scaled)
+    torch.testing.assert_close(negated[3], -target)
+    assert torch.equal(negated[1], observed) and torch.equal(negated[2], season)
+    assert torch.equal(negated[4], mask)
+    mixed = half.batch(3)[0]
+    same = [torch.equal(mixed[i], scaled[i]) for i in range(16)]
+    assert 0 < sum(same) < 16
+    for i in range(16):
+        assert same[i] or torch.allclose(mixed[i], -scaled[i])
+
+
+def test_context_limits_bound_each_batch():
+    sampler = WindowSampler(tiny_corpus(), {"real": 1.0}, 4, 32, 8, batch_size=8, seed=0, context_limits=(8,))
+    for step in range(5):
+        assert sampler.batch(step)[0].shape[1] == 8
+
+
 def test_prefetching_workers_make_the_samplers_batches_in_step_order():
     sampler = WindowSampler(tiny_corpus(), {"real": 0.5, "structural": 0.5}, 4, 32, 8, batch_size=8, seed=2)
     prefetched = PrefetchedBatches(sampler, workers=2, ahead=2)
