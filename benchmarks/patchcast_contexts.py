@@ -37,7 +37,7 @@ from forecastgen_pretrained.inference import NumpyPatchTransformer  # noqa: E402
 from forecastgen_pretrained.outputs import QUANTILES  # noqa: E402
 from forecastgen_pretrained.patchcast import CONTEXTS, SHIPPED, load_weights, quantile_forecast  # noqa: E402
 
-from forecastgen.metrics import mase  # noqa: E402
+from forecastgen.metrics import mase, smape  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "patchcast_contexts.md"
 MEDIAN = len(QUANTILES) // 2
@@ -49,8 +49,8 @@ RUNS = ["512", "256", "128", "64", "32", "24", "16", "512,256,128,64", "512,256,
 def data_sets() -> dict[str, tuple[list, list, list, list]]:
     """name -> (histories, seasonal periods for the network, test windows, MASE periods)."""
     histories, seasons, tests = pretrain.m1_series()
-    out = {"m1": (histories, seasons, tests,
-                  [s if len(h) >= 2 * s else 1 for h, s in zip(histories, seasons)])}
+    periods = [pretrain.m1_mase_period(h, s) for h, s in zip(histories, seasons)]
+    out = {"m1": (histories, seasons, tests, periods)}
     for name, tasks in (("dev", pretrained_benchmark.dev_tasks()),
                         ("tourism", pretrained_benchmark.tourism_tasks())):
         out[name] = ([t.history for t in tasks], [t.season for t in tasks], [t.actual for t in tasks],
@@ -59,28 +59,20 @@ def data_sets() -> dict[str, tuple[list, list, list, list]]:
 
 
 def medians(network, histories, seasons, tests, contexts: tuple[int, ...], variant: str) -> list[np.ndarray]:
-    """Each series' median forecast over its test window, from the averaged quantiles."""
-    out = [None] * len(histories)
-    for horizon in sorted({len(t) for t in tests}):
-        rows = [i for i, t in enumerate(tests) if len(t) == horizon]
-        group = [histories[i] for i in rows]
-        quantiles = quantile_forecast(network, group, [seasons[i] for i in rows], horizon, contexts=contexts)
-        if variant == "flip":
-            flipped = quantile_forecast(network, [-h for h in group], [seasons[i] for i in rows], horizon,
-                                        contexts=contexts)
-            quantiles = (quantiles - flipped[..., ::-1]) / 2
-        if variant == "log":
-            positive = [j for j, h in enumerate(group) if np.min(h) > 0]
-            logged = quantile_forecast(network, [np.log(group[j]) for j in positive],
-                                       [seasons[rows[j]] for j in positive], horizon, contexts=contexts)
-            quantiles[positive] = np.exp(logged)
-        for j, i in enumerate(rows):
-            out[i] = quantiles[j, :, MEDIAN]
-    return out
-
-
-def smape(actual: np.ndarray, forecast: np.ndarray) -> float:
-    return float(np.nanmean(200 * np.abs(actual - forecast) / (np.abs(actual) + np.abs(forecast))))
+    """Each series' median forecast over its test window, from the averaged quantiles (one
+    pass at the longest test window: the network forecasts its steps directly, so a shorter
+    window's are the first of them)."""
+    horizon = max(len(t) for t in tests)
+    quantiles = quantile_forecast(network, histories, seasons, horizon, contexts=contexts)
+    if variant == "flip":
+        flipped = quantile_forecast(network, [-h for h in histories], seasons, horizon, contexts=contexts)
+        quantiles = (quantiles - flipped[..., ::-1]) / 2
+    if variant == "log":
+        positive = [i for i, h in enumerate(histories) if np.min(h) > 0]
+        logged = quantile_forecast(network, [np.log(histories[i]) for i in positive],
+                                   [seasons[i] for i in positive], horizon, contexts=contexts)
+        quantiles[positive] = np.exp(logged)
+    return [quantiles[i, :len(t), MEDIAN] for i, t in enumerate(tests)]
 
 
 def main() -> None:

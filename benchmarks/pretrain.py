@@ -89,6 +89,11 @@ def corpus_for(folder: Path, seed: int, scale: float, path: Path | None = None) 
     return corpus
 
 
+def m1_mase_period(history: np.ndarray, season: int) -> int:
+    """The period of an M1 series' MASE: its season, or 1 when it has fewer than two seasons."""
+    return season if len(history) >= 2 * season else 1
+
+
 def m1_validation():
     """A function scoring a network on M1's test windows: mean MASE of the median."""
     from forecastgen.metrics import mase
@@ -98,7 +103,7 @@ def m1_validation():
     def score(network) -> float:
         quantiles = quantile_forecast(network, histories, seasons, max(len(t) for t in tests))
         median = quantiles[:, :, quantiles.shape[2] // 2]
-        return float(np.mean([mase(t, median[i, :len(t)], h, s if len(h) >= 2 * s else 1)
+        return float(np.mean([mase(t, median[i, :len(t)], h, m1_mase_period(h, s))
                               for i, (h, s, t) in enumerate(zip(histories, seasons, tests))]))
 
     return score, (histories, seasons, tests)
