@@ -80,10 +80,12 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default=";".join(RUNS),
                         help="context lists separated by ';' (LIST[:flip|:log])")
+    parser.add_argument("--weights", type=Path, default=SHIPPED,
+                        help="patchcast weights (default: the shipped ones)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    arrays, meta = load_weights(SHIPPED)
+    arrays, meta = load_weights(args.weights)
     network = NumpyPatchTransformer(arrays, meta["network"])
     sets = data_sets()
     rows = []
@@ -105,14 +107,18 @@ def main() -> None:
               flush=True)
     table = pd.DataFrame(rows)
     text = ("# patchcast: context lengths averaged at forecast time\n\n"
-            "`python benchmarks/patchcast_contexts.py`: the shipped weights; each row averages the "
-            "network's quantiles over the listed context lengths and scores their median (no sampling). "
+            f"`python benchmarks/patchcast_contexts.py`: {_weights_label(args.weights)}; each row averages "
+            "the network's quantiles over the listed context lengths and scores their median (no sampling). "
             "Mean over series. Chosen by selection mase, the mean over the series of m1 (held-out test "
             "windows) and dev together; tourism is zero-shot, for the record. "
             f"Shipped: `{CONTEXTS}`.\n\n"
             + pretrained_benchmark.markdown_table(table) + "\n")
     args.output.write_text(text)
     print(text)
+
+
+def _weights_label(path: Path) -> str:
+    return "the shipped weights" if path.resolve() == SHIPPED.resolve() else f"the weights {path.name}"
 
 
 if __name__ == "__main__":

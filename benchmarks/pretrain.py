@@ -9,6 +9,8 @@ windows removed, as in the benchmark protocol), and synthetic series. Never Tour
     python benchmarks/pretrain.py --steps 12000                  # again: resumes where it stopped
     python benchmarks/pretrain.py --steps 40 --corpus-scale 0.01 --folder /tmp/run --no-export  # tiny
     python benchmarks/pretrain.py --sources real,kernelsynth --folder runs/ablation-ks --no-export
+    python benchmarks/pretrain.py --init-weights SHIPPED.safetensors --steps 2000 --learning-rate 2e-4 \
+        --warmup-steps 100 --folder runs/more --no-export      # go on training the shipped network
 
 The run folder (default benchmarks/cache/pretrain-<seed>) keeps the corpus, the training
 state and the exported weights; ``--export`` copies them into the plugin as the shipped
@@ -36,6 +38,7 @@ from forecastgen_pretrained.patchcast import (  # noqa: E402
     SHIPPED,
     copula_correlation,
     export_weights,
+    load_network,
     quantile_forecast,
 )
 from forecastgen_pretrained.pretraining import CONTEXT_LIMITS, pretrain  # noqa: E402
@@ -120,6 +123,18 @@ def load_checkpoint_weights(network, folder: Path):
     return StepHistory(**json.loads((folder / PROGRESS).read_text())["history"])
 
 
+def starting_network(args) -> tuple[PatchTransformer, dict | None]:
+    """The network to train: a new one of the arguments' size (seeded), or the one stored at
+    ``--init-weights`` (its own size) and the record of those weights."""
+    if args.init_weights is None:
+        torch.manual_seed(args.seed)
+        return PatchTransformer(d_model=args.d_model, heads=args.heads, layers=args.layers,
+                                feedforward=args.feedforward), None
+    network, meta = load_network(args.init_weights)
+    return network, {"file": args.init_weights.name, "sha256": meta["weights_sha256"],
+                     "training": meta.get("training")}
+
+
 def hardware(device: str) -> str:
     if device.startswith("cuda") and torch.cuda.is_available():
         return f"{torch.cuda.get_device_name()} (torch {torch.__version__})"
@@ -143,6 +158,8 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--feedforward", type=int, default=256)
+    parser.add_argument("--init-weights", type=Path, default=None,
+                        help="start from these patchcast weights (their network's size) instead of random")
     parser.add_argument("--sources", default=",".join(SOURCES), help="corpus sources to train on")
     parser.add_argument("--context-limits", default=",".join(map(str, CONTEXT_LIMITS)),
                         help="each batch's longest context, drawn from these")
@@ -162,9 +179,7 @@ def main() -> None:
     folder = args.folder or ROOT / "benchmarks" / "cache" / f"pretrain-{args.seed}"
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     corpus = corpus_for(folder, args.seed, args.corpus_scale, args.corpus).only(sources)
-    torch.manual_seed(args.seed)
-    network = PatchTransformer(d_model=args.d_model, heads=args.heads, layers=args.layers,
-                               feedforward=args.feedforward)
+    network, initial = starting_network(args)
     torch.backends.cuda.matmul.allow_tf32 = True  # the GPU's fast float32 matrix products
     torch.backends.cudnn.allow_tf32 = True
     config = StepConfig(steps=args.steps, learning_rate=args.learning_rate, seed=args.seed,
@@ -177,7 +192,8 @@ def main() -> None:
         history = pretrain(corpus, folder, network, config, {s: SHARES[s] for s in sources},
                            batch_size=args.batch_size, validate=validate, stop_at=args.stop_at,
                            workers=args.workers, flip_share=args.flip_share,
-                           context_limits=tuple(int(c) for c in args.context_limits.split(",")))
+                           context_limits=tuple(int(c) for c in args.context_limits.split(",")),
+                           initial_weights=initial and initial["sha256"])
     if history.step < args.steps and not args.export_checkpoint:
         print(f"paused at step {history.step} of {args.steps}; run again to go on", file=sys.stderr)
         return
@@ -189,7 +205,7 @@ def main() -> None:
                 "context_limits": args.context_limits, "flip_share": args.flip_share,
                 "corpus": corpus.counts(), "source_shares": {s: SHARES[s] for s in sources},
                 "m1_validation_mase": round(history.validation[-1], 4) if history.validation else None,
-                "hardware": hardware(args.device)}
+                "hardware": hardware(args.device), **({"initial_weights": initial} if initial else {})}
     written = export_weights(network, folder / "patchcast.safetensors", correlation, training)
     print(json.dumps(training), file=sys.stderr)
     if args.export:

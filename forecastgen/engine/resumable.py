@@ -70,9 +70,13 @@ LossFunction = Callable[[torch.nn.Module, tuple], torch.Tensor]
 
 
 class ResumableTrainer:
-    def __init__(self, config: StepConfig, folder: str | Path):
+    """``settings``: what else decides the run (the batches' making, the starting weights),
+    kept beside the config; a folder holding a run with other settings or config is refused."""
+
+    def __init__(self, config: StepConfig, folder: str | Path, settings: dict | None = None):
         self.config = config
         self.folder = Path(folder)
+        self.settings = json.loads(json.dumps(settings or {}))  # as it reads back from the JSON
         self.device = resolve_device(config.device)
 
     def run(self, module: torch.nn.Module, loss_fn: LossFunction, batch_fn: BatchFunction,
@@ -128,7 +132,7 @@ class ResumableTrainer:
         for index, state in moments.items():
             for name, value in state.items():
                 tensors[f"optimizer.{index}.{name}"] = torch.as_tensor(value).detach().cpu().contiguous()
-        progress = {"config": asdict(self.config), "history": asdict(history)}
+        progress = {"config": asdict(self.config), "settings": self.settings, "history": asdict(history)}
         for name, write in ((STATE, lambda p: save_file(tensors, p)),
                             (PROGRESS, lambda p: Path(p).write_text(json.dumps(progress, indent=1)))):
             partial = self.folder / f".{name}.partial"
@@ -145,6 +149,9 @@ class ResumableTrainer:
         changed = [k for k, v in saved["config"].items()
                    if k not in ("steps", "checkpoint_every", "report_every", "device")
                    and asdict(self.config).get(k) != v]
+        saved_settings = saved.get("settings", {})
+        changed += [k for k in sorted(saved_settings.keys() | self.settings.keys())
+                    if saved_settings.get(k) != self.settings.get(k)]
         if changed:
             raise InputError(f"{self.folder}: holds a run with other settings ({', '.join(changed)}); "
                              "use another folder or the same settings")

@@ -134,15 +134,21 @@ def training_loss(network: PatchTransformer, batch: tuple) -> torch.Tensor:
 def pretrain(corpus: Corpus, folder, network: PatchTransformer, config: StepConfig,
              source_shares: dict[str, float], batch_size: int = 128,
              validate=None, stop_at: int | None = None, workers: int = 0,
-             context_limits: tuple[int, ...] = CONTEXT_LIMITS, flip_share: float = 0.0) -> StepHistory:
+             context_limits: tuple[int, ...] = CONTEXT_LIMITS, flip_share: float = 0.0,
+             initial_weights: str | None = None) -> StepHistory:
     """Train ``network`` on ``corpus`` for ``config.steps`` steps, checkpointing in ``folder``
-    (resumed from there when it holds an earlier part of the same run); ``workers``
-    processes make the batches ahead of the training step; each batch's longest context is
-    drawn from ``context_limits``, and ``flip_share`` of the items are negated."""
+    (resumed from there when it holds an earlier part of the same run: same config, batches
+    and ``initial_weights``, the SHA-256 of the weights ``network`` starts from when not
+    random); ``workers`` processes make the batches ahead of the training step; each
+    batch's longest context is drawn from ``context_limits``, and ``flip_share`` of the
+    items are negated."""
     sampler = WindowSampler(corpus, source_shares, network.patch_length, network.max_context,
                             network.horizon, batch_size, config.seed, tuple(context_limits), flip_share)
+    settings = {"batch_size": batch_size, "source_shares": source_shares, "context_limits": context_limits,
+                "flip_share": flip_share, "initial_weights": initial_weights, "network": network.config()}
     batches = PrefetchedBatches(sampler, workers)
     try:
-        return ResumableTrainer(config, folder).run(network, training_loss, batches, validate, stop_at)
+        trainer = ResumableTrainer(config, folder, settings)
+        return trainer.run(network, training_loss, batches, validate, stop_at)
     finally:
         batches.close()

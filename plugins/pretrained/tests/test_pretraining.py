@@ -1,12 +1,17 @@
+import json
+
 import numpy as np
+import pytest
 import torch
 from forecastgen_pretrained.corpus import Corpus
 from forecastgen_pretrained.network import QUANTILES, PatchTransformer, pinball_loss
+from forecastgen_pretrained.patchcast import export_weights, load_network
 from forecastgen_pretrained.pretraining import PrefetchedBatches, WindowSampler, pretrain
 from forecastgen_pretrained.scaling import encode_batch, left_padded, standardize, unstandardize
 from safetensors.torch import load_file
 
 from forecastgen.engine.resumable import StepConfig
+from forecastgen.errors import InputError
 
 TINY = {"patch_length": 4, "max_context": 32, "horizon": 8, "d_model": 16, "heads": 2, "layers": 1,
         "feedforward": 16}
@@ -108,6 +113,46 @@ def test_pretraining_resumes_to_the_same_weights(tmp_path):
         assert torch.equal(value, resumed.state_dict()[key]), key
     saved = load_file(str(tmp_path / "straight" / "training.safetensors"))
     assert any(k.startswith("optimizer.") for k in saved)
+
+
+def test_a_folder_holding_a_run_with_other_batches_or_start_is_refused(tmp_path):
+    corpus = tiny_corpus()
+    config = StepConfig(steps=8, warmup_steps=2, checkpoint_every=4, report_every=4, seed=0)
+    shares = {"real": 0.7, "structural": 0.3}
+
+    def run(**options):
+        torch.manual_seed(0)
+        return pretrain(corpus, tmp_path, PatchTransformer(**TINY), config, shares, batch_size=8, stop_at=4,
+                        **options)
+
+    assert run(flip_share=0.5).step == 4
+    with pytest.raises(InputError, match="flip_share"):
+        run()
+    with pytest.raises(InputError, match="context_limits"):
+        run(flip_share=0.5, context_limits=(16, 32))
+    with pytest.raises(InputError, match="initial_weights"):
+        run(flip_share=0.5, initial_weights="e857")
+    assert run(flip_share=0.5).step == 4  # the same run: resumed (nothing left before step 4)
+
+
+def test_training_goes_on_from_exported_weights(tmp_path):
+    corpus = tiny_corpus()
+    shares = {"real": 0.7, "structural": 0.3}
+    torch.manual_seed(0)
+    first = PatchTransformer(**TINY)
+    pretrain(corpus, tmp_path / "first", first, StepConfig(steps=6, warmup_steps=2, checkpoint_every=6,
+                                                           report_every=6), shares, batch_size=8)
+    path = export_weights(first, tmp_path / "first.safetensors", 0.5, {"steps": 6})
+    second, meta = load_network(path)
+    assert all(torch.equal(v, second.state_dict()[k]) for k, v in first.state_dict().items())
+    config = StepConfig(steps=4, warmup_steps=1, checkpoint_every=4, report_every=4, learning_rate=1e-4)
+    history = pretrain(corpus, tmp_path / "second", second, config, shares, batch_size=8,
+                       context_limits=(8, 16, 32), initial_weights=meta["weights_sha256"])
+    assert history.step == 4
+    moved = [not torch.equal(v, second.state_dict()[k]) for k, v in first.state_dict().items()]
+    assert any(moved)
+    saved = json.loads((tmp_path / "second" / "training.json").read_text())["settings"]
+    assert saved["initial_weights"] == meta["weights_sha256"] and saved["context_limits"] == [8, 16, 32]
 
 
 def test_pretraining_learns_a_seasonal_pattern(tmp_path):
