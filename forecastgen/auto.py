@@ -171,16 +171,17 @@ class AutoForecaster(SequenceGenerator):
 
     def _mixture(self, by_model: dict[str, Forecast], seed: int | None) -> Forecast:
         """The chosen models' forecasts (by name, in ``_sample_counts``' order) as one: their
-        paths shuffled together, their means by weight."""
+        paths shuffled together, their means by weight. Consumes the members' paths, series by
+        series, so that a big catalogue's paths are not held twice."""
         forecasts = list(by_model.values())
         first = forecasts[0]
+        means = mixture_means(forecasts, [self.weights_[name] for name in by_model])
         rng = np.random.default_rng(seed)
-        samples = {key: rng.permutation(np.concatenate([f.samples[key] for f in forecasts]))
-                   for key in first.ids}
+        samples = {key: rng.permutation(np.concatenate([f.samples.pop(key) for f in forecasts]))
+                   for key in list(first.ids)}
         notes = [self.reason_] + [note for f in forecasts for note in f.notes]
         return Forecast(samples, first.index, model="auto: " + "+".join(self.weights_),
-                        history=first.history, notes=notes,
-                        means=mixture_means(forecasts, [self.weights_[name] for name in by_model]))
+                        history=first.history, notes=notes, means=means)
 
     def suitable_candidates(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
         """The candidates to backtest on ``data``, cheapest first, and those left out with

@@ -87,6 +87,15 @@ def test_the_mixtures_mean_is_its_members_exact_means_by_their_shares(airline):
     np.testing.assert_allclose(forecast.to_frame()["mean"], expected, rtol=1e-12)
 
 
+def test_the_mixtures_paths_are_its_members_paths_shuffled(airline):
+    model = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline)
+    paths = model.predict(6, num_samples=200, seed=3).samples["airline"]
+    members = [model.models_[name].predict(6, num_samples=count, seed=3).samples["airline"]
+               for name, count in model._sample_counts(200).items()]
+    np.testing.assert_array_equal(np.sort(paths, axis=0), np.sort(np.concatenate(members), axis=0))
+    assert not np.array_equal(paths, np.concatenate(members))
+
+
 def test_fit_predict_gives_the_numbers_of_fit_then_predict(airline):
     apart = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline).predict(6, seed=4)
     fused = forecastgen.create("auto", candidates="snaive,theta,ets")
