@@ -47,6 +47,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import forecast_benchmark  # noqa: E402
+from scale_benchmark import paired  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / "cache" / "pretrained"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -54,6 +55,7 @@ PEERS = ("AutoETS", "AutoTheta", "AutoARIMA", "AutoCES")
 LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99)
 SAMPLES = 200
 METRICS = ["mase", "smape", "crps", "coverage80", "coverage95"]
+OURS = ("patchcast", "auto")  # compared series by series with each peer and median4
 
 
 @dataclass
@@ -348,11 +350,11 @@ def main() -> None:
     table = summarize(scores)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     scores.to_csv(args.output.with_suffix(".csv"), index=False)
-    args.output.write_text(_markdown(table, args))
+    args.output.write_text(_markdown(table, scores, args))
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
-def _markdown(table: pd.DataFrame, args) -> str:
+def _markdown(table: pd.DataFrame, scores: pd.DataFrame, args) -> str:
     present = list(dict.fromkeys(table["model"]))
     missing = [m for m in args.models.split(",") if m not in present]
     lines = ["# Pretrained forecaster against statsforecast", "",
@@ -362,7 +364,36 @@ def _markdown(table: pd.DataFrame, args) -> str:
              "Mean over series; seconds: the whole data set (patchcast: one batched pass, "
              "statsforecast: fit and forecast).", *([args.conditions] if args.conditions else []),
              *([f"Not run yet (no scores cached): {', '.join(missing)}."] if missing else []), ""]
-    return "\n".join(lines) + "\n" + markdown_table(table) + "\n"
+    return "\n".join(lines) + "\n" + markdown_table(table) + "\n" + paired_table(scores)
+
+
+def paired_table(scores: pd.DataFrame) -> str:
+    """Ours against each peer on the series both forecast: the mean of the per-series
+    differences (ours minus theirs) of MASE and sMAPE with 95% bootstrap intervals, their
+    medians, and the share of series where ours is lower."""
+    ok = scores[scores["error"] == ""].set_index(["dataset", "series", "model"])[["mase", "smape"]]
+    rows = []
+    for dataset in dict.fromkeys(scores["dataset"]):
+        here = ok.xs(dataset, level="dataset").unstack("model")
+        models = list(here["mase"].columns)
+        for ours in [m for m in OURS if m in models]:
+            for theirs in [m for m in (*PEERS, "median4") if m in models]:
+                both = here.loc[:, (slice(None), [ours, theirs])].dropna()
+                ours_values, theirs_values = (both.xs(model, axis=1, level="model").to_numpy()
+                                              for model in (ours, theirs))
+                found = paired(ours_values, theirs_values)
+                median = np.median(ours_values - theirs_values, axis=0)
+                rows.append(f"| {dataset} | {ours} | {theirs} | {len(both)} | "
+                            f"{found['mean'][0]:+.3f} [{found['low'][0]:+.3f}, {found['high'][0]:+.3f}] | "
+                            f"{median[0]:+.3f} | {found['mean'][1]:+.2f} [{found['low'][1]:+.2f}, "
+                            f"{found['high'][1]:+.2f}] | {median[1]:+.2f} | {found['better'][0]:.0%} |")
+    if not rows:
+        return ""
+    return "\n".join(["", "Series by series (ours minus theirs on the series both forecast: mean with "
+                      "its 95% bootstrap interval over series, and median; share of series where ours "
+                      "has the lower MASE):", "",
+                      "| dataset | ours | theirs | series | MASE difference | median | sMAPE difference | "
+                      "median | MASE lower |", "|---|---|---|---|---|---|---|---|---|", *rows]) + "\n"
 
 
 def markdown_table(table: pd.DataFrame) -> str:
