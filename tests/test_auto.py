@@ -1,11 +1,22 @@
 """auto: suitability, quick training, ranking, mixtures and the reason it gives."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import forecastgen
 from forecastgen.auto import _allocate, rank_scores
+from forecastgen.data import read_series
+
+AIRLINE = Path(__file__).resolve().parents[1] / "examples" / "data" / "airline.csv"
+
+
+@pytest.fixture(scope="module")
+def classical_auto():
+    """auto fitted on the airline series with the classical candidates (fitting is the slow part)."""
+    return forecastgen.create("auto", candidates="snaive,theta,ets").fit(read_series(AIRLINE))
 
 
 def test_ranking_uses_crps_and_mase_relative_to_the_best():
@@ -43,8 +54,8 @@ def test_trainable_candidates_get_short_fixed_training_and_the_choice_is_reprodu
                                   again.predict(4, seed=1).samples["airline"])
 
 
-def test_picks_the_model_that_backtests_best(airline):
-    model = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline)
+def test_picks_the_model_that_backtests_best(classical_auto):
+    model = classical_auto
     assert model.chosen_ == model.scores_.index[0]
     assert model.scores_["score"].is_monotonic_increasing
     assert model.scores_.loc[model.chosen_, "crps"] < model.scores_.loc["snaive", "crps"]
@@ -64,8 +75,8 @@ def test_allocation_of_draws_follows_the_weights():
     assert sum(_allocate(101, [0.34, 0.33, 0.33])) == 101
 
 
-def test_the_winner_is_mixed_with_the_anchors(airline):
-    model = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline)
+def test_the_winner_is_mixed_with_the_anchors(classical_auto):
+    model = classical_auto
     assert set(model.weights_) == {"ets", "theta", model.chosen_}
     assert sum(model.weights_.values()) == pytest.approx(1)
     assert model.weights_[model.chosen_] == max(model.weights_.values())
@@ -79,16 +90,16 @@ def test_the_winner_is_mixed_with_the_anchors(airline):
     assert low <= np.median(paths[:, 0]) <= high
 
 
-def test_the_mixtures_mean_is_its_members_exact_means_by_their_shares(airline):
-    model = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline)
+def test_the_mixtures_mean_is_its_members_exact_means_by_their_shares(classical_auto):
+    model = classical_auto
     forecast = model.predict(6, num_samples=200, seed=2)
     members = {name: member.predict(6, num_samples=1, seed=2) for name, member in model.models_.items()}
     expected = sum(weight * members[name].means["airline"] for name, weight in model.weights_.items())
     np.testing.assert_allclose(forecast.to_frame()["mean"], expected, rtol=1e-12)
 
 
-def test_the_mixtures_paths_are_its_members_paths_shuffled(airline):
-    model = forecastgen.create("auto", candidates="snaive,theta,ets").fit(airline)
+def test_the_mixtures_paths_are_its_members_paths_shuffled(classical_auto):
+    model = classical_auto
     paths = model.predict(6, num_samples=200, seed=3).samples["airline"]
     members = [model.models_[name].predict(6, num_samples=count, seed=3).samples["airline"]
                for name, count in model._sample_counts(200).items()]
