@@ -398,11 +398,11 @@ def paired_table(scores: pd.DataFrame) -> str:
                 ours_values, theirs_values = (both.xs(model, axis=1, level="model").to_numpy()
                                               for model in (ours, theirs))
                 found = paired(ours_values, theirs_values)
-                median = np.median(ours_values - theirs_values, axis=0)
                 rows.append(f"| {dataset} | {ours} | {theirs} | {len(both)} | "
                             f"{found['mean'][0]:+.3f} [{found['low'][0]:+.3f}, {found['high'][0]:+.3f}] | "
-                            f"{median[0]:+.3f} | {found['mean'][1]:+.2f} [{found['low'][1]:+.2f}, "
-                            f"{found['high'][1]:+.2f}] | {median[1]:+.2f} | {found['better'][0]:.0%} |")
+                            f"{found['median'][0]:+.3f} | {found['mean'][1]:+.2f} [{found['low'][1]:+.2f}, "
+                            f"{found['high'][1]:+.2f}] | {found['median'][1]:+.2f} | "
+                            f"{found['better'][0]:.0%} |")
     if not rows:
         return ""
     return "\n".join(["", "Series by series (ours minus theirs on the series both forecast: mean with "

@@ -97,14 +97,15 @@ def accuracy(forecast: Path, history: pd.DataFrame, actuals: pd.DataFrame) -> np
 
 def paired(ours: np.ndarray, theirs: np.ndarray, seed: int = 0, resamples: int = 2000) -> dict:
     """Per-series differences (ours minus theirs) of MASE and sMAPE: their means, 95%
-    bootstrap intervals over series, and the share of series where ours is lower."""
+    bootstrap intervals over series, medians, and the share of series where ours is lower."""
     differences = ours - theirs
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(differences), size=(resamples, len(differences)))
     means = np.stack([differences[rows].mean(axis=0) for rows in draws])
     low, high = np.quantile(means, [0.025, 0.975], axis=0)
     return {"mean": differences.mean(axis=0), "low": low, "high": high,
-            "better": (differences < 0).mean(axis=0), "worse": (differences > 0).mean(axis=0)}
+            "median": np.median(differences, axis=0), "better": (differences < 0).mean(axis=0),
+            "worse": (differences > 0).mean(axis=0)}
 
 
 def is_statsforecast(model: str) -> bool:
