@@ -1,5 +1,7 @@
 """The data layer: frequency inference, grids, layouts and repairs on real series."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -60,6 +62,16 @@ def test_parse_frequency_names_and_aliases():
     assert (integer.grid, integer.season, integer.horizon) == ("steps", 4, 8)
     with pytest.raises(InputError, match="unknown frequency"):
         parse_frequency("sometimes", stamps)
+
+
+def test_old_pandas_aliases_parse_without_pandas_deprecation_notices():
+    stamps = pd.date_range("2000-01-01", periods=96, freq="15min")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quarter_hours = parse_frequency("15T", stamps)
+        with pytest.raises(InputError, match="unknown frequency"):
+            parse_frequency("sometimes", stamps)
+    assert (quarter_hours.name, quarter_hours.season) == ("every 15min", 96)
 
 
 def test_every_shared_series_reads_with_the_right_frequency(shared_series):

@@ -16,6 +16,7 @@ Seasonal periods and default horizons follow the M4 protocol used by the benchma
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -273,7 +274,7 @@ def parse_frequency(text: str, timestamps: pd.Index) -> Frequency:
     offset = None
     if name is None:
         try:
-            offset = pd.tseries.frequencies.to_offset(text.strip())
+            offset = _pandas_offset(text.strip())
         except ValueError:
             raise InputError(
                 f"unknown frequency {text!r}; use a name (yearly, quarterly, monthly, weekly, "
@@ -293,6 +294,14 @@ def parse_frequency(text: str, timestamps: pd.Index) -> Frequency:
         anchor = _offset_anchor(offset) if offset is not None else _calendar_anchor(timestamps)
         return named(name, anchor=anchor)
     return named(name)
+
+
+def _pandas_offset(text: str):
+    """pandas' offset for an alias, quietly: old aliases ("15T", "BH") still parse, and pandas'
+    deprecation notice about them (or about an unknown word) is not the user's concern."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return pd.tseries.frequencies.to_offset(text)
 
 
 def _offset_name(offset) -> str:
