@@ -12,9 +12,13 @@ windows removed, as in the benchmark protocol), and synthetic series. Never Tour
     python benchmarks/pretrain.py --init-weights SHIPPED.safetensors --steps 2000 --learning-rate 2e-4 \
         --warmup-steps 100 --folder runs/more --no-export      # go on training the shipped network
 
+    python benchmarks/pretrain.py --architecture mlp --max-context 64 --context-limits 64 \
+        --batch-size 256 --steps 24000 --threads 1 --workers 1 --folder runs/mlp  # the 2nd network
+
 The run folder (default benchmarks/cache/pretrain-<seed>) keeps the corpus, the training
-state and the exported weights; ``--export`` copies them into the plugin as the shipped
-model. Same seed, data and thread count: the same weights on the CPU.
+state and the exported weights (float32); ``--export`` copies them into the plugin as the
+shipped model (float16; ``--architecture mlp``: the shipped MLP). Same seed, data and thread
+count: the same weights on the CPU.
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import forecast_benchmark  # noqa: E402
 from forecastgen_pretrained.corpus import SOURCES, Corpus, build_corpus  # noqa: E402
+from forecastgen_pretrained.mlp_network import ContextMLP  # noqa: E402
 from forecastgen_pretrained.network import PatchTransformer  # noqa: E402
 from forecastgen_pretrained.patchcast import (  # noqa: E402
     SHIPPED,
+    SHIPPED_MLP,
     copula_correlation,
     export_weights,
     load_network,
@@ -123,13 +129,15 @@ def load_checkpoint_weights(network, folder: Path):
     return StepHistory(**json.loads((folder / PROGRESS).read_text())["history"])
 
 
-def starting_network(args) -> tuple[PatchTransformer, dict | None]:
-    """The network to train: a new one of the arguments' size (seeded), or the one stored at
+def starting_network(args) -> tuple[PatchTransformer | ContextMLP, dict | None]:
+    """The network to train: a new one of the arguments' architecture and size (seeded), or the one stored at
     ``--init-weights`` (its own size) and the record of those weights."""
     if args.init_weights is None:
         torch.manual_seed(args.seed)
+        if args.architecture == "mlp":
+            return ContextMLP(max_context=args.max_context or 64, width=args.width, blocks=args.blocks), None
         return PatchTransformer(d_model=args.d_model, heads=args.heads, layers=args.layers,
-                                feedforward=args.feedforward), None
+                                feedforward=args.feedforward, max_context=args.max_context or 512), None
     network, meta = load_network(args.init_weights)
     print(f"starting from {args.init_weights}: its network's size ({meta['network']}), not --d-model "
           "and the others", file=sys.stderr)
@@ -156,10 +164,16 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workers", type=int, default=0,
                         help="processes that make batches ahead of the step (for a GPU)")
+    parser.add_argument("--architecture", choices=("transformer", "mlp"), default="transformer",
+                        help="the patch transformer, or the context MLP (patchcast's second network)")
     parser.add_argument("--d-model", type=int, default=128)
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--feedforward", type=int, default=256)
+    parser.add_argument("--width", type=int, default=512, help="the MLP's width")
+    parser.add_argument("--blocks", type=int, default=3, help="the MLP's residual blocks")
+    parser.add_argument("--max-context", type=int, default=None,
+                        help="the longest context the network reads (transformer 512, MLP 64)")
     parser.add_argument("--init-weights", type=Path, default=None,
                         help="start from these patchcast weights (their network's size) instead of random")
     parser.add_argument("--sources", default=",".join(SOURCES), help="corpus sources to train on")
@@ -210,9 +224,10 @@ def main() -> None:
                 "hardware": hardware(args.device), **({"initial_weights": initial} if initial else {})}
     written = export_weights(network, folder / "patchcast.safetensors", correlation, training)
     print(json.dumps(training), file=sys.stderr)
-    if args.export:
-        export_weights(network, SHIPPED, correlation, training)
-        print(f"shipped weights: {SHIPPED}", file=sys.stderr)
+    if args.export:  # float16 in the package (half the size, the same forecasts to four digits)
+        shipped = SHIPPED_MLP if args.architecture == "mlp" else SHIPPED
+        export_weights(network, shipped, correlation, training, half=True)
+        print(f"shipped weights: {shipped}", file=sys.stderr)
     print(written)
 
 

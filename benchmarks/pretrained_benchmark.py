@@ -103,28 +103,23 @@ DATA_SETS = {"tourism": tourism_tasks, "dev": dev_tasks, "m1": m1_tasks}
 
 
 # -- forecasters: name -> {task name: pseudo-samples (SAMPLES, h)} and seconds ----------------
-def patchcast_forecasts(tasks: list[Task], weights: str | None, contexts: str) -> tuple[dict, float]:
-    from forecastgen_pretrained.inference import NumpyPatchTransformer
-    from forecastgen_pretrained.patchcast import (
-        SHIPPED,
-        context_lengths,
-        load_weights,
-        quantile_forecast,
-        sample_paths,
-    )
+def patchcast_forecasts(tasks: list[Task], args) -> tuple[dict, float]:
+    """patchcast's sample paths for every task in batched passes, as ``predict -m patchcast``
+    computes them (its networks in numpy, their quantiles averaged), and the seconds."""
+    from forecastgen_pretrained.patchcast import PatchCastForecaster, ensemble_quantiles, sample_paths
 
-    arrays, meta = load_weights(Path(weights) if weights else SHIPPED)
-    network = NumpyPatchTransformer(arrays, meta["network"])  # what `predict -m patchcast` runs
-    lengths = context_lengths(contexts, network.max_context)
+    model = PatchCastForecaster(weights=args.weights, contexts=args.contexts, mlp_weights=args.mlp_weights,
+                                mlp_share=args.mlp_share).load_networks()
+    correlation = model.correlation()
     start = time.perf_counter()
     out = {}
     for horizon in sorted({len(t.actual) for t in tasks}):
         group = [t for t in tasks if len(t.actual) == horizon]
-        quantiles = quantile_forecast(network, [t.history for t in group], [t.season for t in group], horizon,
-                                      contexts=lengths)
+        quantiles = ensemble_quantiles(model.members(), [t.history for t in group], [t.season for t in group],
+                                       horizon)
         rng = np.random.default_rng(0)
         for task, q in zip(group, quantiles):
-            out[task.name] = sample_paths(q, SAMPLES, meta["copula_correlation"], rng)
+            out[task.name] = sample_paths(q, SAMPLES, correlation, rng)
     return out, time.perf_counter() - start
 
 
@@ -250,7 +245,7 @@ def run_model(model: str, tasks: list[Task], dataset: str, args,
     if args.cached_only:
         return None
     if model == "patchcast":
-        forecasts, seconds = patchcast_forecasts(tasks, args.weights, args.contexts)
+        forecasts, seconds = patchcast_forecasts(tasks, args)
     elif model.islower() and "+" not in model and model != "median4":
         forecasts, seconds = forecastgen_forecasts(model, tasks, args.jobs)
     elif "+" in model:
@@ -285,7 +280,7 @@ def combined_forecasts(members: list[str], tasks: list[Task], dataset: str, args
     parts, seconds = [], 0.0
     for member in members:
         if member == "patchcast":
-            forecasts, spent = patchcast_forecasts(tasks, args.weights, args.contexts)
+            forecasts, spent = patchcast_forecasts(tasks, args)
         else:
             quantiles, spent = peer_quantiles(member, tasks, dataset, args, quantile_cache)
             forecasts = {key: pseudo_samples(q) for key, q in quantiles.items()}
@@ -332,6 +327,9 @@ def main() -> None:
     parser.add_argument("--weights", default=None, help="patchcast weights (default: the shipped ones)")
     parser.add_argument("--contexts", default=None,
                         help="patchcast's context lengths, averaged (default: the shipped model's)")
+    parser.add_argument("--mlp-weights", default=None,
+                        help="patchcast's MLP weights (default: the shipped ones; none: the transformer)")
+    parser.add_argument("--mlp-share", type=float, default=None, help="the MLP's share (default: shipped)")
     parser.add_argument("--label", default="shipped", help="names patchcast's cached scores")
     parser.add_argument("--refresh", action="store_true", help="rerun patchcast even when cached")
     parser.add_argument("--cached-only", action="store_true", help="tabulate the cached scores, run nothing")
@@ -345,6 +343,10 @@ def main() -> None:
         from forecastgen_pretrained.patchcast import CONTEXTS
 
         args.contexts = CONTEXTS
+    if args.mlp_share is None:
+        from forecastgen_pretrained.patchcast import MLP_SHARE
+
+        args.mlp_share = MLP_SHARE
     if args.restore_cache:
         restored = restore_cache(RESULTS / "pretrained_benchmark.csv", args.label)
         print(f"restored {len(restored)} cached score files", file=sys.stderr)
@@ -376,7 +378,8 @@ def _markdown(table: pd.DataFrame, scores: pd.DataFrame, args) -> str:
     lines = ["# Pretrained forecaster against statsforecast", "",
              f"`python benchmarks/pretrained_benchmark.py --data {args.data} --models {args.models}"
              f"{' --cached-only' if args.cached_only else ''}`"
-             f" (patchcast weights: {args.weights or 'shipped'}; contexts {args.contexts}).",
+             f" (patchcast weights: {args.weights or 'shipped'}; contexts {args.contexts}; MLP weights: "
+             f"{args.mlp_weights or 'shipped'}, share {args.mlp_share}).",
              "Mean over series; seconds: the whole data set (patchcast: one batched pass, "
              "statsforecast: fit and forecast).", *([args.conditions] if args.conditions else []),
              *([f"Not run yet (no scores cached): {', '.join(missing)}."] if missing else []), ""]

@@ -1,4 +1,4 @@
-"""The forward pass of ``network.PatchTransformer`` in numpy, for zero-shot forecasts without torch.
+"""The forward passes of patchcast's networks in numpy, for zero-shot forecasts without torch.
 
 Importing torch takes about 3 s of CPU time, longer than forecasting a thousand series
 with this small network, so zero-shot inference on the CPU runs here, on the same
@@ -6,7 +6,9 @@ safetensors weights; torch is loaded only to fine-tune, to pretrain and on a GPU
 two passes are the same functions of the same weights (tests/test_inference.py holds
 them to 1e-4 on real series). Each function mirrors one torch module: ``nn.Linear``,
 ``nn.LayerNorm``, ``nn.MultiheadAttention`` with a key padding mask, and the pre-norm
-``nn.TransformerEncoderLayer`` with the exact (erf) GELU.
+``nn.TransformerEncoderLayer`` with the exact (erf) GELU. ``NumpyPatchTransformer`` is
+``network.PatchTransformer``, ``NumpyContextMLP`` is ``mlp_network.ContextMLP``;
+``numpy_network`` builds the one a weights file's configuration names.
 """
 
 from __future__ import annotations
@@ -45,8 +47,45 @@ class NumpyPatchTransformer:
         return residual_block(w, "head", last).reshape(batch, self.horizon, self.quantiles)
 
 
+class NumpyContextMLP:
+    """``mlp_network.ContextMLP``'s weights as float32 arrays and its forward pass."""
+
+    patch_length = 1
+
+    def __init__(self, weights: dict[str, np.ndarray], config: dict):
+        self.weights = {name: np.asarray(array, dtype=np.float32) for name, array in weights.items()}
+        self.max_context, self.horizon = config["max_context"], config["horizon"]
+        self.quantiles, self.blocks = config["quantiles"], config["blocks"]
+
+    def __call__(self, scaled: np.ndarray, observed: np.ndarray, season: np.ndarray) -> np.ndarray:
+        """Quantiles (batch, horizon, quantiles) in standardized units, as ContextMLP.forward."""
+        w = self.weights
+        batch, length = scaled.shape
+        missing = self.max_context - length
+        scaled, observed = (np.pad(part, ((0, 0), (missing, 0))) if missing > 0
+                            else part[:, -self.max_context:] for part in (scaled, observed))
+        inputs = np.concatenate([scaled, observed], -1).astype(np.float32)
+        x = linear(w, "embed", inputs) + w["season.weight"][season]
+        for block in range(self.blocks):
+            name = f"blocks.{block}"
+            hidden = silu(linear(w, f"{name}.1", layer_norm(w, f"{name}.0", x)))
+            x = x + linear(w, f"{name}.3", hidden)
+        return linear(w, "head.1", layer_norm(w, "head.0", x)).reshape(batch, self.horizon, self.quantiles)
+
+
+def numpy_network(weights: dict[str, np.ndarray], config: dict):
+    """The numpy forward pass of the network ``config`` describes, on ``weights``."""
+    kind = NumpyContextMLP if config.get("architecture") == "mlp" else NumpyPatchTransformer
+    return kind(weights, config)
+
+
 def weight_names(config: dict) -> list[str]:
-    """The names of the weights the forward pass reads: those of PatchTransformer's state_dict."""
+    """The names of the weights the forward pass reads: those of the torch network's state_dict."""
+    if config.get("architecture") == "mlp":
+        return (["season.weight", "embed.weight", "embed.bias"]
+                + [f"{part}.{kind}" for part in ("head.0", "head.1") for kind in ("weight", "bias")]
+                + [f"blocks.{i}.{layer}.{kind}" for i in range(config["blocks"]) for layer in (0, 1, 3)
+                   for kind in ("weight", "bias")])
     block = [f"{part}.{kind}" for part in ("hidden.0", "hidden.2", "skip") for kind in ("weight", "bias")]
     layer = (["self_attn.in_proj_weight", "self_attn.in_proj_bias"]
              + [f"{part}.{kind}" for part in ("self_attn.out_proj", "linear1", "linear2", "norm1", "norm2")

@@ -1,15 +1,17 @@
 """``patchcast``: a pretrained global forecaster that forecasts any series zero-shot.
 
-One network (``network.PatchTransformer``) pretrained on many real and synthetic
-series (``benchmarks/pretrain.py``; the corpus in ``corpus/``) reads the last
-``max_context`` points of a series, standardized by their own mean and standard
-deviation, and gives the quantiles of each of the next ``horizon`` steps (direct
-multi-step quantile regression: Wen et al. 2017; Chronos-Bolt, Ansari et al. 2024).
-Longer horizons roll forward on the median. The forecast averages, level by level, the
-quantiles read from the last 512, 256, 128, 64, 32, 24 and 16 points (``contexts``; all
-of a shorter series): a test-time ensemble of one network over context lengths, more
-accurate than the longest context alone on both data sets we may select on (M1's
-held-out windows and the dev series; docs/patchcast.md).
+Two networks pretrained on many real and synthetic series (``benchmarks/pretrain.py``;
+the corpus in ``corpus/``), a patch transformer (``network.PatchTransformer``, up to 512
+points of context) and a residual MLP (``mlp_network.ContextMLP``, 64 points), read the
+last points of a series, standardized by their own mean and standard deviation, and give
+the quantiles of each of the next 64 steps (direct multi-step quantile regression: Wen
+et al. 2017; Chronos-Bolt, Ansari et al. 2024). Longer horizons roll forward on the
+median. The forecast averages quantiles level by level: the transformer's read from the
+last 512, 256, 128, 64, 32, 24 and 16 points (``contexts``; all of a shorter series), a
+test-time ensemble over context lengths, and that with the MLP's (``mlp_share``), an
+ensemble of two networks that err differently. Each average was more accurate than its
+parts on the data we may select on (M1's held-out windows and the dev series;
+docs/patchcast.md).
 
 Sample paths: the quantiles fix each step's marginal distribution (piecewise linear
 between the levels, linear tails); a path draws the steps' ranks together from a
@@ -17,8 +19,8 @@ Gaussian copula whose correlation between neighbouring steps is an AR(1) with th
 coefficient measured on held-out windows at export (the normal scores of the realized
 values' ranks), so paths wander like real futures instead of jumping independently.
 
-The shipped weights are package data (``weights/``, safetensors, checked against the
-SHA-256 in their JSON at load); nothing is downloaded. ``fit`` only remembers the
+The shipped weights are package data (``weights/``, float16 safetensors, read as float32,
+checked against the SHA-256 in their JSON at load); nothing is downloaded. ``fit`` only remembers the
 series unless ``fine_tune_steps`` asks for fine-tuning on them. Zero-shot forecasts on
 the CPU run the network in numpy (``inference.py``) and never import torch, which alone
 takes longer to load than a thousand forecasts; fine-tuning, an explicit GPU
@@ -39,15 +41,24 @@ from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.local import guard_paths
-from forecastgen_pretrained.inference import NumpyPatchTransformer, weight_names
+from forecastgen_pretrained.inference import (
+    NumpyContextMLP,
+    NumpyPatchTransformer,
+    numpy_network,
+    weight_names,
+)
 from forecastgen_pretrained.outputs import QUANTILES, season_class
 from forecastgen_pretrained.scaling import encode_arrays, unstandardize
 
-SHIPPED = Path(__file__).resolve().parent / "weights" / "patchcast.safetensors"
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+SHIPPED = WEIGHTS / "patchcast.safetensors"  # the patch transformer
+SHIPPED_MLP = WEIGHTS / "patchcast-mlp.safetensors"  # the context MLP
 NUMPY_DEVICES = ("auto", "cpu")  # zero-shot on these runs in numpy ("auto": a GPU does not pay here)
-# the forecast averages the network's quantiles read from these many last points (all of a
-# shorter series); chosen on M1's held-out windows and the dev series (docs/patchcast.md)
+# the forecast averages the transformer's quantiles read from these many last points (all of
+# a shorter series); chosen on M1's held-out windows and the dev series (docs/patchcast.md)
 CONTEXTS = "512,256,128,64,32,24,16"
+MLP_SHARE = 0.3  # the context MLP's weight in the two networks' average (docs/patchcast.md)
+NO_WEIGHTS = "none"  # mlp_weights="none": the transformer alone
 MIN_CONTEXT = 3  # as the shortest series patchcast forecasts
 TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no further
 
@@ -56,38 +67,67 @@ class PatchCastForecaster(SequenceGenerator):
     name = "patchcast"
     capabilities = frozenset({"forecast", "series", "new_series"})
 
-    def __init__(self, weights: str | None = None, contexts: str = CONTEXTS, fine_tune_steps: int = 0,
-                 learning_rate: float = 1e-4, batch_size: int = 64, device: str = "auto", seed: int = 0):
+    def __init__(self, weights: str | None = None, contexts: str = CONTEXTS, mlp_weights: str | None = None,
+                 mlp_share: float = MLP_SHARE, fine_tune_steps: int = 0, learning_rate: float = 1e-4,
+                 batch_size: int = 64, device: str = "auto", seed: int = 0):
         self.store_params(locals())
 
     def fit(self, data) -> PatchCastForecaster:
         data = as_series_set(data)
-        arrays, self.meta_ = load_weights(Path(self.weights) if self.weights else SHIPPED)
-        context_lengths(self.contexts, self.meta_["network"]["max_context"])  # refused before any work
-        self._use_network(arrays)
+        self.load_networks()
         if self.fine_tune_steps:
             from forecastgen_pretrained.finetune import fine_tune
 
-            self.history_ = fine_tune(self.network_, data, self.fine_tune_steps, self.learning_rate,
-                                      self.batch_size, self.device_, self.seed)
-            self.network_.eval()
+            self.history_ = {}
+            for name, network in self.networks_.items():
+                self.history_[name] = fine_tune(network, data, self.fine_tune_steps, self.learning_rate,
+                                                self.batch_size, self.device_, self.seed)
+                network.eval()
         self.data_ = data
         return self
+
+    def load_networks(self) -> PatchCastForecaster:
+        """Load the networks the forecast averages (``networks_``, their shares ``shares_`` and
+        JSON ``meta_``, by name), without any series: ``fit`` does this first; a benchmark
+        forecasting many series calls it alone and then ``members()``."""
+        self._use_networks(self._load_members())
+        return self
+
+    def _load_members(self) -> dict[str, tuple[dict, dict]]:
+        """The weights and JSON of each network the forecast averages, by name, all checked
+        before any work; their shares in ``shares_``."""
+        share = self.mlp_share
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise InputError(f"patchcast: mlp_share must be a number from 0 (the transformer alone) to 1 "
+                             f"(the MLP alone), not {share!r}")
+        members = {"transformer": load_weights(Path(self.weights) if self.weights else SHIPPED)}
+        context_lengths(self.contexts, members["transformer"][1]["network"]["max_context"])
+        if self.mlp_weights == NO_WEIGHTS:
+            share = 0.0
+        elif share > 0:
+            members["mlp"] = load_weights(Path(self.mlp_weights) if self.mlp_weights else SHIPPED_MLP)
+        self.shares_ = {"transformer": 1.0 - share, "mlp": share}
+        self.shares_ = {name: self.shares_[name] for name in members if self.shares_[name] > 0}
+        members = {name: members[name] for name in self.shares_}
+        self.meta_ = {name: meta for name, (_, meta) in members.items()}
+        return members
 
     def _runs_in_torch(self) -> bool:
         return bool(self.fine_tune_steps) or self.device not in NUMPY_DEVICES
 
-    def _use_network(self, arrays: dict) -> None:
-        """The network on ``arrays``: in numpy, or in torch on the device when fine-tuning or
-        asked for a GPU."""
+    def _use_networks(self, members: dict[str, tuple[dict, dict]]) -> None:
+        """The networks on their weights: in numpy, or in torch on the device when fine-tuning
+        or asked for a GPU."""
         if self._runs_in_torch():
             from forecastgen.engine.device import resolve_device
 
             self.device_ = resolve_device(self.device)
-            self.network_ = torch_network(arrays, self.meta_).to(self.device_)
+            self.networks_ = {name: torch_network(arrays, meta).to(self.device_)
+                              for name, (arrays, meta) in members.items()}
         else:
             self.device_ = "cpu"
-            self.network_ = NumpyPatchTransformer(arrays, self.meta_["network"])
+            self.networks_ = {name: numpy_network(arrays, meta["network"])
+                              for name, (arrays, meta) in members.items()}
 
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
                 data=None) -> Forecast:
@@ -101,11 +141,9 @@ class PatchCastForecaster(SequenceGenerator):
         if num_samples < 1:
             raise InputError(f"num_samples must be at least 1, not {num_samples}")
         histories = [data.values(key) for key in data.ids]
-        contexts = context_lengths(self.contexts, self.network_.max_context)
-        quantiles = quantile_forecast(self.network_, histories, [data.freq.season] * len(data), horizon,
-                                      contexts=contexts)
+        quantiles = ensemble_quantiles(self.members(), histories, [data.freq.season] * len(data), horizon)
         rng = np.random.default_rng(seed)
-        correlation = self.meta_["copula_correlation"]
+        correlation = self.correlation()
         samples, index, notes = {}, {}, []
         for row, key in enumerate(data.ids):
             paths = sample_paths(quantiles[row], num_samples, correlation, rng)
@@ -114,21 +152,57 @@ class PatchCastForecaster(SequenceGenerator):
             index[key] = data.future_index(key, horizon)
         return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
 
-    # -- checkpoints (a fine-tuned network) ----------------------------------------------------
-    def checkpoint_state(self) -> tuple[dict, dict]:
-        if isinstance(self.network_, NumpyPatchTransformer):
-            import torch
+    def correlation(self) -> float:
+        """The paths' copula coefficient: the one measured for the transformer at its export
+        (the MLP's where it forecasts alone)."""
+        return self.meta_["transformer" if "transformer" in self.meta_ else "mlp"]["copula_correlation"]
 
-            return {k: torch.from_numpy(v) for k, v in self.network_.weights.items()}, {"meta": self.meta_}
-        return dict(self.network_.state_dict()), {"meta": self.meta_}
+    def members(self) -> list[tuple]:
+        """(network, share, context lengths) of each network, for ``ensemble_quantiles``: the
+        transformer reads ``contexts``, the MLP its longest context alone."""
+        return [(network, self.shares_[name],
+                 context_lengths(self.contexts, network.max_context) if name == "transformer"
+                 else (network.max_context,))
+                for name, network in self.networks_.items()]
+
+    # -- checkpoints (fine-tuned networks) -----------------------------------------------------
+    def checkpoint_state(self) -> tuple[dict, dict]:
+        tensors = {}
+        for name, network in self.networks_.items():
+            prefix = "" if name == "transformer" else f"{name}."  # a transformer's names as before
+            if isinstance(network, (NumpyPatchTransformer, NumpyContextMLP)):
+                import torch
+
+                weights = {k: torch.from_numpy(v) for k, v in network.weights.items()}
+            else:
+                weights = network.state_dict()
+            tensors.update({prefix + key: value for key, value in weights.items()})
+        return tensors, {"meta": self.meta_, "shares": self.shares_}
 
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
-        self.meta_ = state["meta"]
-        self._use_network({name: tensor.cpu().numpy() for name, tensor in tensors.items()})
+        arrays = {name: tensor.cpu().numpy() for name, tensor in tensors.items()}
+        if "shares" not in state:  # a checkpoint of the transformer alone, made before the MLP
+            state = {"meta": {"transformer": state["meta"]}, "shares": {"transformer": 1.0}}
+        self.meta_, self.shares_ = state["meta"], state["shares"]
+        members = {}
+        for name, meta in self.meta_.items():
+            prefix = "" if name == "transformer" else f"{name}."
+            names = weight_names(meta["network"])
+            members[name] = ({key: arrays[prefix + key] for key in names}, meta)
+        self._use_networks(members)
         self.data_ = None
 
 
 # -- inference ------------------------------------------------------------------------------
+def ensemble_quantiles(members: list[tuple], histories: list[np.ndarray], seasons: list[int],
+                       horizon: int) -> np.ndarray:
+    """The quantiles (series, horizon, levels) of the networks' forecasts averaged level by
+    level with their shares; ``members``: (network, share, context lengths) each."""
+    total = sum(share for _, share, _ in members)
+    return sum(share / total * quantile_forecast(network, histories, seasons, horizon, contexts=contexts)
+               for network, share, contexts in members)
+
+
 def quantile_forecast(network, histories: list[np.ndarray], seasons: list[int], horizon: int,
                       batch_size: int = 256, contexts: tuple[int, ...] | None = None) -> np.ndarray:
     """The quantiles (series, horizon, len(QUANTILES)) of each history's next ``horizon`` steps,
@@ -186,7 +260,7 @@ def context_lengths(text, max_context: int) -> tuple[int, ...]:
 
 def run_network(network, inputs: list[np.ndarray]) -> np.ndarray:
     """The network's output for numpy inputs, in numpy or in torch on the network's device."""
-    if isinstance(network, NumpyPatchTransformer):
+    if isinstance(network, (NumpyPatchTransformer, NumpyContextMLP)):
         return network(*inputs)
     import torch
 
@@ -238,13 +312,19 @@ def copula_correlation(network, histories, seasons, tests) -> float:
 
 
 # -- weights --------------------------------------------------------------------------------
-def export_weights(network, path: Path, correlation: float, training: dict) -> Path:
-    """Write ``path`` (safetensors) and its JSON (configuration, copula, SHA-256, training record)."""
+def export_weights(network, path: Path, correlation: float, training: dict, half: bool = False) -> Path:
+    """Write ``path`` (safetensors: float32, or float16 with ``half``, half the size: the
+    forecasts the same to four digits) and its JSON (configuration, copula, SHA-256,
+    training record)."""
+    import torch
     from safetensors.torch import save_file
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}, str(path))
+    dtype = torch.float16 if half else torch.float32
+    tensors = {k: v.detach().cpu().to(dtype).contiguous() for k, v in network.state_dict().items()}
+    save_file(tensors, str(path))
+    path.chmod(0o644)  # package data: readable by all, as the files pip installs
     meta = {"network": network.config(), "quantiles": list(QUANTILES),
             "copula_correlation": round(correlation, 6), "weights_sha256": file_sha256(path),
             "training": training}
@@ -272,7 +352,7 @@ def load_weights(path: Path) -> tuple[dict[str, np.ndarray], dict]:
     if list(meta.get("quantiles", [])) != list(QUANTILES):
         raise InputError(f"{meta_path}: weights for other quantile levels; this version reads {QUANTILES}")
     try:
-        arrays = load_file(str(path))
+        arrays = {name: array.astype(np.float32) for name, array in load_file(str(path)).items()}
     except SafetensorError as exc:
         raise InputError(f"{path}: unreadable weights ({str(exc).splitlines()[0]})") from None
     expected = set(weight_names(meta["network"]))
@@ -284,12 +364,16 @@ def load_weights(path: Path) -> tuple[dict[str, np.ndarray], dict]:
 
 
 def torch_network(arrays: dict, meta: dict):
-    """A PatchTransformer (torch) holding ``arrays`` (numpy arrays or tensors by name)."""
+    """The torch network of ``meta`` (a PatchTransformer or a ContextMLP) holding ``arrays``
+    (numpy arrays or tensors by name)."""
     import torch
 
+    from forecastgen_pretrained.mlp_network import ContextMLP
     from forecastgen_pretrained.network import PatchTransformer
 
-    network = PatchTransformer(**meta["network"])
+    config = dict(meta["network"])
+    kind = ContextMLP if config.pop("architecture", "transformer") == "mlp" else PatchTransformer
+    network = kind(**config)
     try:
         network.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
     except RuntimeError as exc:

@@ -8,10 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from forecastgen_pretrained.inference import NumpyPatchTransformer, weight_names
+from forecastgen_pretrained.inference import NumpyPatchTransformer, numpy_network, weight_names
+from forecastgen_pretrained.mlp_network import ContextMLP
 from forecastgen_pretrained.network import PatchTransformer
 from forecastgen_pretrained.outputs import season_class
-from forecastgen_pretrained.patchcast import SHIPPED, load_weights, quantile_forecast, torch_network
+from forecastgen_pretrained.patchcast import (
+    SHIPPED,
+    SHIPPED_MLP,
+    load_weights,
+    quantile_forecast,
+    torch_network,
+)
 from forecastgen_pretrained.scaling import encode_arrays
 
 import forecastgen
@@ -50,10 +57,23 @@ def test_the_numpy_pass_gives_the_torch_networks_output(networks):
     np.testing.assert_allclose(both[0], both[1], rtol=1e-4, atol=1e-4 * np.abs(both[1]).max())
 
 
+def test_the_numpy_mlp_gives_the_torch_mlps_output():
+    arrays, meta = load_weights(SHIPPED_MLP)
+    numpy_mlp, torch_mlp = numpy_network(arrays, meta["network"]), torch_network(arrays, meta)
+    assert isinstance(torch_mlp, ContextMLP)
+    histories, seasons = real_histories()  # from 12 points (padded) to over 512 (cut to the last 64)
+    both = [quantile_forecast(network, histories, seasons, 80, contexts=(64, 16)) for network in (numpy_mlp,
+                                                                                                 torch_mlp)]
+    np.testing.assert_allclose(both[0], both[1], rtol=1e-4, atol=1e-4 * np.abs(both[1]).max())
+    assert np.isfinite(both[0]).all() and (np.diff(both[0], axis=-1) >= 0).all()
+
+
 def test_the_numpy_pass_reads_every_weight_of_the_torch_network():
     config = {"patch_length": 8, "max_context": 64, "horizon": 4, "d_model": 16, "heads": 2,
               "layers": 3, "feedforward": 32, "quantiles": 5}
     assert sorted(weight_names(config)) == sorted(PatchTransformer(**config).state_dict())
+    mlp = ContextMLP(max_context=16, horizon=4, width=8, blocks=2, quantiles=5)
+    assert sorted(weight_names(mlp.config())) == sorted(mlp.state_dict())
 
 
 def test_weights_that_do_not_fit_are_refused(tmp_path):

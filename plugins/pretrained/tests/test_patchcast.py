@@ -6,10 +6,17 @@ import pytest
 import torch
 from click.testing import CliRunner
 from forecastgen_pretrained.network import QUANTILES
-from forecastgen_pretrained.patchcast import SHIPPED, load_network, quantile_forecast, sample_paths
+from forecastgen_pretrained.patchcast import (
+    SHIPPED,
+    SHIPPED_MLP,
+    load_network,
+    quantile_forecast,
+    sample_paths,
+)
 
 import forecastgen
 from forecastgen.cli import cli
+from forecastgen.engine.checkpoint import load_checkpoint, save_checkpoint
 from forecastgen.errors import InputError
 from forecastgen.metrics import mase
 
@@ -28,10 +35,13 @@ def zero_shot(airline):
 
 
 def test_shipped_weights_are_small_and_verified(tmp_path):
-    assert SHIPPED.stat().st_size < 20 * 2**20
-    network, meta = load_network(SHIPPED)
-    assert meta["quantiles"] == list(QUANTILES) and 0 <= meta["copula_correlation"] < 1
-    assert sum(p.numel() for p in network.parameters()) > 100_000
+    assert SHIPPED.stat().st_size + SHIPPED_MLP.stat().st_size < 20 * 2**20  # both networks together
+    for path, architecture in ((SHIPPED, "PatchTransformer"), (SHIPPED_MLP, "ContextMLP")):
+        network, meta = load_network(path)
+        assert type(network).__name__ == architecture
+        assert meta["quantiles"] == list(QUANTILES) and 0 <= meta["copula_correlation"] < 1
+        assert sum(p.numel() for p in network.parameters()) > 1_000_000
+        assert all(p.dtype == torch.float32 for p in network.parameters())  # stored as float16
     tampered = tmp_path / SHIPPED.name
     shutil.copy(SHIPPED, tampered)
     shutil.copy(SHIPPED.with_suffix(".json"), tampered.with_suffix(".json"))
@@ -98,16 +108,22 @@ def test_quantiles_are_sorted_and_roll_past_the_network_horizon(airline):
     assert (np.diff(out, axis=-1) >= 0).all() and np.isfinite(out).all()
 
 
-def test_fine_tuning_changes_the_network_not_the_shipped_weights(airline):
+def test_fine_tuning_changes_the_networks_not_the_shipped_weights(airline, tmp_path):
     before = SHIPPED.read_bytes()
     shipped, _ = load_network(SHIPPED)
     model = forecastgen.create("patchcast", fine_tune_steps=20, batch_size=16, device="cpu")
     model.fit(airline.drop_last(12))
-    assert len(model.history_.train_loss) == 2
+    assert set(model.history_) == {"transformer", "mlp"}  # both networks fine-tuned
+    assert all(len(history.train_loss) == 2 for history in model.history_.values())
     changed = any(not torch.equal(a, b) for a, b in zip(shipped.state_dict().values(),
-                                                         model.network_.state_dict().values()))
+                                                         model.networks_["transformer"].state_dict().values()))
     assert changed and SHIPPED.read_bytes() == before
-    assert np.isfinite(model.predict(12, num_samples=20, seed=0).samples["airline"]).all()
+    forecast = model.predict(12, num_samples=20, seed=0)
+    assert np.isfinite(forecast.samples["airline"]).all()
+
+    restored = load_checkpoint(save_checkpoint(model, tmp_path / "tuned"))
+    again = restored.predict(12, num_samples=20, seed=0, data=airline.drop_last(12))
+    np.testing.assert_allclose(again.samples["airline"], forecast.samples["airline"], rtol=1e-4)
 
 
 def test_too_short_series_are_refused():
@@ -161,3 +177,40 @@ def test_contexts_parameter(airline):
             forecastgen.create("patchcast", contexts=bad).fit(history)
     result = CliRunner().invoke(cli, ["predict", str(AIRLINE), "-m", "patchcast", "-p", "contexts=64,x"])
     assert result.exit_code != 0 and "contexts must be whole numbers" in result.output
+
+
+def test_the_forecast_averages_the_two_networks_by_the_mlp_share(airline):
+    from forecastgen_pretrained.inference import numpy_network
+    from forecastgen_pretrained.patchcast import (
+        CONTEXTS,
+        MLP_SHARE,
+        context_lengths,
+        ensemble_quantiles,
+        load_weights,
+    )
+
+    history = airline.drop_last(12)
+    values = history.values("airline")
+    transformer, mlp = (numpy_network(arrays, meta["network"])
+                        for arrays, meta in (load_weights(SHIPPED), load_weights(SHIPPED_MLP)))
+    alone = quantile_forecast(transformer, [values], [12], 12, contexts=context_lengths(CONTEXTS, 512))
+    mlp_alone = quantile_forecast(mlp, [values], [12], 12)
+    expected = (1 - MLP_SHARE) * alone + MLP_SHARE * mlp_alone
+    model = forecastgen.create("patchcast").fit(history)
+    np.testing.assert_allclose(ensemble_quantiles(model.members(), [values], [12], 12), expected, rtol=1e-12)
+    assert not np.allclose(alone, mlp_alone, rtol=0.01)  # two networks, two forecasts
+
+    def paths(**params):
+        fitted = forecastgen.create("patchcast", **params).fit(history)
+        return fitted.predict(12, num_samples=50, seed=3).samples["airline"]
+
+    transformer_paths = paths(mlp_share=0)
+    np.testing.assert_array_equal(paths(mlp_weights="none"), transformer_paths)
+    assert not np.allclose(paths(), transformer_paths)
+    mlp_only = forecastgen.create("patchcast", mlp_share=1).fit(history)
+    assert mlp_only.correlation() == load_weights(SHIPPED_MLP)[1]["copula_correlation"]
+    np.testing.assert_array_equal(paths(mlp_share=1), sample_paths(mlp_alone[0], 50, mlp_only.correlation(),
+                                                                   np.random.default_rng(3)))
+    for bad in (-0.1, 1.5, "half", True):
+        with pytest.raises(InputError, match="mlp_share must be a number from 0"):
+            forecastgen.create("patchcast", mlp_share=bad).fit(history)

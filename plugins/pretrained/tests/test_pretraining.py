@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from forecastgen_pretrained.corpus import Corpus
+from forecastgen_pretrained.mlp_network import ContextMLP
 from forecastgen_pretrained.network import QUANTILES, PatchTransformer, pinball_loss
 from forecastgen_pretrained.patchcast import export_weights, load_network
 from forecastgen_pretrained.pretraining import PrefetchedBatches, WindowSampler, pretrain
@@ -15,6 +16,8 @@ from forecastgen.errors import InputError
 
 TINY = {"patch_length": 4, "max_context": 32, "horizon": 8, "d_model": 16, "heads": 2, "layers": 1,
         "feedforward": 16}
+TINY_MLP = {"max_context": 32, "horizon": 8, "width": 16, "blocks": 1}
+TINY_NETWORKS = {"transformer": lambda: PatchTransformer(**TINY), "mlp": lambda: ContextMLP(**TINY_MLP)}
 
 
 def tiny_corpus():
@@ -92,14 +95,15 @@ def test_prefetching_workers_make_the_samplers_batches_in_step_order():
         prefetched.close()
 
 
-def test_pretraining_resumes_to_the_same_weights(tmp_path):
+@pytest.mark.parametrize("architecture", sorted(TINY_NETWORKS))
+def test_pretraining_resumes_to_the_same_weights(tmp_path, architecture):
     corpus = tiny_corpus()
     config = StepConfig(steps=12, warmup_steps=3, checkpoint_every=4, report_every=4, seed=0)
     shares = {"real": 0.7, "structural": 0.3}
 
     def run(folder, stop_at=None, workers=0):
         torch.manual_seed(0)
-        network = PatchTransformer(**TINY)
+        network = TINY_NETWORKS[architecture]()
         history = pretrain(corpus, folder, network, config, shares, batch_size=8, stop_at=stop_at,
                            workers=workers)
         return network, history
@@ -155,10 +159,11 @@ def test_training_goes_on_from_exported_weights(tmp_path):
     assert saved["initial_weights"] == meta["weights_sha256"] and saved["context_limits"] == [8, 16, 32]
 
 
-def test_pretraining_learns_a_seasonal_pattern(tmp_path):
+@pytest.mark.parametrize("architecture", sorted(TINY_NETWORKS))
+def test_pretraining_learns_a_seasonal_pattern(tmp_path, architecture):
     corpus = tiny_corpus()
     torch.manual_seed(0)
-    network = PatchTransformer(**TINY)
+    network = TINY_NETWORKS[architecture]()
     contexts = [s[:64] for s in corpus.series[:6]]
     targets = [s[64:72] for s in corpus.series[:6]]
 
@@ -172,3 +177,16 @@ def test_pretraining_learns_a_seasonal_pattern(tmp_path):
                         report_every=150, seed=0)
     pretrain(corpus, tmp_path, network, config, {"real": 1.0}, batch_size=16)
     assert held_out_loss() < 0.6 * before
+
+
+def test_weights_exported_in_half_precision_load_as_the_rounded_float32_weights(tmp_path):
+    torch.manual_seed(0)
+    network = ContextMLP(**TINY_MLP)
+    full = export_weights(network, tmp_path / "full.safetensors", 0.5, {"steps": 0})
+    half = export_weights(network, tmp_path / "half.safetensors", 0.5, {"steps": 0}, half=True)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    loaded, meta = load_network(half)
+    assert meta["network"]["architecture"] == "mlp" and isinstance(loaded, ContextMLP)
+    for key, value in network.state_dict().items():
+        assert loaded.state_dict()[key].dtype == torch.float32
+        assert torch.equal(loaded.state_dict()[key], value.half().float()), key
