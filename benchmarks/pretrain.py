@@ -12,8 +12,8 @@ windows removed, as in the benchmark protocol), and synthetic series. Never Tour
     python benchmarks/pretrain.py --init-weights SHIPPED.safetensors --steps 2000 --learning-rate 2e-4 \
         --warmup-steps 100 --folder runs/more --no-export      # go on training the shipped network
 
-    python benchmarks/pretrain.py --architecture mlp --max-context 64 --context-limits 64 \
-        --batch-size 256 --steps 24000 --threads 1 --workers 1 --folder runs/mlp  # the 2nd network
+    python benchmarks/pretrain.py --architecture mlp --max-context 64 --batch-size 256 --steps 24000 \
+        --threads 1 --workers 1 --folder runs/mlp                        # the second network
 
 The run folder (default benchmarks/cache/pretrain-<seed>) keeps the corpus, the training
 state and the exported weights (float32); ``--export`` copies them into the plugin as the
@@ -177,8 +177,9 @@ def main() -> None:
     parser.add_argument("--init-weights", type=Path, default=None,
                         help="start from these patchcast weights (their network's size) instead of random")
     parser.add_argument("--sources", default=",".join(SOURCES), help="corpus sources to train on")
-    parser.add_argument("--context-limits", default=",".join(map(str, CONTEXT_LIMITS)),
-                        help="each batch's longest context, drawn from these")
+    parser.add_argument("--context-limits", default=None,
+                        help="each batch's longest context, drawn from these (default: the transformer "
+                        f"{','.join(map(str, CONTEXT_LIMITS))}, the MLP its longest context)")
     parser.add_argument("--flip-share", type=float, default=0.0, help="share of training windows negated")
     parser.add_argument("--corpus-scale", type=float, default=1.0, help="share of the synthetic counts")
     parser.add_argument("--folder", type=Path, default=None)
@@ -196,6 +197,9 @@ def main() -> None:
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     corpus = corpus_for(folder, args.seed, args.corpus_scale, args.corpus).only(sources)
     network, initial = starting_network(args)
+    if args.context_limits is None:
+        mlp = isinstance(network, ContextMLP)
+        args.context_limits = str(network.max_context) if mlp else ",".join(map(str, CONTEXT_LIMITS))
     torch.backends.cuda.matmul.allow_tf32 = True  # the GPU's fast float32 matrix products
     torch.backends.cudnn.allow_tf32 = True
     config = StepConfig(steps=args.steps, learning_rate=args.learning_rate, seed=args.seed,
@@ -225,7 +229,7 @@ def main() -> None:
     written = export_weights(network, folder / "patchcast.safetensors", correlation, training)
     print(json.dumps(training), file=sys.stderr)
     if args.export:  # float16 in the package (half the size, the same forecasts to four digits)
-        shipped = SHIPPED_MLP if args.architecture == "mlp" else SHIPPED
+        shipped = SHIPPED_MLP if isinstance(network, ContextMLP) else SHIPPED  # also from --init-weights
         export_weights(network, shipped, correlation, training, half=True)
         print(f"shipped weights: {shipped}", file=sys.stderr)
     print(written)
