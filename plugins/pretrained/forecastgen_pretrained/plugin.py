@@ -9,5 +9,5 @@ def register_models(register):
         name="patchcast", factory="forecastgen_pretrained.patchcast:PatchCastForecaster",
         interface="sequence", family="pretrained",
         capabilities=frozenset({"forecast", "series", "new_series"}),
-        summary="pretrained patch transformer: zero-shot quantiles of any series, sample paths by copula",
+        summary="pretrained transformer + MLP: zero-shot quantiles of any series, paths by copula",
         test_params={}))
