@@ -115,9 +115,11 @@ def test_fine_tuning_changes_the_networks_not_the_shipped_weights(airline, tmp_p
     model.fit(airline.drop_last(12))
     assert set(model.history_) == {"transformer", "mlp"}  # both networks fine-tuned
     assert all(len(history.train_loss) == 2 for history in model.history_.values())
-    changed = any(not torch.equal(a, b) for a, b in zip(shipped.state_dict().values(),
-                                                         model.networks_["transformer"].state_dict().values()))
-    assert changed and SHIPPED.read_bytes() == before
+    shipped_mlp, _ = load_network(SHIPPED_MLP)
+    for name, network in (("transformer", shipped), ("mlp", shipped_mlp)):
+        tuned = model.networks_[name].state_dict()
+        assert any(not torch.equal(value, tuned[key]) for key, value in network.state_dict().items()), name
+    assert SHIPPED.read_bytes() == before
     forecast = model.predict(12, num_samples=20, seed=0)
     assert np.isfinite(forecast.samples["airline"]).all()
 
@@ -214,3 +216,16 @@ def test_the_forecast_averages_the_two_networks_by_the_mlp_share(airline):
     for bad in (-0.1, 1.5, "half", True):
         with pytest.raises(InputError, match="mlp_share must be a number from 0"):
             forecastgen.create("patchcast", mlp_share=bad).fit(history)
+
+
+def test_a_checkpoint_of_the_transformer_alone_made_before_the_mlp_still_restores(airline):
+    from forecastgen_pretrained.patchcast import load_weights
+
+    arrays, meta = load_weights(SHIPPED)
+    old = forecastgen.create("patchcast")
+    old.restore_checkpoint({name: torch.from_numpy(array) for name, array in arrays.items()}, {"meta": meta})
+    assert list(old.networks_) == ["transformer"] and old.shares_ == {"transformer": 1.0}
+    history = airline.drop_last(12)
+    alone = forecastgen.create("patchcast", mlp_share=0).fit(history)
+    np.testing.assert_array_equal(old.predict(12, num_samples=20, seed=0, data=history).samples["airline"],
+                                  alone.predict(12, num_samples=20, seed=0).samples["airline"])
