@@ -47,6 +47,7 @@ from forecastgen_pretrained.patchcast import (  # noqa: E402
     SHIPPED,
     SHIPPED_MLP,
     context_lengths,
+    ensemble_quantiles,
     load_weights,
     quantile_forecast,
 )
@@ -144,13 +145,9 @@ def averaged_medians(network, contexts: tuple[int, ...], mlp, mlp_contexts: tupl
                      histories, seasons, tests) -> list[np.ndarray]:
     """Each series' median forecast from the transformer's and the MLP's quantiles averaged with
     the MLP's ``share``."""
-    horizon = max(len(t) for t in tests)
-    quantiles = 0.0
-    if share < 1:
-        quantiles = (1 - share) * quantile_forecast(network, histories, seasons, horizon, contexts=contexts)
-    if share > 0:
-        quantiles = quantiles + share * quantile_forecast(mlp, histories, seasons, horizon,
-                                                          contexts=mlp_contexts)
+    members = [(net, weight, lengths) for net, weight, lengths in
+               ((network, 1 - share, contexts), (mlp, share, mlp_contexts)) if weight > 0]
+    quantiles = ensemble_quantiles(members, histories, seasons, max(len(t) for t in tests))
     return [quantiles[i, :len(t), MEDIAN] for i, t in enumerate(tests)]
 
 

@@ -79,6 +79,9 @@ def numpy_network(weights: dict[str, np.ndarray], config: dict):
     return kind(weights, config)
 
 
+NUMPY_NETWORKS = (NumpyPatchTransformer, NumpyContextMLP)  # what numpy_network builds
+
+
 def weight_names(config: dict) -> list[str]:
     """The names of the weights the forward pass reads: those of the torch network's state_dict."""
     if config.get("architecture") == "mlp":

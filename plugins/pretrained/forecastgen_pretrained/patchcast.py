@@ -41,12 +41,7 @@ from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.local import guard_paths
-from forecastgen_pretrained.inference import (
-    NumpyContextMLP,
-    NumpyPatchTransformer,
-    numpy_network,
-    weight_names,
-)
+from forecastgen_pretrained.inference import NUMPY_NETWORKS, numpy_network, weight_names
 from forecastgen_pretrained.outputs import QUANTILES, season_class
 from forecastgen_pretrained.scaling import encode_arrays, unstandardize
 
@@ -100,14 +95,13 @@ class PatchCastForecaster(SequenceGenerator):
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
             raise InputError(f"patchcast: mlp_share must be a number from 0 (the transformer alone) to 1 "
                              f"(the MLP alone), not {share!r}")
+        share = 0.0 if self.mlp_weights == NO_WEIGHTS else share
+        shares = {"transformer": 1.0 - share, "mlp": share}
+        self.shares_ = {name: value for name, value in shares.items() if value > 0}
         members = {"transformer": load_weights(Path(self.weights) if self.weights else SHIPPED)}
         context_lengths(self.contexts, members["transformer"][1]["network"]["max_context"])
-        if self.mlp_weights == NO_WEIGHTS:
-            share = 0.0
-        elif share > 0:
+        if "mlp" in self.shares_:
             members["mlp"] = load_weights(Path(self.mlp_weights) if self.mlp_weights else SHIPPED_MLP)
-        self.shares_ = {"transformer": 1.0 - share, "mlp": share}
-        self.shares_ = {name: self.shares_[name] for name in members if self.shares_[name] > 0}
         members = {name: members[name] for name in self.shares_}
         self.meta_ = {name: meta for name, (_, meta) in members.items()}
         return members
@@ -169,8 +163,8 @@ class PatchCastForecaster(SequenceGenerator):
     def checkpoint_state(self) -> tuple[dict, dict]:
         tensors = {}
         for name, network in self.networks_.items():
-            prefix = "" if name == "transformer" else f"{name}."  # a transformer's names as before
-            if isinstance(network, (NumpyPatchTransformer, NumpyContextMLP)):
+            prefix = _checkpoint_prefix(name)
+            if isinstance(network, NUMPY_NETWORKS):
                 import torch
 
                 weights = {k: torch.from_numpy(v) for k, v in network.weights.items()}
@@ -186,11 +180,16 @@ class PatchCastForecaster(SequenceGenerator):
         self.meta_, self.shares_ = state["meta"], state["shares"]
         members = {}
         for name, meta in self.meta_.items():
-            prefix = "" if name == "transformer" else f"{name}."
-            names = weight_names(meta["network"])
-            members[name] = ({key: arrays[prefix + key] for key in names}, meta)
+            prefix = _checkpoint_prefix(name)
+            members[name] = ({key: arrays[prefix + key] for key in weight_names(meta["network"])}, meta)
         self._use_networks(members)
         self.data_ = None
+
+
+def _checkpoint_prefix(network_name: str) -> str:
+    """How a network's tensors are named in a checkpoint: the transformer's as before the
+    MLP (so older checkpoints restore), the others under their name."""
+    return "" if network_name == "transformer" else f"{network_name}."
 
 
 # -- inference ------------------------------------------------------------------------------
@@ -260,7 +259,7 @@ def context_lengths(text, max_context: int) -> tuple[int, ...]:
 
 def run_network(network, inputs: list[np.ndarray]) -> np.ndarray:
     """The network's output for numpy inputs, in numpy or in torch on the network's device."""
-    if isinstance(network, (NumpyPatchTransformer, NumpyContextMLP)):
+    if isinstance(network, NUMPY_NETWORKS):
         return network(*inputs)
     import torch
 
