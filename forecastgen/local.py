@@ -369,6 +369,18 @@ def seasonal_naive_paths(y: np.ndarray, season: int, horizon: int, num_samples: 
     return paths
 
 
+def latin_hypercube_ranks(order: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ranks in (0, 1) shaped like ``order`` (samples, steps): in each column one rank in
+    each of the ``samples`` equal slices of (0, 1), uniform within its slice (a Latin
+    hypercube sample: McKay, Beckman & Conover 1979), given to the rows in the order of
+    that column of ``order`` (Iman & Conover 1982). Each rank is still uniform, so the
+    values they select still follow the distribution, but a few hundred of them give
+    its median and intervals within one slice instead of with the noise of independent
+    draws."""
+    slices = order.argsort(axis=0).argsort(axis=0)
+    return (slices + rng.uniform(size=order.shape)) / order.shape[0]
+
+
 def _checked_horizon(data, horizon: int | None, num_samples: int) -> int:
     """``horizon`` (the frequency's usual one for None), refused where ``data`` or
     ``num_samples`` cannot take it."""

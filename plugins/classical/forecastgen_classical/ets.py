@@ -36,7 +36,12 @@ from __future__ import annotations
 import numpy as np
 
 from forecastgen.errors import InputError
-from forecastgen_classical.statsforecast_model import StatsforecastModel, is_fit_failure, statsforecast_models
+from forecastgen_classical.statsforecast_model import (
+    StatsforecastModel,
+    is_fit_failure,
+    statsforecast_models,
+    stratified_normal,
+)
 
 ERRORS = {"auto": "Z", "add": "A", "mul": "M"}
 TRENDS = {"auto": ("Z", None), "none": ("N", None), "add": ("A", False), "damped": ("A", True)}
@@ -109,7 +114,8 @@ class ETS(StatsforecastModel):
 def simulate(model: dict, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
     """Sample paths (num_samples, horizon) of a fitted statsforecast ETS model: its state
     space equations run forward from the last state with Gaussian errors (Hyndman et al.
-    2008, chapter 2; R's ``etssimulate``, the equations of ``forecast``'s C code)."""
+    2008, chapter 2; R's ``etssimulate``, the equations of ``forecast``'s C code), each
+    step's errors stratified (``stratified_normal``)."""
     error, trend, season, damped = model["components"]
     alpha, beta, gamma, phi = np.nan_to_num(np.asarray(model["par"][:4], dtype=float))
     phi = phi if damped == "D" else 1.0
@@ -122,7 +128,7 @@ def simulate(model: dict, horizon: int, num_samples: int, rng: np.random.Generat
     neutral = 1.0 if season == "M" else 0.0
     seasonal = (np.tile(last[first_season:first_season + period], (num_samples, 1))
                 if season != "N" else np.full((num_samples, 1), neutral))
-    noise = rng.normal(0.0, np.sqrt(model["sigma2"]), size=(num_samples, horizon))
+    noise = np.sqrt(model["sigma2"]) * stratified_normal(rng, num_samples, horizon)
     paths = np.empty((num_samples, horizon))
     for step in range(horizon):
         oldest = seasonal[:, -1]  # the seasonal state of this step, one period ago

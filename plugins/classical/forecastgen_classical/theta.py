@@ -18,7 +18,8 @@ the drift becomes a growth rate.
 
 Sample paths are simulated here from the fitted state space form (Fiorucci et al. 2016,
 section 3: the equations of statsforecast's compiled forecast), its one-step errors
-Gaussian with the deseasonalised residuals' spread, then reseasonalised; their mean is
+Gaussian with the deseasonalised residuals' spread (each step's stratified:
+``stratified_normal``), then reseasonalised; their mean is
 statsforecast's point forecast. statsforecast 2.1's own sampler, behind its intervals,
 departs from its point forecast in three ways: it updates the trend coefficients A and
 B at every step, as only the dynamic variants (DSTM, DOTM) do, so the paths of the
@@ -34,7 +35,11 @@ from __future__ import annotations
 import numpy as np
 
 from forecastgen.errors import InputError
-from forecastgen_classical.statsforecast_model import StatsforecastModel, statsforecast_models
+from forecastgen_classical.statsforecast_model import (
+    StatsforecastModel,
+    statsforecast_models,
+    stratified_normal,
+)
 
 VARIANTS = ("auto", "STM", "OTM", "DSTM", "DOTM")
 
@@ -60,7 +65,7 @@ class Theta(StatsforecastModel):
 
     def sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
         model = state.model_
-        noise = rng.normal(0.0, error_scale(model), size=(num_samples, horizon))
+        noise = error_scale(model) * stratified_normal(rng, num_samples, horizon)
         return reseasonalise(model, run_forward(model, noise))
 
     def mean_one(self, state, horizon: int) -> np.ndarray:

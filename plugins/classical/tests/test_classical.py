@@ -79,6 +79,23 @@ def test_paths_match_statsforecasts_own_intervals(name, settings, reference_sett
     np.testing.assert_allclose(np.median(paths, axis=0), bounds["mean"], rtol=0.02)
 
 
+@pytest.mark.parametrize("name, settings", [("ets", {"error": "add", "seasonal": "add"}),
+                                            ("theta", {"variant": "OTM"})])
+def test_two_hundred_paths_give_the_first_steps_distribution_within_one_slice(name, settings,
+                                                                           airline_history):
+    """The first step's errors are a Latin hypercube sample: its median and 95% interval
+    from 200 paths sit within one of the 200 slices of probability of the exact ones."""
+    from scipy.stats import norm
+
+    model = forecastgen.create(name, **settings).fit(airline_history)
+    exact = model.predict(1, num_samples=100_000, seed=0).samples["airline"][:, 0]
+    centre, spread = exact.mean(), exact.std()
+    for seed in range(5):
+        first = model.predict(1, num_samples=200, seed=seed).samples["airline"][:, 0]
+        ranks = norm.cdf((np.quantile(first, [0.025, 0.5, 0.975]) - centre) / spread)
+        np.testing.assert_allclose(ranks, [0.025, 0.5, 0.975], atol=1 / 200 + 0.002)
+
+
 @pytest.mark.parametrize("variant", ["OTM", "DOTM", "auto"])
 def test_theta_paths_centre_on_statsforecasts_point_forecast(variant, airline_history):
     """statsforecast's own sampler centres OTM's paths away from its point forecast (it moves

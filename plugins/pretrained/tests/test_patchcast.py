@@ -101,6 +101,18 @@ def test_paths_follow_the_quantiles_and_the_copula():
     assert abs(np.corrcoef(independent[:, :2].T)[0, 1]) < 0.03
 
 
+def test_a_few_hundred_paths_give_the_quantiles_within_one_slice():
+    widths = np.arange(1, 7)  # uniform distributions on [-width / 2, width / 2]: linear quantiles
+    quantiles = (np.asarray(QUANTILES) - 0.5) * widths[:, None]
+    for seed in range(5):
+        paths = sample_paths(quantiles, 200, 0.7, np.random.default_rng(seed))
+        assert (np.abs(np.median(paths, axis=0)) <= widths / 200).all()
+        assert (np.abs(np.quantile(paths, 0.9, axis=0) - 0.4 * widths) <= 2 * widths / 200).all()
+        assert np.corrcoef(paths[:, :2].T)[0, 1] > 0.6  # the copula still joins the steps
+    single = [sample_paths(quantiles, 1, 0.7, np.random.default_rng(seed))[0, 0] for seed in range(400)]
+    assert 0.4 < np.mean(np.array(single) < 0) < 0.6  # one path is a draw, not the median
+
+
 def test_quantiles_are_sorted_and_roll_past_the_network_horizon(airline):
     network, _ = load_network(SHIPPED)
     out = quantile_forecast(network, [airline.values("airline")], [12], network.horizon + 10)
