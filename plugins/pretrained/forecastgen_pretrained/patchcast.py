@@ -100,11 +100,10 @@ class PatchCastForecaster(SequenceGenerator):
         share = 0.0 if self.mlp_weights == NO_WEIGHTS else share
         shares = {"transformer": 1.0 - share, "mlp": share}
         self.shares_ = {name: value for name, value in shares.items() if value > 0}
-        members = {"transformer": load_weights(Path(self.weights) if self.weights else SHIPPED)}
-        context_lengths(self.contexts, members["transformer"][1]["network"]["max_context"])
-        if "mlp" in self.shares_:
-            members["mlp"] = load_weights(Path(self.mlp_weights) if self.mlp_weights else SHIPPED_MLP)
-        members = {name: members[name] for name in self.shares_}
+        context_lengths(self.contexts, MIN_CONTEXT)  # a malformed list is refused before any file is read
+        files = {"transformer": Path(self.weights) if self.weights else SHIPPED,
+                 "mlp": Path(self.mlp_weights) if self.mlp_weights else SHIPPED_MLP}
+        members = {name: load_weights(files[name]) for name in self.shares_}
         self.meta_ = {name: meta for name, (_, meta) in members.items()}
         return members
 

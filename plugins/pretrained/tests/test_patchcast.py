@@ -228,6 +228,12 @@ def test_the_forecast_averages_the_two_networks_by_the_mlp_share(airline):
     for bad in (-0.1, 1.5, "half", True):
         with pytest.raises(InputError, match="mlp_share must be a number from 0"):
             forecastgen.create("patchcast", mlp_share=bad).fit(history)
+    missing = str(SHIPPED.with_name("absent.safetensors"))
+    mlp_alone = forecastgen.create("patchcast", mlp_share=1, weights=missing).fit(history)
+    transformer_alone = forecastgen.create("patchcast", mlp_share=0, mlp_weights=missing).fit(history)
+    assert list(mlp_alone.networks_) == ["mlp"] and list(transformer_alone.networks_) == ["transformer"]
+    with pytest.raises(InputError, match="contexts must be whole numbers"):
+        forecastgen.create("patchcast", mlp_share=1, contexts="64,x").fit(history)
 
 
 def test_a_checkpoint_of_the_transformer_alone_made_before_the_mlp_still_restores(airline):
