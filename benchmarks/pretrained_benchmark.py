@@ -17,7 +17,9 @@ forecasts (Petropoulos & Svetunkov 2020: per quantile, the median of the four), 
 ``auto``, forecastgen's default (``predict`` without ``-m``), run on each series alone
 as a user would (any other registered forecastgen model by its name, e.g. ``ets``), and
 the variants of ``VARIANTS`` (``auto-with-arima``: the default with ARIMA among its
-candidates, as it was: ARIMA's seconds against its accuracy).
+candidates, as it was: ARIMA's seconds against its accuracy). A name ending in
+``-seed<N>`` (``auto-seed1``) is the model with seed N, for its own random choices and
+for its paths: the spread of such rows is the noise of one run's figures.
 statsforecast's forecasts are quantiles; they are scored through 200 pseudo-samples
 at evenly spaced ranks of their quantile function, as patchcast's paths are scored.
 Metrics: MASE, sMAPE (M4 scale, 0-200), scaled CRPS, 80%/95% coverage, seconds.
@@ -128,6 +130,14 @@ FREQUENCY_ALIASES = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "weekly
                      "business-daily": "B", "hourly": "h"}
 
 
+def variant(model: str) -> tuple[str, dict]:
+    """The registered name and parameters behind a model's name in the table."""
+    if model in VARIANTS:
+        return VARIANTS[model]
+    name, _, seed = model.partition("-seed")
+    return (name, {"seed": int(seed)}) if seed.isdigit() else (model, {})
+
+
 def forecastgen_forecasts(model: str, tasks: list[Task], jobs: int) -> tuple[dict, float]:
     """Sample paths of a registered forecastgen model fitted on each series alone, and the
     seconds of all fits and forecasts (``jobs`` processes)."""
@@ -153,9 +163,9 @@ def _forecastgen_paths(job: tuple[str, Task]) -> np.ndarray | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            name, params = VARIANTS.get(model, (model, {}))
+            name, params = variant(model)
             fitted = forecastgen.create(name, **params).fit(series)
-            forecast = fitted.predict(len(task.actual), num_samples=SAMPLES, seed=0)
+            forecast = fitted.predict(len(task.actual), num_samples=SAMPLES, seed=params.get("seed", 0))
     except forecastgen.InputError as exc:  # recorded as no forecast; the reason goes to stderr
         print(f"{model} refused {task.name}: {exc}", file=sys.stderr)
         return None

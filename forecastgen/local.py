@@ -378,7 +378,8 @@ def latin_hypercube_ranks(order: np.ndarray, rng: np.random.Generator) -> np.nda
     its median and intervals within one slice instead of with the noise of independent
     draws."""
     slices = order.argsort(axis=0).argsort(axis=0)
-    return (slices + rng.uniform(size=order.shape)) / order.shape[0]
+    ranks = (slices + rng.uniform(size=order.shape)) / order.shape[0]
+    return np.clip(ranks, np.finfo(float).tiny, np.nextafter(1.0, 0.0))  # never exactly 0 or 1
 
 
 def _checked_horizon(data, horizon: int | None, num_samples: int) -> int:
