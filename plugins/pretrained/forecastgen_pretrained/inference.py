@@ -73,10 +73,15 @@ class NumpyContextMLP:
         return linear(w, "head.1", layer_norm(w, "head.0", x)).reshape(batch, self.horizon, self.quantiles)
 
 
+def is_mlp(config: dict) -> bool:
+    """Whether a network's configuration describes the context MLP (``mlp_network``), not
+    the patch transformer (whose configuration, older than the MLP, names no architecture)."""
+    return config.get("architecture") == "mlp"
+
+
 def numpy_network(weights: dict[str, np.ndarray], config: dict):
     """The numpy forward pass of the network ``config`` describes, on ``weights``."""
-    kind = NumpyContextMLP if config.get("architecture") == "mlp" else NumpyPatchTransformer
-    return kind(weights, config)
+    return (NumpyContextMLP if is_mlp(config) else NumpyPatchTransformer)(weights, config)
 
 
 NUMPY_NETWORKS = (NumpyPatchTransformer, NumpyContextMLP)  # what numpy_network builds
@@ -84,7 +89,7 @@ NUMPY_NETWORKS = (NumpyPatchTransformer, NumpyContextMLP)  # what numpy_network 
 
 def weight_names(config: dict) -> list[str]:
     """The names of the weights the forward pass reads: those of the torch network's state_dict."""
-    if config.get("architecture") == "mlp":
+    if is_mlp(config):
         return (["season.weight", "embed.weight", "embed.bias"]
                 + [f"{part}.{kind}" for part in ("head.0", "head.1") for kind in ("weight", "bias")]
                 + [f"blocks.{i}.{layer}.{kind}" for i in range(config["blocks"]) for layer in (0, 1, 3)

@@ -43,7 +43,7 @@ from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.local import guard_paths, latin_hypercube_ranks
-from forecastgen_pretrained.inference import NUMPY_NETWORKS, numpy_network, weight_names
+from forecastgen_pretrained.inference import NUMPY_NETWORKS, is_mlp, numpy_network, weight_names
 from forecastgen_pretrained.outputs import QUANTILES, season_class
 from forecastgen_pretrained.scaling import encode_arrays, unstandardize
 
@@ -375,9 +375,8 @@ def torch_network(arrays: dict, meta: dict):
     from forecastgen_pretrained.mlp_network import ContextMLP
     from forecastgen_pretrained.network import PatchTransformer
 
-    config = dict(meta["network"])
-    kind = ContextMLP if config.pop("architecture", "transformer") == "mlp" else PatchTransformer
-    network = kind(**config)
+    config = {key: value for key, value in meta["network"].items() if key != "architecture"}
+    network = (ContextMLP if is_mlp(meta["network"]) else PatchTransformer)(**config)
     try:
         network.load_state_dict({k: torch.as_tensor(v) for k, v in arrays.items()})
     except RuntimeError as exc:

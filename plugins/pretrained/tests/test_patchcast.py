@@ -229,9 +229,9 @@ def test_the_forecast_averages_the_two_networks_by_the_mlp_share(airline):
         with pytest.raises(InputError, match="mlp_share must be a number from 0"):
             forecastgen.create("patchcast", mlp_share=bad).fit(history)
     missing = str(SHIPPED.with_name("absent.safetensors"))
-    mlp_alone = forecastgen.create("patchcast", mlp_share=1, weights=missing).fit(history)
-    transformer_alone = forecastgen.create("patchcast", mlp_share=0, mlp_weights=missing).fit(history)
-    assert list(mlp_alone.networks_) == ["mlp"] and list(transformer_alone.networks_) == ["transformer"]
+    without_transformer = forecastgen.create("patchcast", mlp_share=1, weights=missing).fit(history)
+    without_mlp = forecastgen.create("patchcast", mlp_share=0, mlp_weights=missing).fit(history)
+    assert list(without_transformer.networks_) == ["mlp"] and list(without_mlp.networks_) == ["transformer"]
     with pytest.raises(InputError, match="contexts must be whole numbers"):
         forecastgen.create("patchcast", mlp_share=1, contexts="64,x").fit(history)
 
