@@ -58,6 +58,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 PEERS = ("AutoETS", "AutoTheta", "AutoARIMA", "AutoCES")
 LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99)
 SAMPLES = 200
+CHUNK = 4  # series per statsforecast call: a stopped peer run resumes after the last chunk
 METRICS = ["mase", "smape", "crps", "coverage80", "coverage95"]
 OURS = ("patchcast", "auto")  # compared series by series with each peer and median4
 
@@ -125,17 +126,20 @@ def patchcast_forecasts(tasks: list[Task], args) -> tuple[dict, float]:
     return out, time.perf_counter() - start
 
 
-VARIANTS = {"auto-with-arima": ("auto", {"candidates": "snaive,ets,theta,arima,ces,patchcast"})}
+VARIANTS = {"auto-with-arima": ("auto", {"candidates": "snaive,ets,theta,arima,ces,patchcast"}),
+            # the default before 2026-12-02: one backtest window, the winner mixed with three anchors
+            "auto-anchors": ("auto", {"combination": "anchors", "windows": 1})}
 FREQUENCY_ALIASES = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "weekly": "W", "daily": "D",
                      "business-daily": "B", "hourly": "h"}
 
 
 def variant(model: str) -> tuple[str, dict]:
     """The registered name and parameters behind a model's name in the table."""
-    if model in VARIANTS:
-        return VARIANTS[model]
-    name, _, seed = model.partition("-seed")
-    return (name, {"seed": int(seed)}) if seed.isdigit() else (model, {})
+    base, _, seed = model.partition("-seed")
+    if not seed.isdigit():
+        return VARIANTS.get(model, (model, {}))
+    name, params = VARIANTS.get(base, (base, {}))
+    return name, {**params, "seed": int(seed)}
 
 
 def forecastgen_forecasts(model: str, tasks: list[Task], jobs: int) -> tuple[dict, float]:
@@ -149,17 +153,22 @@ def forecastgen_forecasts(model: str, tasks: list[Task], jobs: int) -> tuple[dic
     return {task.name: p for task, p in zip(tasks, paths) if p is not None}, time.perf_counter() - start
 
 
+def task_series(task: Task):
+    """The task's history as forecastgen reads it: from its file, or (Tourism's and M1's
+    series come without dates) on a calendar of its frequency."""
+    if task.data is not None:
+        return task.data
+    index = pd.date_range(end="2020-01-01", periods=len(task.history), freq=FREQUENCY_ALIASES[task.frequency])
+    return pd.Series(task.history, index=index, name=task.name)
+
+
 def _forecastgen_paths(job: tuple[str, Task]) -> np.ndarray | None:
     import forecastgen
     from forecastgen.engine.threads import use_threads
 
     use_threads(1)
     model, task = job
-    series = task.data
-    if series is None:  # Tourism's series come without dates: a calendar of their frequency
-        index = pd.date_range(end="2020-01-01", periods=len(task.history),
-                              freq=FREQUENCY_ALIASES[task.frequency])
-        series = pd.Series(task.history, index=index, name=task.name)
+    series = task_series(task)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -172,18 +181,21 @@ def _forecastgen_paths(job: tuple[str, Task]) -> np.ndarray | None:
     return forecast.samples[task.name]
 
 
-def statsforecast_quantiles(model: str, tasks: list[Task], jobs: int) -> tuple[dict, float]:
-    """{task: quantiles (h, 2 * len(LEVELS) + 1) at the ranks of ``quantile_ranks()``}, seconds."""
+def statsforecast_quantiles(model: str, tasks: list[Task], jobs: int, done: dict | None = None,
+                            spent: float = 0.0, checkpoint=None) -> tuple[dict, float]:
+    """{task: quantiles (h, 2 * len(LEVELS) + 1) at the ranks of ``quantile_ranks()``}, seconds.
+
+    The series are fitted in chunks of at most ``CHUNK`` of one season and horizon; ``done``
+    (and its ``spent`` seconds) holds chunks finished by an earlier, stopped run, which are
+    not fitted again, and ``checkpoint(out, seconds)`` is called after each chunk, so a
+    search that runs for hours can be stopped and resumed."""
     import statsforecast.models as models
     from statsforecast import StatsForecast
 
-    out, seconds = {}, 0.0
-    groups: dict[tuple, list[Task]] = {}
-    for task in tasks:
-        groups.setdefault((task.season, len(task.actual)), []).append(task)
-    for (season, horizon), group in sorted(groups.items()):
+    out, seconds = dict(done or {}), spent
+    for season, horizon, chunk in peer_chunks([t for t in tasks if t.name not in out]):
         frame = pd.concat([pd.DataFrame({"unique_id": t.name, "ds": np.arange(len(t.history)),
-                                         "y": t.history}) for t in group], ignore_index=True)
+                                         "y": t.history}) for t in chunk], ignore_index=True)
         peer = getattr(models, model)(season_length=season)
         engine = StatsForecast(models=[peer], freq=1, n_jobs=jobs)
         start = time.perf_counter()
@@ -196,7 +208,19 @@ def statsforecast_quantiles(model: str, tasks: list[Task], jobs: int) -> tuple[d
                    + [f"{alias}-hi-{level}" for level in LEVELS])
         for key, part in forecast.groupby("unique_id", sort=False):
             out[str(key)] = np.sort(part[columns].to_numpy(dtype=float), axis=1)
+        if checkpoint is not None:
+            checkpoint(out, seconds)
     return out, seconds
+
+
+def peer_chunks(tasks: list[Task]):
+    """(season, horizon, tasks) in chunks of at most ``CHUNK`` series of one season and horizon."""
+    groups: dict[tuple, list[Task]] = {}
+    for task in tasks:
+        groups.setdefault((task.season, len(task.actual)), []).append(task)
+    for (season, horizon), group in sorted(groups.items()):
+        for start in range(0, len(group), CHUNK):
+            yield season, horizon, group[start:start + CHUNK]
 
 
 def quantile_ranks() -> np.ndarray:
@@ -278,8 +302,15 @@ def peer_quantiles(model: str, tasks: list[Task], dataset: str, args, quantile_c
     """A statsforecast model's quantiles and seconds: from the cache (filled from disk at
     start), else fitted now and kept in the cache and on disk."""
     if model not in quantile_cache:
-        quantile_cache[model] = statsforecast_quantiles(model, tasks, args.jobs)
+        partial = _quantiles_path(dataset, model, partial=True)
+        done, spent = _load_quantiles(dataset, model, partial=True) or ({}, 0.0)
+        if done:
+            print(f"{model} on {dataset}: resuming after {len(done)} series", file=sys.stderr)
+        quantile_cache[model] = statsforecast_quantiles(
+            model, tasks, args.jobs, done, spent,
+            checkpoint=lambda out, seconds: _save_quantiles(dataset, model, out, seconds, partial=True))
         _save_quantiles(dataset, model, *quantile_cache[model])
+        partial.unlink(missing_ok=True)
     return quantile_cache[model]
 
 
@@ -301,14 +332,22 @@ def combined_forecasts(members: list[str], tasks: list[Task], dataset: str, args
     return combined, seconds
 
 
-def _save_quantiles(dataset: str, model: str, quantiles: dict, seconds: float) -> None:
+def _quantiles_path(dataset: str, model: str, partial: bool = False) -> Path:
+    """A peer's cached quantiles; ``partial``: the series a stopped run had finished."""
+    return CACHE / f"{dataset}_{model}_quantiles{'.partial' if partial else ''}.npz"
+
+
+def _save_quantiles(dataset: str, model: str, quantiles: dict, seconds: float, partial: bool = False) -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(CACHE / f"{dataset}_{model}_quantiles.npz", seconds=seconds,
-             **{key: value for key, value in quantiles.items()})
+    path = _quantiles_path(dataset, model, partial)
+    written = path.with_name(path.name + ".tmp")
+    with open(written, "wb") as file:  # written whole, then renamed: a stop never leaves half a file
+        np.savez(file, seconds=seconds, **{key: value for key, value in quantiles.items()})
+    written.replace(path)
 
 
-def _load_quantiles(dataset: str, model: str):
-    path = CACHE / f"{dataset}_{model}_quantiles.npz"
+def _load_quantiles(dataset: str, model: str, partial: bool = False):
+    path = _quantiles_path(dataset, model, partial)
     if not path.exists():
         return None
     with np.load(path) as stored:

@@ -1,16 +1,19 @@
 """``auto``: choose the forecaster for the data at hand by backtesting the candidates.
 
 The registered forecasters that suit the series are backtested on the series' own
-last window(s) and scored by scaled CRPS (the whole predictive distribution) and MASE
+last two windows and scored by scaled CRPS (the whole predictive distribution) and MASE
 (the median), both relative to the best candidate; the lowest mean of the two wins.
-The forecast is the mixture of the sample paths of the winner and of the ``anchors``
-(ETS, Theta and the pretrained patchcast by default), each fitted on all the data
-with one share of the paths (a winner that is an anchor gets two). Selection on one
-short backtest is noisy; combining it with strong standing forecasters hedges it
-(forecast combination, the strongest simple idea of the M4 competition: Makridakis,
-Spiliotis & Assimakopoulos 2020); the anchors are what keeps a lucky winner's outliers
-in check. Figures: benchmarks/results/pretrained_benchmark.md (auto against
-statsforecast) and auto_study.md (selection and combination rules compared).
+The forecast combines every candidate's sample paths, each weighted by the inverse
+square of its score (the winner's is 1; one scoring twice as badly gets a quarter of its
+share): performance-weighted forecast combination (Bates & Granger 1969; inverse-error
+weights as in Stock & Watson 2004). Selection on one series' short past is noisy;
+combining hedges it (the strongest simple idea of the M4 competition: Makridakis,
+Spiliotis & Assimakopoulos 2020), and weighting by the backtest keeps a poor candidate's
+share small. ``combination="anchors"`` mixes the winner with the ``anchors`` instead
+(ETS, Theta and patchcast, one share each; a winner that is an anchor gets two), the rule
+before 2026-12; ``combination="winner"`` forecasts with the winner alone. The rules were
+compared offline on the dev series and M1 (benchmarks/results/auto_study.md); figures
+against statsforecast: benchmarks/results/pretrained_benchmark.md.
 
 Candidates: by default every registered forecaster that suits the series and trains
 nothing on them (classical and pretrained models: seconds in all), but ARIMA, whose
@@ -58,6 +61,8 @@ from forecastgen.registry import split_model_spec
 CHEAP_FIRST = ("snaive", "theta", "ets")  # the order of the backtests and of the reason
 NEEDS_AUTOCORRELATION = "autoregressive"  # the family whose models refuse without it
 EVERY_MODEL = "all"  # candidates="all": also the models that train on the series
+INVERSE_SCORE, ANCHORS, WINNER = "inverse-score", "anchors", "winner"  # the ways to combine
+SCORE_POWER = 2  # inverse-score: each candidate's share is its score to the power -SCORE_POWER
 # tried only when named: auto scored the same without ARIMA in much less time
 # (benchmarks/results/pretrained_benchmark.md, rows auto and auto-with-arima)
 NAMED_ONLY = ("arima",)
@@ -67,10 +72,10 @@ class AutoForecaster(SequenceGenerator):
     name = "auto"
     capabilities = frozenset({"forecast", "series", "new_series"})
 
-    def __init__(self, candidates: str | None = None, anchors: str | None = "ets,theta,patchcast",
-                 windows: int = 1, quick_epochs: int = 8, quick_batches: int = 15,
-                 num_samples: int = 100, backtest_series: int | None = 300, seed: int = 0,
-                 n_jobs: int | None = None):
+    def __init__(self, candidates: str | None = None, combination: str = INVERSE_SCORE,
+                 anchors: str | None = "ets,theta,patchcast", windows: int = 2, quick_epochs: int = 8,
+                 quick_batches: int = 15, num_samples: int = 100, backtest_series: int | None = 300,
+                 seed: int = 0, n_jobs: int | None = None):
         self.store_params(locals())
 
     def fit(self, data) -> AutoForecaster:
@@ -104,6 +109,9 @@ class AutoForecaster(SequenceGenerator):
         from forecastgen.evaluate import backtest
         from forecastgen.registry import default_registry
 
+        if self.combination not in (INVERSE_SCORE, ANCHORS, WINNER):
+            raise InputError(f"auto: combination must be '{INVERSE_SCORE}', '{ANCHORS}' or '{WINNER}', "
+                             f"not {self.combination!r}")
         registry = default_registry()
         names, excluded = self.suitable_candidates(data, registry)
         horizon = self.backtest_horizon(data)
@@ -144,12 +152,20 @@ class AutoForecaster(SequenceGenerator):
         return rank_scores(scores)
 
     def combination_weights(self) -> dict[str, float]:
-        """One share for each anchor that was scored and one for the winner; winner first."""
+        """Each combined model's share, winner first: by ``combination``, every scored
+        candidate by the inverse square of its score, or one share for each anchor that was
+        scored and one for the winner, or the winner alone."""
         scores = self.scores_["score"]
         winner = scores.index[0]
-        shares = {name: 1.0 for name in _names(self.anchors)
-                  if name in scores.index and np.isfinite(scores[name])}
-        shares = {winner: shares.pop(winner, 0.0) + 1.0, **shares}
+        if self.combination == INVERSE_SCORE:
+            shares = {name: float(score) ** -SCORE_POWER for name, score in scores.items()
+                      if np.isfinite(score)}
+        elif self.combination == ANCHORS:
+            shares = {name: 1.0 for name in _names(self.anchors)
+                      if name in scores.index and np.isfinite(scores[name])}
+            shares = {winner: shares.pop(winner, 0.0) + 1.0, **shares}
+        else:
+            shares = {winner: 1.0}
         total = sum(shares.values())
         return {name: share / total for name, share in shares.items()}
 
@@ -259,12 +275,15 @@ class AutoForecaster(SequenceGenerator):
     def _reason(self, horizon: int, excluded: list[str], backtested: int, total: int) -> str:
         table = ", ".join(f"{name} {row.crps:.3f}/{row.mase:.3f}" for name, row in self.scores_.iterrows())
         sample = f" of a random {backtested} of the {total} series" if backtested < total else ""
-        text = (f"auto chose {self.chosen_}: best backtest over the last {self.windows} window(s) of "
+        windows = f"{self.windows} windows" if self.windows != 1 else "window"
+        text = (f"auto chose {self.chosen_}: best backtest over the last {windows} of "
                 f"{horizon} steps{sample} (scaled CRPS/MASE: {table})")
         if len(self.weights_) > 1:
             mixture = ", ".join(f"{name} {weight:.2f}" for name, weight in self.weights_.items())
             others = _listing([name for name in self.weights_ if name != self.chosen_])
-            text += (f"; its sample paths are mixed with those of {others}, a combination "
+            how = (" by the inverse square of their backtest scores" if self.combination == INVERSE_SCORE
+                   else "")
+            text += (f"; its sample paths are mixed with those of {others}{how}, a combination "
                      f"more accurate than any one choice (weights: {mixture})")
         if excluded:
             text += f"; not tried: {', '.join(excluded)}"

@@ -75,12 +75,15 @@ def test_allocation_of_draws_follows_the_weights():
     assert sum(_allocate(101, [0.34, 0.33, 0.33])) == 101
 
 
-def test_the_winner_is_mixed_with_the_anchors(classical_auto):
+def test_every_candidate_is_mixed_in_by_the_inverse_square_of_its_score(classical_auto):
     model = classical_auto
-    assert set(model.weights_) == {"ets", "theta", model.chosen_}
+    assert set(model.weights_) == {"snaive", "theta", "ets"} and list(model.weights_)[0] == model.chosen_
     assert sum(model.weights_.values()) == pytest.approx(1)
-    assert model.weights_[model.chosen_] == max(model.weights_.values())
-    assert "sample paths are mixed with those of" in model.reason_
+    scores = model.scores_["score"]
+    for name, weight in model.weights_.items():
+        assert weight / model.weights_[model.chosen_] == pytest.approx(scores[name] ** -2)
+    assert "mixed with those of" in model.reason_
+    assert "by the inverse square of their backtest scores" in model.reason_
     paths = model.predict(6, num_samples=300, seed=2).samples["airline"]
     alone = {name: member.predict(6, num_samples=300, seed=2).samples["airline"]
              for name, member in model.models_.items()}
@@ -117,8 +120,16 @@ def test_fit_predict_gives_the_numbers_of_fit_then_predict(airline):
     np.testing.assert_array_equal(fused.predict(6, seed=4).samples["airline"], apart.samples["airline"])
 
 
-def test_one_share_each_and_a_winning_anchor_takes_two():
+def test_inverse_score_shares():
     model = forecastgen.create("auto")
+    model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 2.0, np.nan]}, index=["ets", "rnn", "theta", "ces"])
+    total = 1 + 1 / 1.44 + 1 / 4
+    assert model.combination_weights() == pytest.approx({"ets": 1 / total, "rnn": 1 / 1.44 / total,
+                                                         "theta": 1 / 4 / total})
+
+
+def test_anchors_one_share_each_and_a_winning_anchor_takes_two():
+    model = forecastgen.create("auto", combination="anchors")
     model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["ets", "rnn", "theta"])
     assert model.combination_weights() == pytest.approx({"ets": 2 / 3, "theta": 1 / 3})
     model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["rnn", "ets", "theta"])
@@ -126,9 +137,15 @@ def test_one_share_each_and_a_winning_anchor_takes_two():
     assert list(model.combination_weights()) == ["rnn", "ets", "theta"]
 
 
-def test_without_anchors_the_winner_forecasts_alone(airline):
-    model = forecastgen.create("auto", candidates="snaive,ets", anchors=None).fit(airline)
-    assert list(model.weights_) == [model.chosen_] and model.weights_[model.chosen_] == 1.0
+def test_the_winner_alone(airline):
+    for settings in ({"combination": "winner"}, {"combination": "anchors", "anchors": None}):
+        model = forecastgen.create("auto", candidates="snaive,ets", **settings).fit(airline)
+        assert list(model.weights_) == [model.chosen_] and model.weights_[model.chosen_] == 1.0
+
+
+def test_an_unknown_combination_is_refused_before_any_backtest(airline):
+    with pytest.raises(forecastgen.InputError, match="combination must be 'inverse-score', 'anchors' or"):
+        forecastgen.create("auto", combination="average").fit(airline)
 
 
 def test_candidates_can_carry_parameters(airline, white_noise):
@@ -171,16 +188,17 @@ def test_many_series_are_backtested_on_a_seeded_sample_and_all_are_forecast():
     from forecastgen.evaluate import backtest
 
     data = forecastgen.as_series_set(_seasonal_catalogue(12), id_col="id")
-    model = forecastgen.create("auto", candidates="snaive,theta", anchors=None, backtest_series=5).fit(data)
+    model = forecastgen.create("auto", candidates="snaive,theta", combination="winner", backtest_series=5)
+    model.fit(data)
     sample = model.selection_series(data)
     assert len(sample) == 5 and set(sample.ids) < set(data.ids)
     assert sample.ids == model.selection_series(data).ids  # the same seed, the same sample
     assert "of a random 5 of the 12 series" in model.reason_
-    theta = backtest(sample, forecastgen.create("theta"), windows=1, horizon=model.backtest_horizon(data),
-                     num_samples=100, seed=0)
+    theta = backtest(sample, forecastgen.create("theta"), windows=model.windows,
+                     horizon=model.backtest_horizon(data), num_samples=100, seed=0)
     assert model.scores_.loc["theta", "mase"] == pytest.approx(theta.scores["mase"].mean())
     assert set(model.predict(6, num_samples=20, seed=0).samples) == set(data.ids)
-    everything = forecastgen.create("auto", candidates="snaive,theta", anchors=None, backtest_series=None)
+    everything = forecastgen.create("auto", candidates="snaive,theta", backtest_series=None)
     assert everything.selection_series(data) is data
     with pytest.raises(forecastgen.InputError, match="backtest_series must be a positive whole number"):
         forecastgen.create("auto", backtest_series=0).selection_series(data)
