@@ -127,7 +127,7 @@ def patchcast_forecasts(tasks: list[Task], args) -> tuple[dict, float]:
 
 
 VARIANTS = {"auto-with-arima": ("auto", {"candidates": "snaive,ets,theta,arima,ces,patchcast"}),
-            # the default until the night of 2026-12-01: one backtest window, the winner mixed with three anchors
+            # the default until the night of 2026-12-01: one backtest window, the winner and three anchors
             "auto-anchors": ("auto", {"combination": "anchors", "windows": 1})}
 FREQUENCY_ALIASES = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "weekly": "W", "daily": "D",
                      "business-daily": "B", "hourly": "h"}
