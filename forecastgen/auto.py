@@ -158,8 +158,8 @@ class AutoForecaster(SequenceGenerator):
         scores = self.scores_["score"]
         winner = scores.index[0]
         if self.combination == INVERSE_SCORE:
-            shares = {name: float(score) ** -SCORE_POWER for name, score in scores.items()
-                      if np.isfinite(score)}
+            shares = {name: max(float(score), 1e-12) ** -SCORE_POWER for name, score in scores.items()
+                      if np.isfinite(score)}  # a perfect backtest (score 0) takes all but a trace
         elif self.combination == ANCHORS:
             shares = {name: 1.0 for name in _names(self.anchors)
                       if name in scores.index and np.isfinite(scores[name])}

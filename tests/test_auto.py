@@ -126,6 +126,8 @@ def test_inverse_score_shares():
     total = 1 + 1 / 1.44 + 1 / 4
     assert model.combination_weights() == pytest.approx({"ets": 1 / total, "rnn": 1 / 1.44 / total,
                                                          "theta": 1 / 4 / total})
+    model.scores_ = pd.DataFrame({"score": [0.0, 1.5]}, index=["snaive", "ets"])  # a perfect backtest
+    assert model.combination_weights() == pytest.approx({"snaive": 1.0, "ets": 0.0})
 
 
 def test_anchors_one_share_each_and_a_winning_anchor_takes_two():
