@@ -1,7 +1,7 @@
 """Study rules for ``auto`` offline: save every candidate's backtest scores and test paths.
 
 ``auto`` backtests the candidates on each series' own last windows and forecasts with a
-combination of the winner and its anchors. Comparing selection and combination rules by
+combination of them weighted by their backtests. Comparing selection and combination rules by
 rerunning the benchmark costs a full run per rule; this script runs each candidate once
 per series (the backtest auto would run, over ``--windows`` windows, and the fit on the
 whole history that forecasts the test window) and saves the scores and the paths, so
@@ -170,8 +170,11 @@ def best_k(k: int, windows: int, pool):
 
 
 def inverse_score(windows: int, pool, power: int):
-    """Every candidate, weighted by its backtest score (1 for the best) to the power -``power``."""
-    return lambda study: (backtest_rank(study, windows, pool) ** -power).to_dict()
+    """Every candidate, weighted by its backtest score (1 for the best) to the power -``power``
+    (``forecastgen.auto.inverse_score_shares``: auto's default with power 2)."""
+    from forecastgen.auto import inverse_score_shares
+
+    return lambda study: inverse_score_shares(backtest_rank(study, windows, pool), power)
 
 
 def equal(members):
@@ -214,9 +217,9 @@ def score_rules(studies: dict) -> pd.DataFrame:
     from forecastgen.metrics import score_forecast
 
     pool = tuple(dict.fromkeys(name for study in studies.values() for name in study["paths"]))
-    rows = []
+    rows, every_rule = [], rules(pool)
     for name, study in studies.items():
-        for rule, shares_of in rules(pool).items():
+        for rule, shares_of in every_rule.items():
             shares = shares_of(study)
             if not shares:
                 continue

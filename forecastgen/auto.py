@@ -158,8 +158,7 @@ class AutoForecaster(SequenceGenerator):
         scores = self.scores_["score"]
         winner = scores.index[0]
         if self.combination == INVERSE_SCORE:
-            shares = {name: max(float(score), 1e-12) ** -SCORE_POWER for name, score in scores.items()
-                      if np.isfinite(score)}  # a perfect backtest (score 0) takes all but a trace
+            shares = inverse_score_shares(scores)
         elif self.combination == ANCHORS:
             shares = {name: 1.0 for name in _names(self.anchors)
                       if name in scores.index and np.isfinite(scores[name])}
@@ -322,6 +321,12 @@ def mixture_means(forecasts: list[Forecast], weights: list[float]) -> dict[str, 
     shares = np.asarray(weights, dtype=float) / sum(weights)
     return {key: sum(share * forecast.point_mean(key) for share, forecast in zip(shares, forecasts))
             for key in forecasts[0].ids}
+
+
+def inverse_score_shares(scores: pd.Series, power: float = SCORE_POWER) -> dict[str, float]:
+    """Each finitely scored candidate's share (not normalized): its score to the power
+    -``power``; a perfect backtest (score 0) takes all but a trace."""
+    return {name: max(float(score), 1e-12) ** -power for name, score in scores.items() if np.isfinite(score)}
 
 
 def rank_scores(scores: pd.DataFrame) -> pd.DataFrame:
