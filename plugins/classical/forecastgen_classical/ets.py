@@ -13,6 +13,21 @@ undamped trend: it reads the missing damping parameter as 0, not 1). ``transform
 fits the models to log(y), with additive components only, as R's ``ets`` does under a
 Box-Cox transform: exponential growth becomes a linear trend.
 
+Centring (``center="mean"``, the default): the paths are translated, each step by its
+own amount, so that their median, the point forecast everywhere in forecastgen, is the
+model's conditional mean (statsforecast's and R's point forecast) exactly. A model with a
+multiplicative part (error, trend or season) simulates right-skewed paths whose median
+falls below that mean as the horizon grows, and too low: the actual value lay above it
+for 56% of M1's test steps and 62% of Tourism's, averaged over series (73% and 64% of
+their yearly ones). For
+a model with additive parts only, whose median is its mean already, the translation
+removes the sampling noise of the paths' median. On all of M1 it lowers mean MASE by
+2.2%, sMAPE by 1.9% and scaled CRPS by 1.8%; on Tourism by 4.3%, 5.0% and 2.5%; on the
+269 dev series MASE by 2.0%, while sMAPE and CRPS rise by 0.8% and 1.0% (its falling
+daily series); each data set's coverage moves by under 0.015, the dev daily series' 80%
+coverage from 0.62 to 0.50 (benchmarks/results/ets_centring.md). With
+one path, that path is the point forecast. ``center="model"`` keeps the model's own paths.
+
 statsforecast's optimiser fits some trended seasonal models worse than statsmodels'
 (the airline series: it puts ETS(M,A,M) 54 AICc points behind ETS(M,N,M), statsmodels
 11 points ahead), so it chooses ETS(M,N,M) there; over the 269 dev series its AutoETS
@@ -47,6 +62,7 @@ ERRORS = {"auto": "Z", "add": "A", "mul": "M"}
 TRENDS = {"auto": ("Z", None), "none": ("N", None), "add": ("A", False), "damped": ("A", True)}
 SEASONALS = {"auto": "Z", "none": "N", "add": "A", "mul": "M"}
 SEARCHES = ("pruned", "every")
+CENTRES = ("mean", "model")
 
 
 class ETS(StatsforecastModel):
@@ -55,7 +71,8 @@ class ETS(StatsforecastModel):
 
     def __init__(self, error: str = "auto", trend: str = "auto", seasonal: str = "auto",
                  season_length: int | None = None, max_history: int | None = 500,
-                 transform: str = "none", search: str = "pruned", n_jobs: int | None = None):
+                 transform: str = "none", search: str = "pruned", center: str = "mean",
+                 n_jobs: int | None = None):
         self.store_params(locals())
 
     def check_params(self) -> None:
@@ -66,6 +83,8 @@ class ETS(StatsforecastModel):
                 raise InputError(f"ets: {name} must be {', '.join(valid)}, not {value!r}")
         if self.search not in SEARCHES:
             raise InputError(f"ets: search must be {' or '.join(SEARCHES)}, not {self.search!r}")
+        if self.center not in CENTRES:
+            raise InputError(f"ets: center must be {' or '.join(CENTRES)}, not {self.center!r}")
 
     def fit_one(self, y: np.ndarray, season: int):
         if self.search == "every" or self.trend != "auto":  # a set trend leaves nothing to prune
@@ -108,7 +127,23 @@ class ETS(StatsforecastModel):
         return error + trend + (seasonal if season > 1 else "N"), damped
 
     def sample_one(self, state, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:
-        return simulate(state.model_, horizon, num_samples, rng)
+        paths = simulate(state.model_, horizon, num_samples, rng)
+        if self.center == "model":
+            return paths
+        return paths + (super().mean_one(state, horizon) - np.median(paths, axis=0))
+
+    def mean_one(self, state, horizon: int) -> np.ndarray | None:
+        """The conditional mean, where it is the mean of the paths: for the model's own
+        paths, and for centred paths of a symmetric model (additive parts only). Centred
+        skewed paths have a mean above it (the table shows their mean)."""
+        if self.center == "model" or not is_skewed(state.model_):
+            return super().mean_one(state, horizon)
+        return None
+
+
+def is_skewed(model: dict) -> bool:
+    """Whether a fitted ETS model has a multiplicative error, trend or season."""
+    return "M" in model["components"][:3]
 
 
 def simulate(model: dict, horizon: int, num_samples: int, rng: np.random.Generator) -> np.ndarray:

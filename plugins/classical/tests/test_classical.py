@@ -138,18 +138,55 @@ def test_theta_spread_leaves_out_an_additive_season():
     assert 0.8 < paths[:, 0].std() < 1.6  # the noise's 1.0, give or take the decomposition's fit
 
 
-@pytest.mark.parametrize("name", ["ets", "arima", "ces"])
-def test_the_tables_mean_is_statsforecasts_point_forecast(name, fitted, airline_history):
+@pytest.mark.parametrize("name", ["arima", "ces"])
+def test_the_tables_mean_is_statsforecasts_point_forecast(name, fitted):
     """Exact, not the mean of 200 paths: the sampling noise would cost accuracy."""
-    import statsforecast.models
-
     table = fitted[name].predict(12, num_samples=200, seed=0).to_frame()
     state = fitted[name].states_["airline"]
     np.testing.assert_allclose(table["mean"], state.predict(12)["mean"], rtol=1e-12)
-    if name == "ets":
-        reference = statsforecast.models.AutoETS(season_length=12, model="MNM")
-        point = reference.fit(airline_history.values("airline")).predict(12)["mean"]
-        np.testing.assert_allclose(table["mean"], point, rtol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def skewed_series():
+    """Sixty years of 15%-a-year multiplicative noise: ETS(M,A,N)'s paths are right-skewed."""
+    rng = np.random.default_rng(4)
+    values = 100 * np.cumprod(1 + rng.normal(0.01, 0.15, size=60))
+    return pd.Series(values, name="y", index=pd.date_range("1960", periods=60, freq="YS"))
+
+
+def test_ets_paths_are_centred_on_the_models_conditional_mean(skewed_series):
+    settings = {"error": "mul", "trend": "add", "seasonal": "none"}
+    own = forecastgen.create("ets", center="model", **settings).fit(skewed_series)
+    centred = forecastgen.create("ets", **settings).fit(skewed_series)
+    point = own.states_["y"].predict(12)["mean"]  # statsforecast's (and R's) point forecast
+    own_paths = own.predict(12, num_samples=20_000, seed=1)
+    centred_paths = centred.predict(12, num_samples=20_000, seed=1)
+    assert np.median(own_paths.samples["y"][:, -1]) < 0.95 * point[-1]  # the skew the centring mends
+    np.testing.assert_allclose(own_paths.means["y"], point, rtol=1e-12)
+    np.testing.assert_allclose(np.median(centred_paths.samples["y"], axis=0), point, rtol=1e-12)
+    translation = centred_paths.samples["y"] - own_paths.samples["y"]  # one vector, the same for every path
+    np.testing.assert_allclose(translation, np.broadcast_to(translation[0], translation.shape), atol=1e-6)
+    assert centred_paths.means == {}  # above the conditional mean: the table shows the paths' mean
+    assert (centred_paths.to_frame()["mean"].to_numpy()[1:] > point[1:]).all()
+    one = centred.predict(12, num_samples=1, seed=1).samples["y"]
+    np.testing.assert_allclose(one[0], point, rtol=1e-12)
+
+
+def test_ets_centring_gives_additive_models_and_airline_the_exact_point_forecast(airline_history, fitted):
+    import statsforecast.models
+
+    settings = {"error": "add", "seasonal": "add"}
+    centred, own = [forecastgen.create("ets", center=centre, **settings).fit(airline_history)
+                    .predict(12, num_samples=50, seed=0) for centre in ("mean", "model")]
+    point = own.means["airline"]
+    np.testing.assert_allclose(centred.means["airline"], point, rtol=1e-12)  # symmetric: the mean stays
+    np.testing.assert_allclose(np.median(centred.samples["airline"], axis=0), point, rtol=1e-12)
+    noise = np.abs(np.median(own.samples["airline"], axis=0) / point - 1)
+    assert 0 < noise.max() < 0.03  # what the translation takes away
+    reference = statsforecast.models.AutoETS(season_length=12, model="MNM")
+    point = reference.fit(airline_history.values("airline")).predict(12)["mean"]
+    paths = fitted["ets"].predict(12, num_samples=200, seed=0).samples["airline"]
+    np.testing.assert_allclose(np.median(paths, axis=0), point, rtol=1e-9)
 
 
 def test_the_log_scale_and_the_fallbacks_give_their_own_means(airline_history, monkeypatch):
@@ -237,9 +274,11 @@ def test_a_damped_form_that_cannot_be_fitted_leaves_the_best_undamped_one(monkey
     assert state.model_["method"] == "ETS(M,N,M)"
 
 
-def test_an_unknown_ets_search_is_refused():
+def test_an_unknown_ets_search_or_centre_is_refused():
     with pytest.raises(forecastgen.InputError, match="ets: search must be pruned or every, not 'all'"):
         forecastgen.create("ets", search="all").fit(np.arange(1.0, 40.0))
+    with pytest.raises(forecastgen.InputError, match="ets: center must be mean or model, not 'median'"):
+        forecastgen.create("ets", center="median").fit(np.arange(1.0, 40.0))
 
 
 @pytest.mark.parametrize("name, settings", [("ets", {"error": "add", "seasonal": "add"}),
