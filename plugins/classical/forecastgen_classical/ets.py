@@ -15,18 +15,18 @@ Box-Cox transform: exponential growth becomes a linear trend.
 
 Centring (``center="mean"``, the default): the paths are translated, each step by its
 own amount, so that their median, the point forecast everywhere in forecastgen, is the
-model's conditional mean (statsforecast's and R's point forecast) exactly. A model with a
-multiplicative part (error, trend or season) simulates right-skewed paths whose median
+model's conditional mean (statsforecast's and R's point forecast) exactly. A model with
+a multiplicative part (error, trend or season) simulates right-skewed paths whose median
 falls below that mean as the horizon grows, and too low: the actual value lay above it
 for 56% of M1's test steps and 62% of Tourism's, averaged over series (73% and 64% of
-their yearly ones). For
-a model with additive parts only, whose median is its mean already, the translation
-removes the sampling noise of the paths' median. On all of M1 it lowers mean MASE by
-2.2%, sMAPE by 1.9% and scaled CRPS by 1.8%; on Tourism by 4.3%, 5.0% and 2.5%; on the
-269 dev series MASE by 2.0%, while sMAPE and CRPS rise by 0.8% and 1.0% (its falling
-daily series); each data set's coverage moves by under 0.015, the dev daily series' 80%
-coverage from 0.62 to 0.50 (benchmarks/results/ets_centring.md). With
-one path, that path is the point forecast. ``center="model"`` keeps the model's own paths.
+their yearly ones). For a model with additive parts only, whose median is its mean
+already, the translation removes the sampling noise of the paths' median. On all of M1
+it lowers mean MASE by 2.2%, sMAPE by 1.9% and scaled CRPS by 1.8%; on Tourism by 4.3%,
+5.0% and 2.5%; on the 269 dev series MASE by 2.0%, while sMAPE and CRPS rise by 0.8% and
+1.0% (its falling daily series); each data set's coverage moves by under 0.015, the dev
+daily series' 80% coverage from 0.62 to 0.50 (benchmarks/results/ets_centring.md). With
+one path, that path is the point forecast. ``center="model"`` keeps the model's own
+paths.
 
 statsforecast's optimiser fits some trended seasonal models worse than statsmodels'
 (the airline series: it puts ETS(M,A,M) 54 AICc points behind ETS(M,N,M), statsmodels
