@@ -357,7 +357,7 @@ def _save_quantiles(dataset: str, model: str, quantiles: dict, seconds: float, p
     path = _quantiles_path(dataset, model, partial)
     written = path.with_name(path.name + ".tmp")
     with open(written, "wb") as file:  # written whole, then renamed: a stop never leaves half a file
-        np.savez(file, seconds=seconds, **{key: value for key, value in quantiles.items()})
+        np.savez(file, seconds=seconds, **quantiles)
     written.replace(path)
 
 

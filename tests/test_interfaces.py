@@ -10,11 +10,11 @@ def test_init_only_stores_parameters_and_params_round_trip():
     model = forecastgen.create("ets", trend="damped")
     assert vars(model) == model.get_params() == {
         "error": "auto", "trend": "damped", "seasonal": "auto", "season_length": None,
-        "max_history": 500, "transform": "none", "search": "pruned", "n_jobs": None}
+        "max_history": 500, "transform": "none", "search": "pruned", "center": "mean", "n_jobs": None}
     assert model.set_params(seasonal="add") is model
     assert model.get_params()["seasonal"] == "add"
     assert repr(model) == ("ETS(error='auto', trend='damped', seasonal='add', season_length=None, "
-                           "max_history=500, transform='none', search='pruned', n_jobs=None)")
+                           "max_history=500, transform='none', search='pruned', center='mean', n_jobs=None)")
     with pytest.raises(forecastgen.InputError, match="its parameters are error, trend, seasonal"):
         model.set_params(alpha=0.3)
 

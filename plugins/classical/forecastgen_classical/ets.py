@@ -62,7 +62,7 @@ ERRORS = {"auto": "Z", "add": "A", "mul": "M"}
 TRENDS = {"auto": ("Z", None), "none": ("N", None), "add": ("A", False), "damped": ("A", True)}
 SEASONALS = {"auto": "Z", "none": "N", "add": "A", "mul": "M"}
 SEARCHES = ("pruned", "every")
-CENTRES = ("mean", "model")
+CENTERS = ("mean", "model")
 
 
 class ETS(StatsforecastModel):
@@ -83,8 +83,8 @@ class ETS(StatsforecastModel):
                 raise InputError(f"ets: {name} must be {', '.join(valid)}, not {value!r}")
         if self.search not in SEARCHES:
             raise InputError(f"ets: search must be {' or '.join(SEARCHES)}, not {self.search!r}")
-        if self.center not in CENTRES:
-            raise InputError(f"ets: center must be {' or '.join(CENTRES)}, not {self.center!r}")
+        if self.center not in CENTERS:
+            raise InputError(f"ets: center must be {' or '.join(CENTERS)}, not {self.center!r}")
 
     def fit_one(self, y: np.ndarray, season: int):
         if self.search == "every" or self.trend != "auto":  # a set trend leaves nothing to prune
