@@ -290,7 +290,7 @@ def run_model(model: str, tasks: list[Task], dataset: str, args,
               quantile_cache: dict) -> pd.DataFrame | None:
     cache = score_cache(dataset, model, args.label)
     if cache.exists() and not ("patchcast" in model and args.refresh):
-        return pd.read_csv(cache, keep_default_na=False)
+        return pd.read_csv(cache, keep_default_na=False).assign(model=model)  # as named: renamed files too
     if args.cached_only:
         return None
     if model == "patchcast":
