@@ -96,7 +96,9 @@ def study_series(job: tuple) -> list[dict]:
                              "error": "", "windows": count, "window": window.window, "crps": window.crps,
                              "mase": window.mase, "seconds": time.perf_counter() - began})
     np.savez_compressed(Path(output) / f"{task.name}.npz", **arrays)
-    pd.DataFrame(rows).to_csv(Path(output) / f"{task.name}.csv", index=False)
+    table = Path(output) / f"{task.name}.csv"  # written last, whole, then renamed: the mark of a done series
+    pd.DataFrame(rows).to_csv(table.with_suffix(".csv.tmp"), index=False)
+    table.with_suffix(".csv.tmp").replace(table)
     return rows
 
 
@@ -109,7 +111,11 @@ def backtest_horizon(data, windows: int) -> int:
 
 def run(args) -> None:
     tasks = sorted(DATA_SETS[args.data](), key=lambda t: -len(t.history))[:: args.every]
-    jobs = [(task, args.candidates, args.windows, args.samples, args.output) for task in tasks]
+    done = {task.name for task in tasks if (Path(args.output) / f"{task.name}.csv").exists()}
+    if done:  # a stopped run resumes: each finished series has its table
+        print(f"resuming after {len(done)} of {len(tasks)} series", file=sys.stderr, flush=True)
+    jobs = [(task, args.candidates, args.windows, args.samples, args.output) for task in tasks
+            if task.name not in done]
     Path(args.output).mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(args.jobs) as pool:
         running = [pool.submit(study_series, job) for job in jobs]
@@ -128,7 +134,7 @@ def load_study(folders: list[str]) -> dict[str, dict]:
     per candidate and a backtest table (window x (metric, candidate)), merged over the folders."""
     studies: dict[str, dict] = {}
     for folder in map(Path, folders):
-        for npz in sorted(folder.glob("*.npz")):
+        for npz in sorted(table.with_suffix(".npz") for table in folder.glob("*.csv")):  # finished series
             arrays = np.load(npz)
             study = studies.setdefault(npz.stem, {"paths": {}, "backtests": [], "dataset": folder.name})
             study.update(actual=arrays["actual"], history=arrays["history"], period=int(arrays["period"]))
