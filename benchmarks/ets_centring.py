@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
-from pretrained_benchmark import DATA_SETS, task_series
+from pretrained_benchmark import DATA_SETS, markdown_table, task_series
 
 CENTRES = ("model", "mean")
 METRICS = ["mase", "smape", "crps", "coverage80", "coverage95"]
@@ -64,16 +64,6 @@ def summary(scores: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return table
 
 
-def markdown(table: pd.DataFrame) -> str:
-    head = [*table.index.names, *table.columns]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for key, row in table.iterrows():
-        keys = key if isinstance(key, tuple) else (key,)
-        cells = [str(int(value)) if column == "series" else f"{value:.3f}" for column, value in row.items()]
-        lines.append("| " + " | ".join([*map(str, keys), *cells]) + " |")
-    return "\n".join(lines)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -89,8 +79,9 @@ def main() -> None:
           f"ets (default settings, {SAMPLES} paths, seed {SEED}) with its own paths (`model`) and with "
           f"paths centred on its conditional mean (`mean`); mean metrics, ratio = mean / model "
           f"(below 1: centring helps). {time.perf_counter() - began:.0f} s.\n")
-    print("## By data set\n\n" + markdown(summary(scores, ["dataset"])) + "\n")
-    print("## By data set and frequency\n\n" + markdown(summary(scores, ["dataset", "frequency"])))
+    print("\n\n".join(f"## {title}\n\n" + markdown_table(summary(scores, by).reset_index())
+                      for title, by in (("By data set", ["dataset"]),
+                                        ("By data set and frequency", ["dataset", "frequency"]))))
 
 
 if __name__ == "__main__":
