@@ -11,7 +11,9 @@ seeded from our generator) and the guards are the same for all of them.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
+import types
 
 import numpy as np
 
@@ -43,19 +45,34 @@ def failures_as_forecast_failed():
 
 # optional modules that statsforecast's helpers import when installed, and no fit here uses
 UNUSED_OPTIONAL_IMPORTS = ("dask.dataframe",)
+# modules statsforecast imports at load that only ARIMA's fit uses (statsmodels.api: about a
+# second of every command, for ARIMA's regressions and KPSS test)
+IMPORTED_ON_USE = ("statsmodels.api",)
+
+
+class ModuleImportedOnUse(types.ModuleType):
+    """A stand-in for a module, given to statsforecast while it loads: the real module is
+    imported when an attribute is first read, and the stand-in takes its attributes."""
+
+    def __getattr__(self, attribute: str):
+        real = importlib.import_module(self.__name__)
+        self.__dict__.update(vars(real))
+        return getattr(real, attribute)
 
 
 def statsforecast_models():
     """``statsforecast.models``, imported without the optional modules it would import for
     nothing (utilsforecast imports ``dask.dataframe`` where dask is installed: a second
-    of every command)."""
+    of every command) and with ``IMPORTED_ON_USE`` imported when first used."""
     if "statsforecast.models" not in sys.modules:
         hidden = [name for name in UNUSED_OPTIONAL_IMPORTS if name not in sys.modules]
+        deferred = [name for name in IMPORTED_ON_USE if name not in sys.modules]
         sys.modules.update(dict.fromkeys(hidden))  # None: "not installed" for this import only
+        sys.modules.update({name: ModuleImportedOnUse(name) for name in deferred})
         try:
             import statsforecast.models  # noqa: F401
         finally:
-            for name in hidden:
+            for name in hidden + deferred:
                 del sys.modules[name]
     return sys.modules["statsforecast.models"]
 

@@ -396,3 +396,27 @@ def test_history_is_cut_to_max_history(name, airline_history):
     model = forecastgen.create(name, max_history=30)
     assert model._recent(airline_history.values("airline"), 12).size == 30
     assert model._recent(airline_history.values("airline"), 24).size == 49
+
+
+def test_statsmodels_is_imported_only_when_arima_needs_it(fitted):
+    """statsforecast imports ``statsmodels.api`` at load for ARIMA alone (about a second of
+    every command): it is given a stand-in that imports it on first use, which ARIMA's
+    differencing test then does, with the forecasts of a normal import."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\n"
+             "from forecastgen_classical.statsforecast_model import statsforecast_models\n"
+             "models = statsforecast_models()\n"
+             "print('BEFORE', 'statsmodels.api' in sys.modules)\n"
+             "import forecastgen\n"
+             f"history = forecastgen.read_series({str(AIRLINE)!r}).drop_last(12)\n"
+             "forecast = forecastgen.create('arima').fit(history).predict(12, seed=0)\n"
+             "print('AFTER', 'statsmodels.api' in sys.modules)\n"
+             "print('MEAN', *forecast.point_mean('airline').round(6))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert (lines["BEFORE"], lines["AFTER"]) == ("False", "True")
+    expected = fitted["arima"].predict(12, seed=0).point_mean("airline")
+    np.testing.assert_allclose(np.array(lines["MEAN"].split(), dtype=float), expected, rtol=1e-6)
