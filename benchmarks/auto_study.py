@@ -164,7 +164,7 @@ def winner_and_anchors(windows: int, pool, anchors):
     from forecastgen.auto import AutoForecaster
 
     def rule(study):
-        auto = AutoForecaster(anchors=",".join(anchors))
+        auto = AutoForecaster(combination="anchors", anchors=",".join(anchors))
         auto.scores_ = backtest_rank(study, windows, pool).to_frame("score")
         return auto.combination_weights()
     return rule
