@@ -399,7 +399,7 @@ def test_history_is_cut_to_max_history(name, airline_history):
 
 
 def test_statsmodels_is_imported_only_when_arima_needs_it(fitted):
-    """statsforecast imports ``statsmodels.api`` at load for ARIMA alone (about a second of
+    """statsforecast imports ``statsmodels.api`` at load for ARIMA alone (about 0.7 s of
     every command): it is given a stand-in that imports it on first use, which ARIMA's
     differencing test then does, with the forecasts of a normal import."""
     import subprocess
