@@ -46,7 +46,7 @@ from auto_study import inverse_score, load_study, mixture_paths  # noqa: E402
 from forecast_benchmark import RESULTS  # noqa: E402
 from pretrained_benchmark import markdown_table  # noqa: E402
 
-from forecastgen.metrics import mase, smape  # noqa: E402
+from forecastgen.metrics import mase, seasonal_scale, smape  # noqa: E402
 
 POOL = ("snaive", "theta", "ets", "ces", "patchcast")  # auto's default candidates
 FREQUENCIES = ("yearly", "quarterly", "monthly", "weekly", "daily", "business-daily", "hourly")
@@ -97,52 +97,56 @@ class Learner(torch.nn.Module):
         return torch.softmax(logits, dim=1)
 
 
-def padded_targets(studies: list[dict]):
-    """Each candidate's median path, the actuals, their mask and each series' MASE scale,
-    padded to the longest horizon."""
+def prepare(studies: list[dict]) -> dict[str, np.ndarray]:
+    """Per series, once: its features, the log of auto's shares, and the loss's targets (each
+    candidate's median path, the actuals and their mask, padded to the longest horizon, and
+    the MASE scale, NaN where the history has none)."""
     longest = max(len(s["actual"]) for s in studies)
-    medians = torch.zeros(len(studies), len(POOL), longest, dtype=torch.float64)
-    actual = torch.zeros(len(studies), longest, dtype=torch.float64)
-    observed = torch.zeros_like(actual)
-    scale = torch.zeros(len(studies), dtype=torch.float64)
+    medians = np.zeros((len(studies), len(POOL), longest))
+    actual, observed = np.zeros((len(studies), longest)), np.zeros((len(studies), longest))
     for i, study in enumerate(studies):
         h, values = len(study["actual"]), np.asarray(study["actual"], float)
-        medians[i, :, :h] = torch.from_numpy(np.stack([np.median(study["paths"][c], 0) for c in POOL]))
-        actual[i, :h] = torch.from_numpy(np.nan_to_num(values))
-        observed[i, :h] = torch.from_numpy(np.isfinite(values).astype(float))
-        history, period = np.asarray(study["history"], float), study["period"]
-        lag = period if len(history) > period else 1
-        scale[i] = max(np.mean(np.abs(history[lag:] - history[:-lag])), 1e-9)
-    return medians, actual, observed, scale
+        medians[i, :, :h] = np.stack([np.median(study["paths"][c], 0) for c in POOL])
+        actual[i, :h] = np.nan_to_num(values)
+        observed[i, :h] = np.isfinite(values)
+    return {"features": np.stack([features(s) for s in studies]),
+            "log_rule": np.log(np.clip(np.stack([rule_shares(s) for s in studies]), 1e-12, None)),
+            "medians": medians, "actual": actual, "observed": observed,
+            "scale": np.array([seasonal_scale(s["history"], s["period"]) for s in studies])}
 
 
-def train(studies: list[dict], kind: str, decay: float, steps: int = 600):
-    """Fit a learner on ``studies``; returns a function of other studies giving their shares."""
+def rows_of(data: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: values[rows] for name, values in data.items()}
+
+
+def train(data: dict[str, np.ndarray], kind: str, decay: float, steps: int = 600):
+    """Fit a learner on prepared series; returns a function of other prepared series giving
+    their shares."""
     torch.manual_seed(0)
-    x = np.stack([features(s) for s in studies])
-    centre, spread = x.mean(0), x.std(0) + 1e-9
-    inputs = torch.from_numpy((x - centre) / spread)
-    log_rule = torch.from_numpy(np.log(np.clip(np.stack([rule_shares(s) for s in studies]), 1e-12, None)))
-    medians, actual, observed, scale = padded_targets(studies)
-    learner = Learner(x.shape[1], kind)
+    centre, spread = data["features"].mean(0), data["features"].std(0) + 1e-9
+    inputs = torch.from_numpy((data["features"] - centre) / spread)
+    log_rule, medians, actual, observed = (torch.from_numpy(data[name])
+                                           for name in ("log_rule", "medians", "actual", "observed"))
+    scaled = torch.from_numpy(np.isfinite(data["scale"]).astype(float))  # series that have a MASE
+    scale = torch.from_numpy(np.nan_to_num(data["scale"], nan=1.0))
+    learner = Learner(inputs.shape[1], kind)
     optimizer = torch.optim.Adam(learner.parameters(), lr=0.03)
     for _ in range(steps):
         optimizer.zero_grad()
         point = (learner(inputs, log_rule)[:, :, None] * medians).sum(1)
         error = (point - actual).abs() * observed
         steps_seen = observed.sum(1)
-        mean_mase = (error.sum(1) / steps_seen / scale).mean()
+        mean_mase = (error.sum(1) / steps_seen / scale * scaled).sum() / scaled.sum()
         relative = 200 * error / (point.abs() + actual.abs() + 1e-9) * observed
         mean_smape = (relative.sum(1) / steps_seen).mean()
         loss = mean_mase / MASE_UNIT + mean_smape / SMAPE_UNIT + decay * (learner.linear.weight ** 2).sum()
         loss.backward()
         optimizer.step()
 
-    def shares(others: list[dict]) -> np.ndarray:
-        x_other = torch.from_numpy((np.stack([features(s) for s in others]) - centre) / spread)
-        rule = np.log(np.clip(np.stack([rule_shares(s) for s in others]), 1e-12, None))
+    def shares(other: dict[str, np.ndarray]) -> np.ndarray:
         with torch.no_grad():
-            return learner(x_other, torch.from_numpy(rule)).numpy()
+            return learner(torch.from_numpy((other["features"] - centre) / spread),
+                           torch.from_numpy(other["log_rule"])).numpy()
     return shares
 
 
@@ -161,13 +165,11 @@ def complete(studies: dict) -> list[dict]:
     return [s for s in studies.values() if all(c in s["paths"] for c in POOL)]
 
 
-def cross_validated(studies: list[dict], kind: str, decay: float, folds: int) -> np.ndarray:
-    fold = np.random.default_rng(0).integers(0, folds, len(studies))
-    shares = np.zeros((len(studies), len(POOL)))
+def cross_validated(data: dict[str, np.ndarray], kind: str, decay: float, folds: int) -> np.ndarray:
+    fold = np.random.default_rng(0).integers(0, folds, len(data["features"]))
+    shares = np.zeros((len(fold), len(POOL)))
     for k in range(folds):
-        held_out = np.flatnonzero(fold == k)
-        learned = train([s for s, f in zip(studies, fold) if f != k], kind, decay)
-        shares[held_out] = learned([studies[i] for i in held_out])
+        shares[fold == k] = train(rows_of(data, fold != k), kind, decay)(rows_of(data, fold == k))
     return shares
 
 
@@ -185,17 +187,18 @@ def main() -> None:
     selection = complete(load_study([f"{args.study}/dev", f"{args.study}/m1"]))
     tourism = complete(load_study([f"{args.study}/tourism"]))
     dataset = np.array([s["dataset"] for s in selection])
+    prepared_selection, prepared_tourism = prepare(selection), prepare(tourism)
     runs = [("auto's rule (inverse score squared, 2 windows)", None, None)]
     runs += [(f"{kind}, decay {decay:g}", kind, decay) for kind in LEARNERS
              for decay in map(float, args.decays.split(","))]
     rows = []
     for name, kind, decay in runs:
         if kind is None:
-            out_of_fold = np.stack([rule_shares(s) for s in selection])
-            on_tourism = np.stack([rule_shares(s) for s in tourism])
+            out_of_fold, on_tourism = (np.exp(data["log_rule"]) for data in (prepared_selection,
+                                                                              prepared_tourism))
         else:
-            out_of_fold = cross_validated(selection, kind, decay, args.folds)
-            on_tourism = train(selection, kind, decay)(tourism)
+            out_of_fold = cross_validated(prepared_selection, kind, decay, args.folds)
+            on_tourism = train(prepared_selection, kind, decay)(prepared_tourism)
         row = {"rule": name}
         for part in ("dev", "m1"):
             inside = dataset == part
