@@ -114,7 +114,8 @@ class AutoForecaster(SequenceGenerator):
                              f"not {self.combination!r}")
         registry = default_registry()
         names, excluded = self.suitable_candidates(data, registry)
-        horizon = self.backtest_horizon(data)
+        constant = all(np.ptp(series.to_numpy(dtype=float)) == 0 for _, series in data)
+        horizon = None if constant else self.backtest_horizon(data)
         backtested = self.selection_series(data)
         rows, self.settings_ = [], {}
         for name in names:
@@ -126,6 +127,11 @@ class AutoForecaster(SequenceGenerator):
             except BaseException as exc:  # a plugin's model may fail to build in any way
                 excluded.append(f"{name} (could not be built: {describe(exc)})")
                 continue
+            if horizon is None:  # too short to backtest: every candidate stays, unscored
+                rows.append({"model": name, "crps": np.nan, "mase": np.nan, "seconds": 0.0})
+                if constant:  # any candidate forecasts a constant as itself
+                    break
+                continue
             began = time.perf_counter()
             try:
                 with doing(f"backtest of {name}"):
@@ -135,7 +141,7 @@ class AutoForecaster(SequenceGenerator):
                 excluded.append(f"{name} (refused the backtest's shorter history: "
                                 f"{str(exc).split(':')[0]})")
                 continue
-            means = result.scores[["crps", "mase"]].mean()
+            means = result.scores[["crps", "mase"]].mean()  # NaN only where no series has a scale
             rows.append({"model": name, "crps": means["crps"], "mase": means["mase"],
                          "seconds": time.perf_counter() - began})
         if not rows:
@@ -143,7 +149,8 @@ class AutoForecaster(SequenceGenerator):
         self.scores_ = self.rank(pd.DataFrame(rows).set_index("model"))
         self.weights_ = self.combination_weights()
         self.chosen_ = next(iter(self.weights_))
-        self.reason_ = self._reason(horizon, excluded, len(backtested), len(data))
+        self.reason_ = self._reason(horizon, excluded, len(backtested), len(data),
+                                    self._unranked_why(constant, horizon, data.shortest()))
         return registry
 
     def rank(self, scores: pd.DataFrame) -> pd.DataFrame:
@@ -154,8 +161,11 @@ class AutoForecaster(SequenceGenerator):
     def combination_weights(self) -> dict[str, float]:
         """Each combined model's share, winner first: by ``combination``, every scored
         candidate by the inverse square of its score, or one share for each anchor that was
-        scored and one for the winner, or the winner alone."""
+        scored and one for the winner, or the winner alone. Where no candidate has a finite
+        score (``ranked()`` is False), every candidate gets an equal share."""
         scores = self.scores_["score"]
+        if not self.ranked():
+            return {name: 1.0 / len(scores) for name in scores.index}
         winner = scores.index[0]
         if self.combination == INVERSE_SCORE:
             shares = inverse_score_shares(scores)
@@ -167,6 +177,12 @@ class AutoForecaster(SequenceGenerator):
             shares = {winner: 1.0}
         total = sum(shares.values())
         return {name: share / total for name, share in shares.items()}
+
+    def ranked(self) -> bool:
+        """Whether the backtest ranked the candidates: False where the series were too short to
+        backtest, or where no error could be scaled (constant histories before every window:
+        MASE and scaled CRPS divide by the history's variation)."""
+        return bool(np.isfinite(self.scores_["score"]).any())
 
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
                 data=None) -> Forecast:
@@ -194,7 +210,7 @@ class AutoForecaster(SequenceGenerator):
         rng = np.random.default_rng(seed)
         samples = {key: rng.permutation(np.concatenate([f.samples.pop(key) for f in forecasts]))
                    for key in list(first.ids)}
-        notes = [self.reason_] + [note for f in forecasts for note in f.notes]
+        notes = list(dict.fromkeys([self.reason_] + [note for f in forecasts for note in f.notes]))
         return Forecast(samples, first.index, model="auto: " + "+".join(self.weights_),
                         history=first.history, notes=notes, means=means)
 
@@ -234,15 +250,13 @@ class AutoForecaster(SequenceGenerator):
         names.sort(key=_cheap_first)
         return names, excluded
 
-    def backtest_horizon(self, data: SeriesSet) -> int:
+    def backtest_horizon(self, data: SeriesSet) -> int | None:
         """The steps each backtest window forecasts: the frequency's horizon where the
-        shortest series leaves room for ``windows`` windows, fewer where it does not."""
+        shortest series leaves room for ``windows`` windows, fewer where it does not; None
+        where it leaves room for none (the candidates are then combined unscored)."""
         horizon = data.freq.horizon
         room = (data.shortest() - 3) // (self.windows + 1)
-        if room < 1:
-            raise InputError(f"auto: the shortest series has {data.shortest()} points, too few to "
-                             "backtest on; choose a model with --model")
-        return min(horizon, room)
+        return min(horizon, room) if room >= 1 else None
 
     def selection_series(self, data: SeriesSet) -> SeriesSet:
         """The series the candidates are backtested on: all of them, or a random sample of
@@ -271,10 +285,26 @@ class AutoForecaster(SequenceGenerator):
         """A new, unfitted model for ``candidate`` with its settings (``candidate_settings``)."""
         return registry.create(split_model_spec(candidate)[0], **self.settings_[candidate])
 
-    def _reason(self, horizon: int, excluded: list[str], backtested: int, total: int) -> str:
+    def _unranked_why(self, constant: bool, horizon: int | None, shortest: int) -> str:
+        """Why the backtest could not rank the candidates, were it so."""
+        if constant:
+            return "every series is constant"
+        if horizon is None:
+            windows = f"{self.windows} windows" if self.windows != 1 else "a window"
+            return f"the shortest series has {shortest} points, too few for {windows} of backtest"
+        return ("every series is constant before its backtest windows, so no error has a scale: MASE "
+                "and CRPS divide by the history's variation")
+
+    def _reason(self, horizon: int | None, excluded: list[str], backtested: int, total: int,
+                unranked_why: str) -> str:
+        if not self.ranked():
+            how = (f"forecasts with {self.chosen_}" if len(self.weights_) == 1 else
+                   f"combines {_listing(list(self.weights_))} with equal weights")
+            text = f"auto could not rank the candidates by backtest ({unranked_why}); it {how}"
+            return text + (f"; not tried: {', '.join(excluded)}" if excluded else "")
+        windows = f"{self.windows} windows" if self.windows != 1 else "window"
         table = ", ".join(f"{name} {row.crps:.3f}/{row.mase:.3f}" for name, row in self.scores_.iterrows())
         sample = f" of a random {backtested} of the {total} series" if backtested < total else ""
-        windows = f"{self.windows} windows" if self.windows != 1 else "window"
         text = (f"auto chose {self.chosen_}: best backtest over the last {windows} of "
                 f"{horizon} steps{sample} (scaled CRPS/MASE: {table})")
         if len(self.weights_) > 1:

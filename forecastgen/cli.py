@@ -439,6 +439,11 @@ def backtest(path, model, windows, horizon, samples, seed, params, per_series, d
     click.echo(f"backtest of '{estimator.name}' ({windows} window(s); MASE, sMAPE and scaled CRPS: "
                "lower is better; coverage: share inside the 80%/95% intervals)")
     click.echo(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    unscaled = result.unscaled()
+    if unscaled:
+        shown = ", ".join(f"'{key}'" for key in unscaled[:5]) + (" and others" if len(unscaled) > 5 else "")
+        note(options, f"MASE and scaled CRPS are undefined (NaN, left out of the means) for {shown} where "
+                      "the history before a window is constant: an error there has no scale")
     finish(data)
 
 

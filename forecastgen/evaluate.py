@@ -33,6 +33,11 @@ class BacktestResult:
         overall = self.scores[METRICS].mean().to_frame("all windows").T
         return pd.concat([per_window, overall])
 
+    def unscaled(self) -> list[str]:
+        """The series whose MASE and scaled CRPS are undefined (NaN, left out of the means) in
+        some window: their history before it is constant, so an error there has no scale."""
+        return list(dict.fromkeys(self.scores.loc[self.scores["mase"].isna(), "id"]))
+
 
 def backtest(data, model="ets", *, windows: int = 3, horizon: int | None = None,
              num_samples: int = 200, seed: int | None = 0, **params) -> BacktestResult:

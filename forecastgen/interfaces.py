@@ -141,7 +141,12 @@ class SequenceGenerator(Model):
     def fit_predict(self, data, horizon: int | None = None, num_samples: int = 200,
                     seed: int | None = None) -> Forecast:
         """``fit(data).predict(horizon, num_samples, seed)``: the same numbers; models fitted one
-        series at a time do both in one pass over the series (faster on many series)."""
+        series at a time do both in one pass over the series (faster on many series). A
+        horizon longer than a series' history is refused before any fitting."""
+        from forecastgen.data import as_series_set
+
+        data = as_series_set(data)
+        data.check_horizon(int(data.freq.horizon if horizon is None else horizon))
         self.fit(data)
         return self.predict(horizon, num_samples=num_samples, seed=seed)
 

@@ -2,7 +2,8 @@
 
 - MASE: mean absolute error divided by the in-sample mean absolute seasonal
   difference (period ``season``; period 1 when the history is shorter than two
-  seasons).
+  seasons, or when every seasonal difference is zero); undefined (NaN) when the
+  history is constant.
 - sMAPE: 200/h * sum |y - f| / (|y| + |f|), on the 0-200 scale.
 - CRPS from samples, scaled like MASE; lower is better, and for a point forecast it
   equals the absolute error.
@@ -17,13 +18,19 @@ import numpy as np
 
 
 def seasonal_scale(history: np.ndarray, season: int) -> float:
-    """Mean absolute seasonal difference of the history (the MASE denominator)."""
+    """Mean absolute seasonal difference of the history (the MASE denominator); the mean
+    absolute difference of neighbours where every seasonal difference is zero (1, 2, 1, 2,
+    ... has period 2, which divides 12); NaN for a constant or empty history, whose errors
+    have no scale."""
     history = np.asarray(history, dtype=float)
     history = history[np.isfinite(history)]
     season = season if len(history) >= 2 * season else 1
-    differences = np.abs(history[season:] - history[:-season])
-    scale = float(differences.mean()) if len(differences) else np.nan
-    return scale if scale > 0 else np.nan
+    for lag in dict.fromkeys((season, 1)):
+        differences = np.abs(history[lag:] - history[:-lag])
+        scale = float(differences.mean()) if len(differences) else 0.0
+        if scale > 0:
+            return scale
+    return np.nan
 
 
 def mase(actual, point, history, season: int) -> float:

@@ -70,7 +70,7 @@ class WindowForecaster(SequenceGenerator):
         for key in data.ids:
             y = data.values(key)
             samples[key] = guard_paths(self._sample(y, horizon, num_samples, rng), y, self.season_,
-                                       rng, notes, f"series '{key}': {self.name}")
+                                       rng, notes, key, self.name)
             index[key] = data.future_index(key, horizon)
         return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
 

@@ -1,5 +1,6 @@
 """auto: suitability, quick training, ranking, mixtures and the reason it gives."""
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +64,59 @@ def test_picks_the_model_that_backtests_best(classical_auto):
     assert np.isfinite(paths).all()
 
 
-def test_too_short_to_backtest():
-    series = pd.Series([1.0, 2.0, 3.0, 2.5], index=pd.date_range("2020", periods=4, freq="D"))
-    with pytest.raises(forecastgen.InputError, match="too few to backtest"):
-        forecastgen.create("auto").fit(series)
+def test_too_short_to_backtest_combines_every_candidate_equally_and_says_so():
+    series = pd.Series([1.0, 2.0, 3.0, 2.5, 3.5], index=pd.date_range("2020", periods=5, freq="D"))
+    model = forecastgen.create("auto", candidates="snaive,theta,ets")
+    forecast = model.fit_predict(series, 3, num_samples=60, seed=0)
+    assert model.weights_ == pytest.approx({"snaive": 1 / 3, "theta": 1 / 3, "ets": 1 / 3})
+    assert not model.ranked() and model.scores_["score"].isna().all()
+    assert forecast.notes[0] == ("auto could not rank the candidates by backtest (the shortest series has "
+                                 "5 points, too few for 2 windows of backtest); it combines snaive, theta "
+                                 "and ets with equal weights")
+    assert np.isfinite(forecast.samples["value"]).all()
+
+
+# the six single-series files of issue 35 on which the default stopped with StopIteration
+UNSCALED = {"constant": np.full(60, 42.0), "zeros": np.zeros(60),
+            "near-constant": np.r_[np.full(59, 5.0), 5.0001],
+            "constant-then-noise": np.r_[np.full(50, 50.0), 50 + np.random.default_rng(1).normal(0, 2, 10)],
+            "alternating": np.resize([1.0, 2.0], 60)}
+
+
+@pytest.mark.parametrize("name", list(UNSCALED))
+def test_backtests_without_a_scale_leave_the_candidates_unranked_not_a_crash(tmp_path, name):
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+
+    path = tmp_path / f"{name}.csv"
+    pd.DataFrame({"month": pd.date_range("2001-01", periods=60, freq="MS"), "sales": UNSCALED[name]}).to_csv(
+        path, index=False)
+    result = CliRunner().invoke(cli, ["predict", str(path), "-H", "6"])
+    assert result.exit_code == 0, result.stderr
+    table = pd.read_csv(io.StringIO(result.stdout))
+    values = table[["mean", "q10", "q50", "q90"]].to_numpy()
+    assert np.isfinite(values).all() and len(table) == 6
+    if name in ("constant", "zeros"):  # every series constant: no backtest, the value itself
+        assert (values == UNSCALED[name][0]).all()
+        assert "auto could not rank the candidates by backtest (every series is constant); it forecasts " \
+               "with snaive" in result.stderr
+        assert f"series '{name}' is constant" in result.stderr
+    elif name == "alternating":  # seasonal differences are all 0: MASE falls back to lag 1, ranked
+        assert "auto chose snaive" in result.stderr
+        np.testing.assert_allclose(table["q50"], [1.0, 2.0] * 3, atol=0.05)
+    else:  # constant before the backtest windows: no error has a scale
+        assert "every series is constant before its backtest windows" in result.stderr
+        assert "with equal weights" in result.stderr
+
+
+def test_a_perfect_equal_or_missing_score_never_empties_the_combination():
+    model = forecastgen.create("auto")
+    for scores in ([0.0, 0.0, 0.0], [np.nan, np.nan, np.nan], [np.inf, np.nan, np.inf], [2.0, 2.0, 2.0]):
+        model.scores_ = pd.DataFrame({"score": scores}, index=["snaive", "theta", "ets"])
+        assert model.combination_weights() == pytest.approx({"snaive": 1 / 3, "theta": 1 / 3, "ets": 1 / 3})
+    model.scores_ = pd.DataFrame({"score": [1.0, np.inf, np.nan]}, index=["theta", "ets", "snaive"])
+    assert model.combination_weights() == {"theta": 1.0}
 
 
 def test_allocation_of_draws_follows_the_weights():

@@ -24,8 +24,16 @@ def test_seasonal_naive_one_season_ahead_is_exact_on_a_pure_season():
     result = backtest(pd.Series(pattern, index=index), "snaive", windows=2, horizon=12)
     assert result.scores["smape"].max() == pytest.approx(0.0)
     assert result.scores["coverage95"].min() == 1.0
-    # MASE is undefined when the history never changes from one season to the next
-    assert result.scores["mase"].isna().all()
+    # the history never changes from one season to the next: MASE's scale falls back to lag 1
+    assert result.scores["mase"].max() == pytest.approx(0.0)
+
+
+def test_mase_is_undefined_after_a_constant_history_and_named():
+    index = pd.date_range("2000-01-01", periods=48, freq="MS")
+    values = np.r_[np.full(42, 5.0), np.arange(6.0)]
+    result = backtest(pd.Series(values, index=index, name="flat"), "snaive", windows=1, horizon=6)
+    assert result.scores["mase"].isna().all() and result.scores["crps"].isna().all()
+    assert result.unscaled() == ["flat"] and result.scores["smape"].notna().all()
 
 
 def test_ets_beats_seasonal_naive_on_airline(airline):

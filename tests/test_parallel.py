@@ -148,10 +148,11 @@ def test_jobs_and_chunks():
     assert chunks([1, 2], 4) == [[1], [2]]
 
 
-def test_each_series_has_its_own_generator_whatever_the_count():
-    few = [g.normal() for g in series_generators(5, 2)]
-    many = [g.normal() for g in series_generators(5, 9)]
-    assert few == many[:2] and few[0] != few[1]
+def test_each_series_has_its_own_generator_whatever_the_others_and_their_order():
+    few = [g.normal() for g in series_generators(5, ["a", "b"])]
+    many = [g.normal() for g in series_generators(5, ["c", "b", "x", "a"])]
+    assert few == [many[3], many[1]] and few[0] != few[1]
+    assert [g.normal() for g in series_generators(6, ["a", "b"])] != few  # the seed still counts
 
 
 def _process_ids(chunk):

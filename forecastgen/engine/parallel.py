@@ -5,8 +5,9 @@ many series is cut into chunks that worker processes fit side by side. The worke
 are joblib's (its loky backend keeps them alive between calls, so a fit and the
 forecast that follows pay the workers' imports once); the same code runs on a Dask or
 Ray cluster through joblib's backends. Results come back in the order of the series,
-and every random draw comes from a generator of its own series (``series_generators``),
-so the numbers do not depend on the number of jobs.
+and every random draw comes from a generator of its own series (``series_generators``,
+seeded by the seed and the series' id), so the numbers depend neither on the number of
+jobs nor on the order of the series.
 
 Chunks shrink towards the end (guided scheduling: small ones last, so no worker waits
 long for the other's last chunk), and travel as bytes of
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -202,6 +204,14 @@ def _unpack(packed: bytes | Sequence) -> Sequence:
     return pickle.loads(packed) if isinstance(packed, bytes) else packed
 
 
-def series_generators(seed: int | None, count: int) -> list[np.random.Generator]:
-    """One independent random generator per series, the same for a seed whatever the jobs."""
-    return [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(count)]
+def series_generators(seed: int | None, keys: list[str]) -> list[np.random.Generator]:
+    """One independent random generator per series, from the seed and the series' id: the
+    same for a seed whatever the jobs, the other series, and their order in the file."""
+    entropy = np.random.SeedSequence(seed).entropy
+    return [np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(_id_number(key),)))
+            for key in keys]
+
+
+def _id_number(key: str) -> int:
+    """A stable 64-bit number for a series id (Python's hash() changes between processes)."""
+    return int.from_bytes(hashlib.blake2b(str(key).encode(), digest_size=8).digest(), "little")

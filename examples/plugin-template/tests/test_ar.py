@@ -6,12 +6,20 @@ import pytest
 from forecastgen_ar.ar import ARForecaster
 
 from forecastgen.errors import InputError
-from forecastgen.testing import parametrize_with_checks
+from forecastgen.testing import awkward_cases, check_awkward_series, parametrize_with_checks
+
+AWKWARD = awkward_cases(include_long=False)  # constants, zeros, extreme scales, the shortest series...
 
 
 @parametrize_with_checks([ARForecaster(order=1), ARForecaster(order=3)])
 def test_conformance(model, check):
     check(model)
+
+
+@pytest.mark.parametrize("case", AWKWARD, ids=[case.name for case in AWKWARD])
+@pytest.mark.parametrize("layout", ["single", "long"])
+def test_awkward_series_are_forecast_sanely_or_refused_cleanly(case, layout):
+    check_awkward_series(ARForecaster(order=2), case if layout == "single" else case.in_long_file())
 
 
 def simulated_ar2(length: int = 3000, seed: int = 0) -> pd.Series:

@@ -135,12 +135,12 @@ class AutoregressiveForecaster(SequenceGenerator):
         if horizon < 1 or num_samples < 1:
             raise InputError(f"horizon and num_samples must be at least 1, not {horizon} and "
                              f"{num_samples}")
+        data.check_horizon(horizon)
         paths = self._sample_paths(data, horizon, num_samples, seed)
         samples, index, notes = {}, {}, []
         for position, (key, series) in enumerate(data):
             samples[key] = guard_paths(paths[position], series.to_numpy(dtype=float), self.season_,
-                                       np.random.default_rng(seed), notes,
-                                       f"series '{key}': {self.name}")
+                                       np.random.default_rng(seed), notes, key, self.name)
             index[key] = data.future_index(key, horizon)
         return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
 

