@@ -10,6 +10,7 @@ and prints what each did, in a word:
 - ``snaive``: the model's forecast was unusable (not finite, or beyond ten history ranges)
   or its fit failed, and seasonal naive stood in, with a note;
 - ``equal``: auto could not rank its candidates by backtest and combined them equally;
+  ``ok (ces: snaive)``: a member of auto's mixture stood in seasonal naive for itself;
 - ``refused (why)``: exit code 2 with one line; ``left out``: the long file's other series
   were forecast and this one named (exit code 3);
 - ``BROKE``: the rule was broken (the test suite fails on it).
@@ -43,13 +44,13 @@ def outcome_word(outcome, key: str) -> str:
     if key in outcome.left_out:
         return "left out"
     mine = [note for note in outcome.notes if f"'{key}'" in note]
-    if any("instead" in note for note in mine):
-        return "snaive"
+    fell_back = [note.split("': ", 1)[1].split(" ")[0] for note in mine if "instead" in note]
     if any("is constant" in note for note in mine):
         return "constant"
-    if any("could not rank" in note for note in outcome.notes):
-        return "equal"
-    return "ok"
+    word = "equal" if any("could not rank" in note for note in outcome.notes) else "ok"
+    if fell_back and outcome.notes and outcome.notes[0].startswith("auto "):  # a member of the mixture
+        return f"{word} ({', '.join(fell_back)}: snaive)"
+    return "snaive" if fell_back else word
 
 
 def run(name: str, model, case, route: str) -> str:

@@ -5,6 +5,9 @@ forecast (probabilistic forecasts) and synthesize.
     >>> data = forecastgen.read_series("examples/data/airline.csv")
     >>> forecast = forecastgen.create("ets").fit(data).predict(horizon=12, seed=0)
     >>> forecast.to_frame(quantiles=[0.1, 0.5, 0.9])
+    >>> model = forecastgen.create("rnn", max_epochs=5).fit(data)
+    >>> forecastgen.save(model, "airline-rnn")            # weights and config, nothing pickled
+    >>> forecastgen.load("airline-rnn").predict(horizon=12, data=data)
 
 Importing forecastgen is light; pandas, statsmodels and torch load on first use.
 """
@@ -28,6 +31,8 @@ _LAZY = {
     "on_cluster": "forecastgen.engine.parallel",
     "RayCluster": "forecastgen.engine.parallel",
     "use_threads": "forecastgen.engine.threads",
+    "save": ("forecastgen.engine.checkpoint", "save_checkpoint"),  # save(model, folder)
+    "load": ("forecastgen.engine.checkpoint", "load_checkpoint"),  # load(folder, device="cpu")
 }
 
 __all__ = ["ModelSpec", "create", "hookimpl", "list_models", *_LAZY]
@@ -37,5 +42,6 @@ def __getattr__(name):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        module, attribute = _LAZY[name] if isinstance(_LAZY[name], tuple) else (_LAZY[name], name)
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'forecastgen' has no attribute {name!r}")

@@ -277,8 +277,9 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
     the --samples sample paths.
 
     \b
-    The default model, auto, backtests the forecasters that suit the data on its
-    last window and forecasts with the best; notes on stderr say which and why.
+    The default model, auto, backtests the forecasters that suit the data on their
+    last two windows and mixes their sample paths, each weighted by its backtest
+    score; notes on stderr say which and why.
 
     \b
     Examples:
@@ -358,7 +359,7 @@ def check(path, as_json, alpha, plot, **options):
     Examples:
       forecastgen check examples/data/airline.csv --plot airline-acf.png
       forecastgen check stores.csv --json | jq '.[].has_autocorrelation'
-      forecastgen check ../shared/data/images/digits.npz
+      forecastgen check examples/data/digits.npz
     """
     if is_items_file(path):
         if plot:
@@ -474,7 +475,7 @@ def fit(path, model, seed, params, output, device, force, jobs, cluster, epochs,
       forecastgen fit examples/data/airline.csv -m rnn --epochs 5 --device cpu -o quick-rnn
       forecastgen models rnn          # every parameter of a model, with its default
       forecastgen predict examples/data/airline.csv --model-path airline-rnn
-      forecastgen fit ../shared/data/images/digits.npz --model vae -o digits-vae
+      forecastgen fit examples/data/digits.npz --model vae -o digits-vae
       forecastgen sample digits-vae -n 64 -o grid.png
       torchrun --nproc_per_node=2 -m forecastgen.cli fit data.csv -m rnn -o out
     """
@@ -534,7 +535,7 @@ def score(real, synthetic, kind, iterations, seed, device, as_json):
     \b
     Examples:
       forecastgen score real_windows.npy synth_windows.npy
-      forecastgen score ../shared/data/images/digits.npz samples.npz --json
+      forecastgen score examples/data/digits.npz samples.npz --json
     """
     from forecastgen.data.items import read_items
     from forecastgen.fidelity import fidelity_scores
@@ -693,9 +694,9 @@ def upscale(model_dir, images, output, factor, seed, naive, consistent):
 
     \b
     Examples:
-      forecastgen fit ../shared/data/images/mnist5000.npz -m pixelcnn-sr -o mnist-sr
-      forecastgen upscale mnist-sr small.png -o large.png
-      forecastgen upscale mnist-sr small.npz -o large.npz --factor 4
+      forecastgen fit examples/data/digits.npz -m pixelcnn-sr -o digits-sr
+      forecastgen upscale digits-sr small.png -o large.png
+      forecastgen upscale digits-sr small.npz -o large.npz --factor 4
     """
     from forecastgen.data.images import read_images, to_levels
     from forecastgen.engine.checkpoint import load_checkpoint

@@ -5,13 +5,6 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_SERIES = ROOT.parent / "shared" / "data" / "series"
-
-
-@pytest.fixture
-def shared_series() -> Path:
-    """The real series for tests and benchmarks (see ../shared/data/README.md)."""
-    return SHARED_SERIES
 
 
 @pytest.fixture

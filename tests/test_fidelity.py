@@ -113,7 +113,7 @@ def test_frechet_distance_is_near_zero_for_the_same_images_and_grows_with_distor
     from forecastgen.data.images import read_images
     from forecastgen.fidelity import ImageFeatures, frechet_distance
 
-    digits = read_images(Path(__file__).resolve().parents[2] / "shared/data/images/digits.npz")
+    digits = read_images(Path(__file__).resolve().parents[1] / "examples" / "data" / "digits.npz")
     train, test = digits.split(1437)
     features = ImageFeatures(train.scaled(), train.labels, epochs=3, device="cpu")
     assert features.train_accuracy > 0.5

@@ -14,20 +14,26 @@ from forecastgen.data.items import read_items
 from forecastgen.errors import InputError
 from forecastgen.fidelity import sines
 
-IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "images"
+DIGITS = Path(__file__).resolve().parents[1] / "examples" / "data" / "digits.npz"
 
 
-def test_the_shared_digits_and_mnist_read_with_their_levels_and_splits():
-    digits = read_images(IMAGES / "digits.npz")
+def test_the_example_digits_read_with_their_levels_and_splits():
+    digits = read_images(DIGITS)
     assert digits.images.shape == (1797, 1, 8, 8) and digits.levels == 17
     train, test = digits.split(1437)
     assert len(train) == 1437 and len(test) == 360 and len(test.labels) == 360
-    assert digits.scaled().max() == 1.0
-    mnist = read_images(IMAGES / "mnist5000.npz")
-    assert mnist.shape == (1, 28, 28) and mnist.levels == 256
-    binary = mnist.binarized()
+    assert digits.scaled().max() == 1.0 and sorted(np.unique(digits.labels)) == list(range(10))
+
+
+def test_eight_bit_images_have_256_levels_and_binarize_at_the_middle(tmp_path):
+    pictures = np.random.default_rng(4).integers(0, 256, size=(20, 28, 28), dtype=np.uint8)
+    pictures[0, 0, :2] = [0, 255]  # both extremes present
+    np.savez(tmp_path / "grey.npz", images=pictures, labels=np.arange(20) % 10)
+    grey = read_images(tmp_path / "grey.npz")
+    assert grey.shape == (1, 28, 28) and grey.levels == 256
+    binary = grey.binarized()
     assert binary.levels == 2
-    np.testing.assert_array_equal(binary.images, (mnist.images > 127).astype(np.uint8))
+    np.testing.assert_array_equal(binary.images, (grey.images > 127).astype(np.uint8))
 
 
 def test_png_folder_round_trip_and_one_size_only(tmp_path):
@@ -59,7 +65,7 @@ def test_arrays_channels_and_refusals(tmp_path):
 
 
 def test_grid_png_tiles_and_enlarges_small_images(tmp_path):
-    digits = read_images(IMAGES / "digits.npz")
+    digits = read_images(DIGITS)
     path = write_image_grid(digits.images[:10], tmp_path / "grid.png", levels=digits.levels)
     with Image.open(path) as grid:
         assert grid.mode == "L"

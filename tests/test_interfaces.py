@@ -1,5 +1,6 @@
 """The model contract: parameters, honest capabilities, fitted state."""
 
+import numpy as np
 import pytest
 
 import forecastgen
@@ -38,3 +39,14 @@ def test_fit_returns_self_and_learned_state_ends_in_underscore(airline):
     assert model.fit(airline) is model
     learned = set(vars(model)) - set(model.get_params())
     assert learned and all(name.endswith("_") for name in learned)
+
+
+def test_save_and_load_from_the_package(tmp_path, airline):
+    tiny = {"hidden_size": 8, "num_layers": 1, "max_epochs": 2, "batches_per_epoch": 4}
+    model = forecastgen.create("rnn", **tiny).fit(airline)
+    folder = forecastgen.save(model, tmp_path / "airline-rnn")
+    loaded = forecastgen.load(folder, device="cpu")
+    assert type(loaded) is type(model) and loaded.get_params() == {**model.get_params(), "device": "cpu"}
+    before = model.predict(6, num_samples=20, seed=1, data=airline).samples["airline"]
+    after = loaded.predict(6, num_samples=20, seed=1, data=airline).samples["airline"]
+    np.testing.assert_array_equal(before, after)

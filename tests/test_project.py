@@ -89,3 +89,18 @@ def test_no_package_uses_another_packages_private_names():
                 imported = re.findall(rf"from {other}[\w.]* import [^\n]*\b(_[a-z]\w*)", text)
                 problems += [f"{name} imports {other}'s {private}" for private in imported]
     assert not problems, "; ".join(problems)
+
+
+def test_nothing_a_user_reads_or_runs_needs_the_benchmark_data():
+    """The tests, examples, the packages' code (docstrings, --help), the README and the docs use
+    examples/data, so a clone works anywhere; only benchmarks/ reads the workspace's ../shared."""
+    import re
+
+    naming_shared = re.compile(r"\.\./shared|shared/data|[\"']shared[\"']\s*/")
+    text_files = [ROOT / "README.md", ROOT / "CHANGELOG.md"]
+    for folder in ("docs", "examples", "forecastgen", "tests", "plugins"):
+        text_files += [path for path in (ROOT / folder).rglob("*")
+                       if path.suffix in (".py", ".md", ".toml", ".csv", ".txt", ".json", ".cfg")]
+    offenders = [str(path.relative_to(ROOT)) for path in text_files
+                 if path != Path(__file__) and naming_shared.search(path.read_text(errors="ignore"))]
+    assert not offenders, f"these name the benchmark data (../shared); use examples/data: {offenders}"

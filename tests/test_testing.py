@@ -9,8 +9,17 @@ import pytest
 
 from forecastgen.data import as_series_set
 from forecastgen.errors import InputError
-from forecastgen.interfaces import DensityModel
-from forecastgen.testing import CHECKS, ModelCheckFailed, check_model, parametrize_with_checks
+from forecastgen.forecast import Forecast
+from forecastgen.interfaces import DensityModel, SequenceGenerator
+from forecastgen.testing import (
+    CHECKS,
+    AwkwardSeriesFailed,
+    ModelCheckFailed,
+    awkward_cases,
+    check_awkward_series,
+    check_model,
+    parametrize_with_checks,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "plugin-template"))
 from forecastgen_ar.ar import ARForecaster  # noqa: E402
@@ -177,3 +186,78 @@ def test_an_unnormalized_density_fails_the_integration_check():
             return super().log_prob(items) + 1.0
 
     assert set(failures(Unnormalized())) == {"check_log_prob"}
+
+
+# -- the awkward series --------------------------------------------------------------------------
+class DividesByTheSpread(SequenceGenerator):
+    """Standardizes by the history's standard deviation with no guard: NaN on a constant series."""
+
+    name = "spread"
+    capabilities = frozenset({"forecast", "series"})
+
+    def fit(self, data):
+        self.data_ = as_series_set(data)
+        return self
+
+    def predict(self, horizon=None, num_samples=200, seed=None):
+        horizon = horizon or self.data_.freq.horizon
+        samples, index = {}, {}
+        for key, series in self.data_:
+            y = series.to_numpy()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                z = (y[-1] - y.mean()) / y.std()
+            samples[key] = np.full((num_samples, horizon), y.mean() + z * y.std())
+            index[key] = self.data_.future_index(key, horizon)
+        return Forecast(samples, index, model=self.name)
+
+
+class CrashesOnZeros(DividesByTheSpread):
+    def fit(self, data):
+        data = as_series_set(data)
+        if any((series == 0).all() for _, series in data):
+            raise ZeroDivisionError("float division by zero")
+        return super().fit(data)
+
+
+class ForgetsTheHorizonCheck(ARForecaster):
+    def fit_predict(self, data, horizon=None, num_samples=200, seed=None):
+        return self.fit(data).predict(3, num_samples, seed)  # whatever the history's length
+
+
+def awkward(name: str):
+    return next(case for case in awkward_cases(include_long=False) if case.name == name)
+
+
+def test_the_template_model_forecasts_constants_as_themselves_and_refuses_short_series():
+    outcome = check_awkward_series(ARForecaster(order=2), awkward("constant"))
+    assert outcome.kind == "forecast" and set(outcome.table["q50"]) == {42.0}
+    assert outcome.notes == ["series 'constant' is constant (42): its forecast is that value, with no "
+                             "uncertainty"]
+    refused = check_awkward_series(ARForecaster(order=2), awkward("too-short-MS"))
+    assert refused.kind == "refused" and "fewer than the horizon 18" in refused.message
+    left_out = check_awkward_series(ARForecaster(order=2), awkward("too-short-MS").in_long_file(), "library")
+    assert left_out.kind == "refused"  # the library refuses the set; the CLI would leave it out
+
+
+@pytest.mark.parametrize("model, case, message", [
+    (DividesByTheSpread(), "constant", "series 'constant': the forecast holds NaN or infinite values"),
+    (CrashesOnZeros(), "zeros", "raised instead of forecasting or refusing:\nTraceback"),
+    (ForgetsTheHorizonCheck(), "too-short-MS", "forecast a series shorter than the default horizon"),
+])
+def test_a_model_that_breaks_on_an_awkward_series_fails_with_what_broke(model, case, message):
+    with pytest.raises(AwkwardSeriesFailed, match="on '" + case + "'") as failure:
+        check_awkward_series(model, awkward(case))
+    assert message in str(failure.value)
+
+
+def test_a_forecast_of_a_constant_must_be_the_constant_and_say_so():
+    class NoisyConstant(DividesByTheSpread):
+        def predict(self, horizon=None, num_samples=200, seed=None):
+            horizon = horizon or self.data_.freq.horizon
+            noise = np.random.default_rng(0).normal(0, 1e-5, (num_samples, horizon))  # in range
+            return Forecast({key: series.iloc[-1] + noise for key, series in self.data_},
+                            {key: self.data_.future_index(key, horizon) for key in self.data_.ids},
+                            model=self.name, notes=["series 'constant' is constant"])
+
+    with pytest.raises(AwkwardSeriesFailed, match="is constant \\(42\\) but the forecast goes from"):
+        check_awkward_series(NoisyConstant(), awkward("constant"))

@@ -11,7 +11,7 @@ A ``Frequency`` knows four kinds of grid:
 - ``steps``: integer timestamps (a row index or a period counter).
 
 Seasonal periods and default horizons follow the M4 protocol used by the benchmarks
-(``../shared/data/README.md``).
+(``benchmarks/README.md``).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ class ImageSet:
         return images / (self.levels - 1) if self.levels else images
 
     def split(self, first: int) -> tuple[ImageSet, ImageSet]:
-        """The first ``first`` images and the rest (the fixed splits of ../shared/data)."""
+        """The first ``first`` images and the rest (the data sets' fixed train and test splits)."""
         labels = (None, None) if self.labels is None else (self.labels[:first], self.labels[first:])
         return (ImageSet(self.images[:first], self.levels, labels[0], self.source),
                 ImageSet(self.images[first:], self.levels, labels[1], self.source))

