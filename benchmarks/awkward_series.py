@@ -48,7 +48,7 @@ def outcome_word(outcome, key: str) -> str:
     if any("is constant" in note for note in mine):
         return "constant"
     word = "equal" if any("could not rank" in note for note in outcome.notes) else "ok"
-    if fell_back and outcome.notes and outcome.notes[0].startswith("auto "):  # a member of the mixture
+    if fell_back and any(note.startswith("auto ") for note in outcome.notes):  # a member of the mixture
         return f"{word} ({', '.join(fell_back)}: snaive)"
     return "snaive" if fell_back else word
 

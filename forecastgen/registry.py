@@ -151,7 +151,8 @@ def default_registry() -> Registry:
 
 
 def create(name: str, **params):
-    """A new, unfitted model from the installed plugins: ``create("ets", damped=True)``."""
+    """A new, unfitted model from the installed plugins: ``create("ets", trend="damped")``; an
+    unknown name or parameter is refused with the valid choices."""
     return default_registry().create(name, **params)
 
 
@@ -177,5 +178,6 @@ def split_model_spec(spec: str) -> tuple[str, dict]:
 
 
 def list_models() -> list[ModelSpec]:
+    """The specs of every installed model (name, family, interface, capabilities, plugin), by name."""
     registry = default_registry()
     return [registry.specs[name] for name in registry.names()]
