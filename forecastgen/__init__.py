@@ -15,7 +15,7 @@ Importing forecastgen is light; pandas, statsmodels and torch load on first use.
 from forecastgen.hookspecs import hookimpl
 from forecastgen.registry import ModelSpec, create, list_models
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # every distribution of the repository has this version (tests/test_project.py)
 
 _LAZY = {
     "read_series": "forecastgen.data",
