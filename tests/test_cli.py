@@ -144,7 +144,10 @@ def test_models_and_plugins_listing():
     assert distributions[0] == "forecastgen"  # forecastgen's own plugins load first
     assert {"forecastgen-classical", "forecastgen-autoregressive"} <= set(distributions)
     classical = next(p for p in plugins["plugins"] if p["distribution"] == "forecastgen-classical")
-    assert classical["hooks"] == ["register_models"] and classical["version"] == "0.1.0"
+    from importlib.metadata import version
+
+    assert classical["hooks"] == ["register_models"]
+    assert classical["version"] == version("forecastgen-classical")
     assert plugins["problems"] == []
 
 
