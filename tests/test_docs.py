@@ -63,3 +63,17 @@ def test_the_readme_command_line_quick_start_runs_as_written(user_folder):
 def test_the_readme_python_quick_start_runs_as_written(user_folder):
     run([sys.executable, "-c", code_block(snippet("python"), "python")], user_folder)
     assert (user_folder / "airline.png").is_file() and (user_folder / "airline-rnn" / "config.json").is_file()
+
+
+@pytest.mark.slow
+def test_the_command_line_guide_runs_as_written(user_folder):
+    """Every command of docs/command-line.md's examples, in order, default training included
+    (the pixel models take minutes each here)."""
+    guide = (ROOT / "docs" / "command-line.md").read_text()
+    lines = re.search(r"```bash\n(.*?)```", guide, re.S).group(1).replace("\\\n", " ").splitlines()
+    commands = [shlex.split(line, comments=True) for line in lines if line.strip()]
+    assert len(commands) >= 15 and {command[0] for command in commands} == {"forecastgen", "torchrun"}
+    for command in commands:
+        run([str(Path(sys.executable).with_name(command[0])), *command[1:]], user_folder)
+    for made in ("forecast.png", "grid.png", "gan-grid.png", "large.npz", "acf.png", "airline-ddp"):
+        assert (user_folder / made).exists(), made
