@@ -17,8 +17,9 @@ median, so point forecasts (sample medians) carry no retransformation bias.
 
 A model may ask to be fitted on the standardized series (``standardization()``: divided
 by its mean absolute value, or shifted and scaled to a fixed mean and unit standard
-deviation); its paths and mean are mapped back. The forecast then follows a change of the data's scale
-(and location) exactly, and a series of level 1e15 or 1e-12 fits like one of level 1.
+deviation); its paths and mean are mapped back. The forecast then follows a change of
+the data's scale (and location) exactly, and a series of level 1e15 or 1e-12 fits like
+one of level 1.
 
 The base does everything else, the same way for every local model: it reads any
 input the library accepts, trims each history to ``max_history`` points, handles
@@ -181,6 +182,9 @@ class LocalForecaster(SequenceGenerator):
         if self.transform not in TRANSFORMS:
             raise InputError(f"{self.display_name()}: transform must be one of {', '.join(TRANSFORMS)}, "
                              f"not {self.transform!r}")
+        if self.standardization() not in STANDARDIZATIONS:
+            raise InputError(f"{self.display_name()}: standardization() must give one of "
+                             f"{', '.join(STANDARDIZATIONS)}, not {self.standardization()!r}")
 
     def fit_one(self, y: np.ndarray, season: int):
         raise NotImplementedError
@@ -203,17 +207,14 @@ class LocalForecaster(SequenceGenerator):
         """What the model is fitted on (``STANDARDIZATIONS``; a subclass overrides it): the
         series as it is ("none"), divided by its mean absolute value ("scale"), or shifted
         and scaled to mean ``STANDARD_LEVEL`` and standard deviation 1 ("location-scale", for
-        models without multiplicative parts). Standardized, a series of level 1e15 or 1e-12 gives the
-        model's optimizer the same numbers as one of level 1: the forecast follows a change
-        of scale (and of location) exactly, and extreme scales fit like ordinary ones."""
+        models without multiplicative parts). Standardized, a series of level 1e15 or 1e-12
+        gives the model's optimizer the same numbers as one of level 1: the forecast follows a
+        change of scale (and of location) exactly, and extreme scales fit like ordinary ones."""
         return "none"
 
     def _units(self, transformed: np.ndarray) -> tuple[float, float]:
         """(location, scale) of the standardized series: transformed = location + scale * z."""
         how = self.standardization()
-        if how not in STANDARDIZATIONS:
-            raise InputError(f"{self.display_name()}: standardization() must give one of "
-                             f"{', '.join(STANDARDIZATIONS)}, not {how!r}")
         if how == "location-scale":
             spread = float(np.std(transformed))
             return float(np.mean(transformed)) - STANDARD_LEVEL * spread, spread
@@ -230,9 +231,9 @@ class LocalForecaster(SequenceGenerator):
         location, scale = self._units(transformed)
         return (transformed - location) / scale
 
-    def _to_data_scale(self, paths: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Paths (or a mean) on the model's scale back on the scale of the history ``y``."""
-        location, scale = self._units(self._transformed(y))
+    def _to_data_scale(self, paths: np.ndarray, units: tuple[float, float]) -> np.ndarray:
+        """Paths (or a mean) on the model's scale back on the data's, by the history's ``units``."""
+        location, scale = units
         transformed = location + scale * paths
         return np.exp(transformed) if self.transform == "log" else transformed
 
@@ -269,20 +270,22 @@ class LocalForecaster(SequenceGenerator):
         if isinstance(state, FallbackState):
             return (seasonal_naive_paths(y, season, horizon, num_samples, rng),
                     seasonal_naive_mean(y, season, horizon), None)
+        units = self._units(self._transformed(y))  # the history's, for its paths and its mean
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 paths = self._to_data_scale(
-                    np.asarray(self.sample_one(state, horizon, num_samples, rng), dtype=float), y)
+                    np.asarray(self.sample_one(state, horizon, num_samples, rng), dtype=float), units)
             check_plausible(paths, y)
         except (ForecastFailed, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             return (seasonal_naive_paths(y, season, horizon, num_samples, rng),
                     seasonal_naive_mean(y, season, horizon),
                     f"series '{key}': {self.name} gave an unusable forecast ({_short(exc)}); "
                     "used seasonal naive instead")
-        return paths, self._exact_mean(state, horizon, y), None
+        return paths, self._exact_mean(state, horizon, y, units), None
 
-    def _exact_mean(self, state, horizon: int, y: np.ndarray) -> np.ndarray | None:
+    def _exact_mean(self, state, horizon: int, y: np.ndarray,
+                    units: tuple[float, float]) -> np.ndarray | None:
         """``mean_one`` where it is the mean on the data's scale (not under a log transform,
         whose paths' exp has no simple mean) and plausible for the history ``y``; else None."""
         if self.transform != "none":
@@ -295,7 +298,7 @@ class LocalForecaster(SequenceGenerator):
             return None  # the paths stand; the table shows their mean
         if mean is None:
             return None
-        mean = self._to_data_scale(np.asarray(mean, dtype=float).reshape(-1), y)
+        mean = self._to_data_scale(np.asarray(mean, dtype=float).reshape(-1), units)
         return mean if mean.shape == (horizon,) and _plausible(mean[None], y) else None
 
 

@@ -93,14 +93,15 @@ def test_no_package_uses_another_packages_private_names():
 
 def test_nothing_a_user_reads_or_runs_needs_the_benchmark_data():
     """The tests, examples, the packages' code (docstrings, --help), the README and the docs use
-    examples/data, so a clone works anywhere; only benchmarks/ reads the workspace's ../shared."""
+    examples/data, so a clone works anywhere; only benchmarks/ reads the benchmark data, which
+    lie in the workspace beside the clone (benchmarks/README.md)."""
     import re
 
-    naming_shared = re.compile(r"\.\./shared|shared/data|[\"']shared[\"']\s*/")
+    naming_shared = re.compile(r"\.\.[/\\]shared|shared[/\\]data|[\"']shared[\"']\s*/")  # also Windows paths
     text_files = [ROOT / "README.md", ROOT / "CHANGELOG.md"]
     for folder in ("docs", "examples", "forecastgen", "tests", "plugins"):
         text_files += [path for path in (ROOT / folder).rglob("*")
                        if path.suffix in (".py", ".md", ".toml", ".csv", ".txt", ".json", ".cfg")]
     offenders = [str(path.relative_to(ROOT)) for path in text_files
                  if path != Path(__file__) and naming_shared.search(path.read_text(errors="ignore"))]
-    assert not offenders, f"these name the benchmark data (../shared); use examples/data: {offenders}"
+    assert not offenders, f"these name the benchmark data beside the clone; use examples/data: {offenders}"

@@ -33,6 +33,7 @@ must be registered (an installed plugin) under its name.
 
 from __future__ import annotations
 
+import io
 import tempfile
 import traceback
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,7 @@ import pandas as pd
 from forecastgen.errors import InputError
 from forecastgen.interfaces import DensityModel, Model, clone
 from forecastgen.local import sane_bounds
+from forecastgen.testing.checks import non_default_params
 
 LIBRARY, CLI = "library", "cli"
 FORECAST, REFUSED = "forecast", "refused"
@@ -244,8 +246,7 @@ def _through_cli(model: Model, case: AwkwardCase) -> Outcome:
 
     from forecastgen.cli import cli
 
-    params = [f"{key}={_cli_value(value)}" for key, value in model.get_params().items()
-              if not _is_default(model, key, value)]
+    params = [f"{key}={_cli_value(value)}" for key, value in non_default_params(model).items()]
     with tempfile.TemporaryDirectory() as folder:
         path = case.write(Path(folder))
         arguments = ["predict", str(path), "-m", model.name, "-n", str(SAMPLES), "--seed", str(SEED),
@@ -264,7 +265,7 @@ def _through_cli(model: Model, case: AwkwardCase) -> Outcome:
         if len(errors) != 1:
             _fail(model, case, CLI, f"exit code 2 must come with one line 'error: ...'; stderr:\n{stderr}")
         return _refused(model, case, CLI, errors[0].removeprefix("error: "))
-    table = pd.read_csv(_text_io(stdout))
+    table = pd.read_csv(io.StringIO(stdout))
     left_out = [key for key in case.ids if key not in set(table["id"].astype(str))]
     if result.exit_code == 3 and not left_out:
         _fail(model, case, CLI, f"exit code 3 but every series forecast; stderr:\n{stderr}")
@@ -302,21 +303,8 @@ def _check_table(model: Model, case: AwkwardCase, through: str, outcome: Outcome
                       f"(notes: {outcome.notes})")
 
 
-def _is_default(model: Model, key: str, value) -> bool:
-    import inspect
-
-    default = inspect.signature(type(model).__init__).parameters[key].default
-    return value is default or (not isinstance(value, np.ndarray) and value == default)
-
-
 def _cli_value(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _text_io(text: str):
-    import io
-
-    return io.StringIO(text)
 
 
 def _fail(model: Model, case: AwkwardCase, through: str, message: str):

@@ -404,11 +404,16 @@ def parametrize_with_checks(models: Iterable[Model]):
 _FITTED: dict[tuple, Model] = {}
 
 
+def non_default_params(model: Model) -> dict:
+    """The model's parameters whose values differ from their ``__init__`` defaults."""
+    defaults = {name: p.default for name, p in inspect.signature(type(model).__init__).parameters.items()}
+    return {key: value for key, value in model.get_params().items()
+            if not _same({key: value}, {key: defaults.get(key, inspect.Parameter.empty)})}
+
+
 def _model_id(model: Model) -> str:
     """The model's name, with the settings that differ from its defaults: ``ar(order=3)``."""
-    defaults = {name: p.default for name, p in inspect.signature(type(model).__init__).parameters.items()}
-    changed = [f"{key}={value!r}" for key, value in model.get_params().items()
-               if not _same({key: value}, {key: defaults.get(key, inspect.Parameter.empty)})]
+    changed = [f"{key}={value!r}" for key, value in non_default_params(model).items()]
     name = model.name or type(model).__name__
     return f"{name}({','.join(changed)})" if changed else name
 
