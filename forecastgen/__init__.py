@@ -2,6 +2,8 @@
 forecast (probabilistic forecasts) and synthesize.
 
     >>> import forecastgen
+    >>> forecast = forecastgen.forecast("examples/data/airline.csv")   # what `forecastgen predict` does
+    >>> forecast.to_frame(quantiles=[0.1, 0.5, 0.9]), forecast.notes
     >>> data = forecastgen.read_series("examples/data/airline.csv")
     >>> forecast = forecastgen.create("ets").fit(data).predict(horizon=12, seed=0)
     >>> forecast.to_frame(quantiles=[0.1, 0.5, 0.9])
@@ -13,7 +15,7 @@ Importing forecastgen is light; pandas, statsmodels and torch load on first use.
 """
 
 from forecastgen.hookspecs import hookimpl
-from forecastgen.registry import ModelSpec, create, list_models
+from forecastgen.registry import MinimumHistory, ModelSpec, create, list_models
 
 __version__ = "0.2.0"  # every distribution of the repository has this version (tests/test_project.py)
 
@@ -21,9 +23,16 @@ _LAZY = {
     "read_series": "forecastgen.data",
     "as_series_set": "forecastgen.data",
     "SeriesSet": "forecastgen.data",
-    "Forecast": "forecastgen.forecast",
+    "Forecast": "forecastgen.forecasts",
     "backtest": "forecastgen.evaluate",
-    "check": "forecastgen.diagnostics",
+    "check": "forecastgen.workflows",
+    "forecast": "forecastgen.workflows",
+    "forecaster": "forecastgen.workflows",
+    "fit": "forecastgen.workflows",
+    "read": "forecastgen.workflows",
+    "sample": "forecastgen.workflows",
+    "upscale": "forecastgen.workflows",
+    "score": "forecastgen.workflows",
     "SequenceGenerator": "forecastgen.interfaces",
     "DensityModel": "forecastgen.interfaces",
     "LocalForecaster": "forecastgen.local",
@@ -35,7 +44,7 @@ _LAZY = {
     "load": ("forecastgen.engine.checkpoint", "load_checkpoint"),  # load(folder, device="cpu")
 }
 
-__all__ = ["ModelSpec", "create", "hookimpl", "list_models", *_LAZY]
+__all__ = ["MinimumHistory", "ModelSpec", "create", "hookimpl", "list_models", *_LAZY]
 
 
 def __getattr__(name):

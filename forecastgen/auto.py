@@ -10,21 +10,21 @@ weights as in Stock & Watson 2004). Selection on one series' short past is noisy
 combining hedges it (the strongest simple idea of the M4 competition: Makridakis,
 Spiliotis & Assimakopoulos 2020), and weighting by the backtest keeps a poor candidate's
 share small. ``combination="anchors"`` mixes the winner with the ``anchors`` instead
-(ETS, Theta and patchcast, one share each; a winner that is an anchor gets two), the rule
-before 2026-12; ``combination="winner"`` forecasts with the winner alone. The rules were
+(one share each; a winner that is an anchor gets two; forecastgen 0.1's rule with the
+anchors ETS, Theta and patchcast); ``combination="winner"`` forecasts with the winner alone. The rules were
 compared offline on the dev series and M1 (benchmarks/results/auto_study.md); figures
 against statsforecast: benchmarks/results/pretrained_benchmark.md.
 
-Candidates: by default every registered forecaster that suits the series and trains
-nothing on them (classical and pretrained models: seconds in all), but ARIMA, whose
-search cost more time than it earned accuracy (``NAMED_ONLY``). Models whose fit trains
-a network (``ModelSpec.trains``: rnn, causal-conv) and ARIMA are tried when named
-(``candidates="ets,theta,arima,rnn"``) or with ``candidates="all"``, the neural ones
-with short fixed training runs (a fixed number of batches, so the choice does not
-depend on the machine's speed). Suitability: autoregressive models only where every series is
-autocorrelated and long enough for their windows; log-scale candidates only for
-positive series; every model must forecast series. Candidates may carry parameters
-("ets,ets:transform=log,theta").
+Candidates: what auto needs to know of a model, its plugin declares on its ``ModelSpec``. By
+default auto backtests every installed forecaster that declares ``auto_default`` (fast
+models that fit nothing big: seconds in all); the others, those that train a network
+included, are tried when named (``candidates="NAME,NAME:KEY=VALUE"``) or with
+``candidates="all"``, a trainable one with a short fixed training run (a fixed number of
+batches, so the choice does not depend on the machine's speed). Suitability: a model that
+declares ``needs_autocorrelation`` only where every series is autocorrelated; every model
+only where the shortest series holds its ``min_history``; log-scale candidates only for
+positive series; every model must forecast series. Backtests run, and the reason names
+the candidates, in the order of their ``cost_rank``, cheapest first.
 
 Many series: one forecaster is chosen for the whole set, by its mean scores, so where
 there are more than ``backtest_series`` series the backtests run on a seeded random
@@ -52,28 +52,38 @@ import pandas as pd
 from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.diagnostics import check_series
 from forecastgen.errors import InputError
-from forecastgen.forecast import Forecast
+from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import FORECAST, SERIES, SequenceGenerator
 from forecastgen.plugins import describe
 from forecastgen.progress import doing
 from forecastgen.registry import split_model_spec
 
-CHEAP_FIRST = ("snaive", "theta", "ets")  # the order of the backtests and of the reason
-NEEDS_AUTOCORRELATION = "autoregressive"  # the family whose models refuse without it
-EVERY_MODEL = "all"  # candidates="all": also the models that train on the series
+EVERY_MODEL = "all"  # candidates="all": every installed forecaster, those that train included
 INVERSE_SCORE, ANCHORS, WINNER = "inverse-score", "anchors", "winner"  # the ways to combine
 SCORE_POWER = 2  # inverse-score: each candidate's share is its score to the power -SCORE_POWER
-# tried only when named: auto scored the same without ARIMA in much less time
-# (benchmarks/results/pretrained_benchmark.md, rows auto and auto-with-arima)
-NAMED_ONLY = ("arima",)
 
 
 class AutoForecaster(SequenceGenerator):
     name = "auto"
     capabilities = frozenset({"forecast", "series", "new_series"})
+    parameter_help = {
+        "candidates": "comma-separated models to backtest, each with its own NAME:KEY=VALUE "
+                      "settings (null: every suitable one that trains nothing; all: the "
+                      "neural ones too)",
+        "combination": "inverse-score (mix every candidate's paths, weights 1/score^2), "
+                       "anchors (the winner with the anchors, one share each) or winner (the "
+                       "best alone)",
+        "anchors": "the models mixed with the winner under combination=anchors (null: none)",
+        "windows": "backtest windows at the end of each series",
+        "quick_epochs": "training epochs of a neural candidate in the backtests",
+        "quick_batches": "minibatches per epoch of a neural candidate in the backtests",
+        "num_samples": "sample paths per candidate in the backtests",
+        "backtest_series": "backtest on a seeded sample of this many series of a larger file (null: all)",
+        "seed": "seed of the backtests, the series sample and the forecast",
+    }
 
     def __init__(self, candidates: str | None = None, combination: str = INVERSE_SCORE,
-                 anchors: str | None = "ets,theta,patchcast", windows: int = 2, quick_epochs: int = 8,
+                 anchors: str | None = None, windows: int = 2, quick_epochs: int = 8,
                  quick_batches: int = 15, num_samples: int = 100, backtest_series: int | None = 300,
                  seed: int = 0, n_jobs: int | None = None):
         self.store_params(locals())
@@ -226,28 +236,26 @@ class AutoForecaster(SequenceGenerator):
             model, params = split_model_spec(name)
             spec = registry.get(model)
             forecasts_series = spec.interface == "sequence" and {FORECAST, SERIES} <= spec.capabilities
-            if model == self.name or not forecasts_series:
-                continue
-            if by_default and (spec.trains or model in NAMED_ONLY):
+            if model == self.name or not forecasts_series or (by_default and not spec.auto_default):
                 continue
             if params.get("transform") == "log" and not positive:
                 excluded.append(f"{name} (the log scale needs positive values)")
                 continue
-            if spec.family == NEEDS_AUTOCORRELATION:
+            if data.shortest() < spec.min_history.length(data.freq.horizon, data.freq.season):
+                excluded.append(f"{name} (series too short to train on)")
+                continue
+            if spec.needs_autocorrelation:
                 if autocorrelated is None:
                     autocorrelated = all(check_series(k, s.to_numpy(dtype=float), data.freq.season)
                                          .has_autocorrelation for k, s in data)
                 if not autocorrelated:
                     excluded.append(f"{name} (no significant autocorrelation)")
                     continue
-                if data.shortest() < 4 * data.freq.horizon + 2 * data.freq.season:
-                    excluded.append(f"{name} (series too short to train on)")
-                    continue
             names.append(name)
         if not names:
             raise InputError("auto: no installed forecaster suits these series"
                              + (f" ({'; '.join(excluded)})" if excluded else ""))
-        names.sort(key=_cheap_first)
+        names.sort(key=lambda candidate: (registry.get(split_model_spec(candidate)[0]).cost_rank, candidate))
         return names, excluded
 
     def backtest_horizon(self, data: SeriesSet) -> int | None:
@@ -327,11 +335,6 @@ def _names(text: str | None) -> list[str]:
 def _listing(names: list[str]) -> str:
     """"a", "a and b", "a, b and c"."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _cheap_first(candidate: str) -> tuple:
-    name = split_model_spec(candidate)[0]
-    return (CHEAP_FIRST.index(name) if name in CHEAP_FIRST else len(CHEAP_FIRST), candidate)
 
 
 def _allocate(total: int, weights: list[float]) -> list[int]:

@@ -10,5 +10,5 @@ def register_models(register):
     register(ModelSpec(
         name="auto", factory="forecastgen.auto:AutoForecaster", interface="sequence", family="selection",
         capabilities=frozenset({"forecast", "series", "new_series"}),
-        summary="backtests the suitable forecasters on the data and forecasts with the best",
-        test_params={"candidates": "snaive,theta"}))
+        summary="backtests the suitable forecasters and mixes their paths by backtest score",
+        test_params={"num_samples": 20}))

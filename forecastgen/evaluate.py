@@ -8,10 +8,11 @@ and scored with the metrics of ``forecastgen.metrics``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
-from forecastgen.data import SeriesSet, as_series_set
+from forecastgen.data import SeriesSet, as_series_set, read_series
 from forecastgen.errors import InputError
 from forecastgen.interfaces import clone
 from forecastgen.metrics import score_forecast
@@ -39,10 +40,14 @@ class BacktestResult:
         return list(dict.fromkeys(self.scores.loc[self.scores["mase"].isna(), "id"]))
 
 
-def backtest(data, model="ets", *, windows: int = 3, horizon: int | None = None,
+def backtest(data, model="auto", *, windows: int = 3, horizon: int | None = None,
              num_samples: int = 200, seed: int | None = 0, **params) -> BacktestResult:
-    """Backtest ``model`` (a name or an unfitted model) over the last ``windows`` windows."""
-    data = as_series_set(data)
+    """Backtest ``model`` (a name or an unfitted model) over the last ``windows`` windows of
+    every series of ``data`` (a path, pandas, or a SeriesSet)."""
+    from forecastgen.engine.threads import choose_threads, use_threads
+
+    data = read_series(data) if isinstance(data, (str, Path)) else as_series_set(data)
+    use_threads(choose_threads(data.points()))
     horizon = int(horizon or data.freq.horizon)
     if windows < 1:
         raise InputError(f"windows must be at least 1, not {windows}")

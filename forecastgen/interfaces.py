@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from forecastgen.forecast import Forecast
+    from forecastgen.forecasts import Forecast
 
 FORECAST = "forecast"
 SAMPLE = "sample"
@@ -46,6 +46,27 @@ LABELS = "labels"
 UPSCALE = "upscale"
 NEW_SERIES = "new_series"
 CAPABILITIES = (FORECAST, SAMPLE, LOG_PROB, SERIES, IMAGES, LABELS, UPSCALE, NEW_SERIES)
+
+
+# The meaning of the settings that many models share, so that each model describes only its own.
+COMMON_PARAMETERS = {
+    "seed": "seed of every random draw in fitting (same seed and data, same numbers on the CPU)",
+    "random_state": "seed of the initialization's random draws",
+    "device": "where tensors live: auto (CUDA, then MPS, then the CPU), cuda, mps or cpu",
+    "precision": "auto (bf16 or fp16 autocast on a GPU, fp32 elsewhere), fp32, bf16 or fp16",
+    "max_epochs": "the most passes of training; early stopping may end it sooner",
+    "batch_size": "items per minibatch",
+    "batches_per_epoch": "minibatches per epoch (null: one pass over the data)",
+    "learning_rate": "Adam's learning rate",
+    "patience": "epochs without a better validation loss before training stops",
+    "n_jobs": "worker processes over series (null: every core from 32 series on, else one)",
+    "season_length": "the seasonal period (null: from the frequency, 12 for monthly data)",
+    "max_history": "fit on the last this many points of each series (null: all)",
+    "transform": "none, or log: fit the logs of a positive series (growth becomes a trend)",
+    "force": "fit even where the autocorrelation check finds nothing to learn",
+    "levels": "pixel levels (null: found from the data, 17 for the digits, 256 for 8-bit images)",
+    "context_length": "how many past steps the model sees",
+}
 
 
 def clone(model: Model) -> Model:
@@ -65,6 +86,20 @@ class Model:
     # what a parameter's None default stands for, shown by `forecastgen models NAME`
     # ({"hidden_size": "images 64, windows 32"})
     parameter_notes: ClassVar[dict[str, str]] = {}
+    # what each parameter means, one line each, for `forecastgen models NAME` and the docs; the
+    # engine's shared settings (seed, device, max_epochs...) are described in COMMON_PARAMETERS
+    parameter_help: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def describe_parameters(cls) -> dict[str, str]:
+        """What each parameter means: the words of the model's class or the nearest base class
+        that has some, else the shared ones, else ''; then what a None default stands for."""
+        helps = [vars(klass).get("parameter_help", {}) for klass in cls.__mro__] + [COMMON_PARAMETERS]
+        meanings = {name: next((words[name] for words in helps if name in words), "")
+                    for name in cls.param_names()}
+        return {name: "; ".join(filter(None, [meaning, cls.parameter_notes.get(name) and
+                                              f"null: {cls.parameter_notes[name]}"]))
+                for name, meaning in meanings.items()}
 
     @classmethod
     def param_names(cls) -> list[str]:

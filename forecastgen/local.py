@@ -45,7 +45,7 @@ import numpy as np
 from forecastgen.data import as_series_set
 from forecastgen.engine.parallel import map_chunks, resolve_jobs, series_generators
 from forecastgen.errors import InputError
-from forecastgen.forecast import Forecast
+from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import SequenceGenerator, clone
 from forecastgen.progress import track
 

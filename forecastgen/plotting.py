@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from forecastgen.output import atomic_path
+from forecastgen.atomic import atomic_path
 
 MAX_PANELS = 12
 

@@ -22,6 +22,20 @@ INTERFACES = ("sequence", "density")
 
 
 @dataclass(frozen=True)
+class MinimumHistory:
+    """The shortest history a model fits, in points and in horizons and seasons of the data:
+    ``points + horizons * horizon + seasons * season`` points (``auto`` leaves a candidate out
+    where the shortest series is shorter)."""
+
+    points: int = 0
+    horizons: int = 0
+    seasons: int = 0
+
+    def length(self, horizon: int, season: int) -> int:
+        return self.points + self.horizons * horizon + self.seasons * season
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """What a plugin says about one model, before anything heavy is imported."""
 
@@ -36,6 +50,11 @@ class ModelSpec:
     trains: bool = False
     # settings for a tiny, fast fit (seconds): what the conformance kit runs in CI
     test_params: dict = field(default_factory=dict, hash=False, compare=False)
+    # what `auto` needs to know of a forecaster; the defaults keep it out of auto's default set
+    auto_default: bool = False  # backtested by auto when no candidates are named (fast, fits nothing big)
+    cost_rank: int = 100  # auto backtests, and names, cheaper candidates first: lower is cheaper
+    needs_autocorrelation: bool = False  # refuses series without autocorrelation: auto checks first
+    min_history: MinimumHistory = MinimumHistory()
     plugin: str = ""  # filled by the registry: the distribution that registered it
     version: str = ""
     kind: InitVar[str | None] = None  # the old name of ``interface``: accepted with a warning
@@ -55,6 +74,9 @@ class ModelSpec:
                               f"{', '.join(INTERFACES)}")
         if not self.family:
             raise PluginError(f"model '{self.name}' has no family; name one (e.g. 'classical')")
+        if not isinstance(self.min_history, MinimumHistory):
+            raise PluginError(f"model '{self.name}' has min_history {self.min_history!r}; give a "
+                              "forecastgen.MinimumHistory(points=, horizons=, seasons=)")
         if ":" not in self.factory:
             raise PluginError(f"model '{self.name}' has factory '{self.factory}'; "
                               "write it as 'package.module:Class'")
@@ -168,13 +190,21 @@ def parse_value(text: str):
 def split_model_spec(spec: str) -> tuple[str, dict]:
     """``"ets:transform=log:max_history=200"`` -> ``("ets", {"transform": "log", ...})``."""
     name, *pairs = spec.strip().split(":")
+    try:
+        return name.strip(), parse_settings(pairs)
+    except InputError:
+        raise InputError(f"model {spec!r}: write its parameters as name:key=value:key=value") from None
+
+
+def parse_settings(pairs) -> dict:
+    """``["trend=damped", "max_history=200"]`` -> ``{"trend": "damped", "max_history": 200}``."""
     params = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InputError(f"model {spec!r}: write its parameters as name:key=value:key=value")
+            raise InputError(f"{pair!r}: write model parameters as NAME=VALUE")
         params[key.strip()] = parse_value(value)
-    return name.strip(), params
+    return params
 
 
 def list_models() -> list[ModelSpec]:

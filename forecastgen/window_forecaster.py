@@ -20,7 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.errors import InputError
-from forecastgen.forecast import Forecast
+from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import FORECAST, DensityModel, SequenceGenerator, clone
 from forecastgen.local import guard_paths
 

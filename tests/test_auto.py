@@ -9,7 +9,7 @@ import pytest
 
 import forecastgen
 from forecastgen.auto import _allocate, rank_scores
-from forecastgen.data import read_series
+from forecastgen.data import as_series_set, read_series
 
 AIRLINE = Path(__file__).resolve().parents[1] / "examples" / "data" / "airline.csv"
 
@@ -184,7 +184,7 @@ def test_inverse_score_shares():
 
 
 def test_anchors_one_share_each_and_a_winning_anchor_takes_two():
-    model = forecastgen.create("auto", combination="anchors")
+    model = forecastgen.create("auto", combination="anchors", anchors="ets,theta,patchcast")
     model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["ets", "rnn", "theta"])
     assert model.combination_weights() == pytest.approx({"ets": 2 / 3, "theta": 1 / 3})
     model.scores_ = pd.DataFrame({"score": [1.0, 1.2, 1.5]}, index=["rnn", "ets", "theta"])
@@ -257,3 +257,36 @@ def test_many_series_are_backtested_on_a_seeded_sample_and_all_are_forecast():
     assert everything.selection_series(data) is data
     with pytest.raises(forecastgen.InputError, match="backtest_series must be a positive whole number"):
         forecastgen.create("auto", backtest_series=0).selection_series(data)
+
+
+def test_a_plugin_joins_autos_default_candidates_by_declaring_it(airline):
+    """What auto knows of a model comes from its spec: the template plugin's `ar` declares
+    auto_default and a cost rank, and auto backtests it in that order; without the
+    declaration it is tried only when named."""
+    import dataclasses
+    import sys
+
+    from forecastgen.registry import Registry
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "plugin-template"))
+    try:
+        from forecastgen_ar import plugin as template
+    finally:
+        sys.path.pop(0)
+    registry = Registry.build(extra_plugins=(template,))
+    names, _ = forecastgen.create("auto").suitable_candidates(airline, registry)
+    assert names[:3] == ["snaive", "theta", "ar"] and "ets" in names and "arima" not in names
+    registry.specs["ar"] = dataclasses.replace(registry.specs["ar"], auto_default=False)
+    assert "ar" not in forecastgen.create("auto").suitable_candidates(airline, registry)[0]
+    assert "ar" in forecastgen.create("auto", candidates="ar,ets").suitable_candidates(airline, registry)[0]
+
+
+def test_a_model_needing_autocorrelation_or_more_history_is_left_out_with_the_reason(white_noise):
+    names, excluded = forecastgen.create("auto", candidates="all").suitable_candidates(
+        as_series_set(white_noise), forecastgen.registry.default_registry())
+    assert "rnn (no significant autocorrelation)" in excluded and "rnn" not in names
+    short = as_series_set(pd.Series(np.sin(np.arange(60) / 2.0) + 5, name="short",
+                                    index=pd.date_range("2000-01", periods=60, freq="MS")))
+    names, excluded = forecastgen.create("auto", candidates="ets,rnn").suitable_candidates(
+        short, forecastgen.registry.default_registry())
+    assert names == ["ets"] and excluded == ["rnn (series too short to train on)"]  # 4*18 + 2*12 points

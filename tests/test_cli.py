@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from forecastgen import registry
 from forecastgen.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -425,18 +426,28 @@ def test_check_images_then_fit_a_pixel_model_refusing_noise_unless_forced(tmp_pa
     assert plotted.exit_code == 2 and not (tmp_path / "h.png").exists()
 
 
-def test_models_name_lists_the_parameters_with_their_defaults():
+def test_models_name_lists_the_parameters_with_their_defaults_and_meanings():
     result = CliRunner().invoke(cli, ["models", "rnn"])
     assert result.exit_code == 0, result.output
-    rows = dict(line.split(None, 1) for line in result.output.splitlines()[4:])
-    assert rows["max_epochs"] == "30" and rows["cell"] == "lstm" and rows["context_length"] == "null"
+    rows = {line.split()[0]: line.split(None, 2)[1:] for line in result.output.splitlines()[5:]}
+    assert rows["max_epochs"][0] == "30" and rows["cell"] == ["lstm", "lstm or gru"]
+    assert rows["context_length"][0] == "null" and "primed on" in rows["context_length"][1]
+    assert rows["seed"][1].startswith("seed of every random draw")  # a shared setting's words
     described = json.loads(CliRunner().invoke(cli, ["models", "ets", "--json"]).output)
     assert described["parameters"]["max_history"] == 500 and described["trains"] is False
+    assert described["parameter_help"]["trend"] == "auto (chosen by AICc), none, add or damped"
     assert CliRunner().invoke(cli, ["models", "rnm"]).exit_code == 2
     gan = CliRunner().invoke(cli, ["models", "gan"]).output.splitlines()
-    assert gan[4].split() == ["name", "default", "null", "means"]
-    assert next(line for line in gan if line.startswith("max_epochs")).split() == [
-        "max_epochs", "null", "images", "50,", "windows", "12"]
+    assert gan[4].split() == ["name", "default", "meaning"]
+    assert next(line for line in gan if line.startswith("max_epochs")).split(None, 2)[1:] == [
+        "null", "the most passes of training; early stopping may end it sooner; null: images 50, windows 12"]
+
+
+def test_every_installed_model_says_what_each_of_its_parameters_means():
+    for spec in registry.list_models():
+        meanings = spec.load_class().describe_parameters()
+        assert list(meanings) == list(spec.parameters())
+        assert all(len(words) > 5 for words in meanings.values()), (spec.name, meanings)
 
 
 def test_fit_takes_epochs_and_batches_for_neural_models_only(tmp_path):

@@ -46,6 +46,9 @@ def test_the_site_builds_strictly(tmp_path):
     assert "read_series" in api and "check_awkward_series" in api  # the API reference was generated
     cli = (tmp_path / "site" / "command-line" / "index.html").read_text()
     assert "--quantiles" in cli  # the command reference, from the click commands themselves
+    ets = (tmp_path / "site" / "models" / "ets" / "index.html").read_text()
+    assert "<code>search</code>" in ets and "<code>pruned</code>" in ets  # the parameters, from the model
+    assert "forecastgen-classical" in ets and "model-parameters" not in ets
 
 
 @pytest.mark.slow
@@ -77,3 +80,19 @@ def test_the_command_line_guide_runs_as_written(user_folder):
         run([str(Path(sys.executable).with_name(command[0])), *command[1:]], user_folder)
     for made in ("forecast.png", "grid.png", "gan-grid.png", "large.npz", "acf.png", "airline-ddp"):
         assert (user_folder / made).exists(), made
+
+
+@pytest.mark.slow
+def test_every_figure_the_docs_show_is_made_by_the_examples_of_its_page(tmp_path):
+    """docs/make_figures.py runs every page's examples in a folder of their own (as a user
+    would, from a clone) and keeps the figures the page shows; here into a temporary folder.
+    Every PNG in docs/figures is shown by a page or the README, so none is stale."""
+    made = tmp_path / "figures"
+    run([sys.executable, str(ROOT / "docs" / "make_figures.py"), "--into", str(made)], ROOT)
+    shown = set(re.findall(r"\]\(\.\./figures/([^)]+\.png)\)|\]\(figures/([^)]+\.png)\)",
+                           "\n".join(page.read_text() for page in (ROOT / "docs").rglob("*.md"))))
+    shown = {name for pair in shown for name in pair if name}
+    assert shown and {path.name for path in made.glob("*.png")} == shown
+    in_readme = set(re.findall(r"\]\(docs/figures/([^)]+\.png)\)", README))
+    assert in_readme <= shown
+    assert {path.name for path in (ROOT / "docs" / "figures").glob("*.png")} == shown

@@ -73,7 +73,7 @@ def test_a_series_id_with_dollar_signs_plots_as_written(tmp_path):
 
 
 def test_a_model_that_forecasts_nan_writes_nothing_and_exits_1(tmp_path, monkeypatch):
-    from forecastgen.forecast import Forecast
+    from forecastgen.forecasts import Forecast
 
     original = Forecast.__init__
 
@@ -90,8 +90,8 @@ def test_a_model_that_forecasts_nan_writes_nothing_and_exits_1(tmp_path, monkeyp
 
 def test_write_samples_chooses_the_format_by_suffix(tmp_path):
     from forecastgen.data.images import read_images
+    from forecastgen.data.writer import write_samples
     from forecastgen.errors import InputError
-    from forecastgen.output import write_samples
 
     windows = np.linspace(0, 1, 24).reshape(4, 6)
     write_samples(tmp_path / "w.csv", windows)
@@ -112,8 +112,7 @@ def test_write_samples_chooses_the_format_by_suffix(tmp_path):
 
 
 def test_write_images_keeps_one_image_at_its_size_and_levels_as_bytes(tmp_path):
-    from forecastgen.data.images import read_images, to_levels
-    from forecastgen.output import write_images
+    from forecastgen.data.images import read_images, to_levels, write_images
 
     images = np.random.default_rng(0).integers(0, 4, size=(2, 1, 6, 8)) / 3.0
     write_images(tmp_path / "one.png", images[:1], levels=4)

@@ -6,6 +6,7 @@ processes never meet a model 'ar'."""
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,9 @@ def check_installed_template(tmp_path: Path, site: Path) -> None:
         "-o", str(output), site=site)
     lines = output.read_text().splitlines()
     assert len(lines) == 13 and "q90" in lines[0]
+    # it declares auto_default on its spec, so the default forecast backtests it among the others
+    default = run("-m", "forecastgen", "predict", str(AIRLINE), "--horizon", "6", site=site)
+    assert re.search(r"scaled CRPS/MASE: [^)]*\bar \d", default.stderr), default.stderr
 
     suite = run("-m", "pytest", "-q", "-p", "no:cacheprovider", str(TEMPLATE / "tests"), check=False,
                 site=site)

@@ -9,7 +9,7 @@ import pytest
 
 from forecastgen.data import as_series_set
 from forecastgen.errors import InputError
-from forecastgen.forecast import Forecast
+from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import DensityModel, SequenceGenerator
 from forecastgen.testing import (
     CHECKS,

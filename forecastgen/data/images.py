@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from forecastgen.atomic import atomic_path, suffix_of, write_array
 from forecastgen.errors import InputError
-from forecastgen.output import atomic_path
 
 CHANNEL_COUNTS = (1, 3, 4)
 GRID_CELL_PIXELS = 56  # small images are enlarged (nearest neighbour) to about this size
@@ -286,3 +286,18 @@ def _levels(images: np.ndarray) -> int | None:
     if np.issubdtype(images.dtype, np.integer):
         return max(int(images.max()) + 1, 2)
     return None
+
+
+def write_images(path: str | Path, images, levels: int) -> None:
+    """Images with values in [0, 1] by the path's suffix: ``.png``, one image at its size or a
+    grid of several; ``.npy`` / ``.npz``, their integer levels (0 .. levels - 1) as bytes."""
+    suffix = suffix_of(path)
+    if suffix == "png":
+        if len(images) == 1:
+            write_image(images[0], path)
+        else:
+            write_image_grid(images, path)
+    elif suffix in ("npz", "npy"):
+        write_array(path, to_levels(images, levels).astype("uint8" if levels <= 256 else "uint16"), "images")
+    else:
+        raise InputError(f"{path}: write the images to .png, .npz or .npy")

@@ -28,7 +28,7 @@ def read_labelled_items(path: str | Path,
                         kind: str | None = None) -> tuple[np.ndarray, str, np.ndarray | None]:
     """``read_items`` and the images' class labels (None for windows or unlabelled images)."""
     path = Path(path)
-    kind = kind or _guess_kind(path)
+    kind = kind or guess_kind(path)
     if kind == IMAGES:
         images = read_images(path)
         return images.scaled(), IMAGES, images.labels
@@ -64,10 +64,12 @@ def as_item_array(items, name: str, *, dtype=np.float64, minimum: int = 1) -> np
                          "hold NaN or inf: drop or fill them first")
     if len(data) < minimum:
         raise InputError(f"{name}: give at least {minimum} items, not {len(data)}")
-    return data
+    # a read-only view (sliding_window_view's windows) would make torch warn of undefined behaviour
+    return data if data.flags.writeable else data.copy()
 
 
-def _guess_kind(path: Path) -> str:
+def guess_kind(path: Path) -> str:
+    """Images or windows, by what the file or folder holds."""
     if path.is_dir():
         return IMAGES
     if path.suffix == ".npz" and path.exists():

@@ -19,8 +19,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from forecastgen.atomic import atomic_path, umask
 from forecastgen.errors import InputError
-from forecastgen.output import atomic_path, umask
 
 FORMAT = "forecastgen-checkpoint"
 FORMAT_VERSION = 1

@@ -110,6 +110,16 @@ class RayCluster:
         self.close()
 
 
+@contextlib.contextmanager
+def cluster_at(address: str | None):
+    """Per-series work inside the block on the Dask or Ray cluster at ``address`` (none: here)."""
+    if not address:
+        yield
+        return
+    with connect(address) as client, on_cluster(client):
+        yield
+
+
 def connect(address: str):
     """A client of the cluster at ``address``: a ``dask.distributed.Client`` for a Dask
     scheduler (tcp://host:port), a ``RayCluster`` for ``ray://host:port`` or ``ray`` (a Ray

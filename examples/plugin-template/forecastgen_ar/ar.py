@@ -35,6 +35,7 @@ class ARForecaster(LocalForecaster):
     name = "ar"
     capabilities = frozenset({"forecast", "log_prob", "series"})
     season_length = None  # AR(p) has no season
+    parameter_help = {"order": "p, the number of past values each step regresses on"}  # models NAME shows it
 
     def __init__(self, order: int = 2, max_history: int | None = None):
         self.order = order

@@ -1,5 +1,6 @@
 """Registers the model. Keep this module light: the class is imported only when used."""
 
+# --8<-- [start:registration]
 from forecastgen import ModelSpec, hookimpl
 
 
@@ -9,4 +10,6 @@ def register_models(register):
         name="ar", factory="forecastgen_ar.ar:ARForecaster", interface="sequence", family="classical",
         capabilities=frozenset({"forecast", "log_prob", "series"}),
         summary="AR(p) by least squares with Gaussian noise (template plugin)",
-        test_params={"order": 2}))
+        test_params={"order": 2},
+        auto_default=True, cost_rank=25))  # auto backtests it by default, after snaive and theta
+# --8<-- [end:registration]

@@ -8,18 +8,23 @@ from forecastgen_ar.ar import ARForecaster
 from forecastgen.errors import InputError
 from forecastgen.testing import awkward_cases, check_awkward_series, parametrize_with_checks
 
-AWKWARD = awkward_cases(include_long=False)  # constants, zeros, extreme scales, the shortest series...
 
-
+# --8<-- [start:conformance]
 @parametrize_with_checks([ARForecaster(order=1), ARForecaster(order=3)])
-def test_conformance(model, check):
+def test_conformance(model, check):  # one named test per check: ar(order=3)-check_log_prob
     check(model)
+# --8<-- [end:conformance]
+
+
+# --8<-- [start:awkward]
+AWKWARD = awkward_cases(include_long=False)  # constants, zeros, extreme scales, the shortest series...
 
 
 @pytest.mark.parametrize("case", AWKWARD, ids=[case.name for case in AWKWARD])
 @pytest.mark.parametrize("layout", ["single", "long"])
 def test_awkward_series_are_forecast_sanely_or_refused_cleanly(case, layout):
     check_awkward_series(ARForecaster(order=2), case if layout == "single" else case.in_long_file())
+# --8<-- [end:awkward]
 
 
 def simulated_ar2(length: int = 3000, seed: int = 0) -> pd.Series:

@@ -57,6 +57,20 @@ KIND_DEFAULTS = {
 class GAN(DensityModel):
     name = "gan"
     capabilities = frozenset({"forecast", "sample", "series", "images", "labels"})
+    parameter_help = {
+        "latent_dim": "dimensions of the generator's random input",
+        "hidden_size": "width of both players",
+        "conditional": "learn p(item | class) from the labels",
+        "context_length": "the known past of windows at sampling",
+        "unconditional_share": "share of training windows shown with no known past",
+        "supervised_weight": "weight of TimeGAN's next-step loss on the generator (0: none)",
+        "loss": "hinge or non-saturating",
+        "r1_weight": "weight of the R1 gradient penalty on real items (0: none)",
+        "generator_lr": "the generator's Adam learning rate",
+        "discriminator_lr": "the discriminator's Adam learning rate",
+        "discriminator_steps": "discriminator steps per generator step",
+        "ema_decay": "decay of the moving average of the generator's weights, which samples",
+    }
     parameter_notes = {
         **{name: f"images {KIND_DEFAULTS[IMAGES][name]:g}, windows {KIND_DEFAULTS[WINDOWS][name]:g}"
            for name in KIND_DEFAULTS[IMAGES]},

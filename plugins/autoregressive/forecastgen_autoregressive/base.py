@@ -34,7 +34,7 @@ from forecastgen.engine.device import resolve_device
 from forecastgen.engine.seeding import seed_everything
 from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
 from forecastgen.errors import InputError
-from forecastgen.forecast import Forecast
+from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.local import guard_paths
 from forecastgen_autoregressive.lagged_windows import (
@@ -53,6 +53,15 @@ class AutoregressiveForecaster(SequenceGenerator):
     """A global neural model of p(x_t | x_<t) with a likelihood head."""
 
     capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
+    parameter_help = {
+        "likelihood": "the head's distribution of the next value: student_t, normal or negbin (counts)",
+        "context_length": "past steps the network is primed on (null: two seasons, at least the "
+                          "horizon and 12, shrunk to fit the shortest series)",
+        "prediction_length": "steps after the context that each training window scores (null: the horizon)",
+        "max_windows": "the most training windows, spread evenly over the series",
+        "predict_change": "the head predicts the change from the last value (false: the value itself)",
+        "calibrate": "scale the predictive spread to fit held-out steps (temperature scaling)",
+    }
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, data) -> AutoregressiveForecaster:

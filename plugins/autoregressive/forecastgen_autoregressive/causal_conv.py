@@ -124,6 +124,12 @@ class Recompute(nn.Module):
 class CausalConvForecaster(AutoregressiveForecaster):
     name = "causal-conv"
     capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
+    parameter_help = {
+        "channels": "channels of every convolution",
+        "num_layers": "dilated layers (dilations 1, 2, 4, ...: the receptive field doubles with each)",
+        "kernel_size": "taps of each causal convolution",
+        "sampling": "cached (each layer keeps its past while sampling) or naive (recompute the window)",
+    }
 
     def __init__(self, channels: int = 32, num_layers: int = 6, kernel_size: int = 2,
                  likelihood: str = "student_t", sampling: str = "cached",

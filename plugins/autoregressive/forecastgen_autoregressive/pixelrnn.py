@@ -33,6 +33,12 @@ INPUT_KERNEL = 7
 
 class PixelRNN(PixelModel):
     name = "pixelrnn"
+    parameter_help = {
+        "hidden_channels": "channels of the input convolution and LSTM state",
+        "layers": "Row LSTM layers",
+        "kernel_size": "width of the state-to-state convolution over the row above",
+        "conditional": "learn p(image | class) from the labels",
+    }
 
     def __init__(self, levels: int | None = None, hidden_channels: int = 32, layers: int = 2,
                  kernel_size: int = 3, conditional: bool = False, max_epochs: int = 30,

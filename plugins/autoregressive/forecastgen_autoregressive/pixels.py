@@ -39,6 +39,12 @@ class PixelModel(DensityModel):
     (n, 1, h, w), class labels (n,) or None) to logits (n, levels, h, w)."""
 
     capabilities = frozenset({"sample", "log_prob", "images", "labels"})
+    parameter_help = {
+        "hidden_channels": "channels of each gated layer",
+        "layers": "gated layers after the first (mask A) one",
+        "kernel_size": "size of the masked convolutions",
+        "conditional": "learn p(image | class) from the labels",
+    }
 
     def fit(self, images, labels=None) -> PixelModel:
         """Learn p(image) (or p(image | class) with ``conditional=True``) from images: an

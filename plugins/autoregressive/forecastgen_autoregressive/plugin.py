@@ -1,7 +1,10 @@
 """Registers the autoregressive models. Imports nothing heavy: classes load on first use."""
 
 
-from forecastgen import ModelSpec, hookimpl
+from forecastgen import MinimumHistory, ModelSpec, hookimpl
+
+# what auto checks before backtesting them: autocorrelation, and room for their training windows
+WINDOWED = dict(needs_autocorrelation=True, min_history=MinimumHistory(horizons=4, seasons=2))
 
 
 @hookimpl
@@ -10,14 +13,15 @@ def register_models(register):
         name="rnn", factory="forecastgen_autoregressive.rnn:RNNForecaster",
         interface="sequence", family="autoregressive",
         capabilities=frozenset({"forecast", "log_prob", "series", "new_series"}),
-        summary="global LSTM/GRU with a likelihood head (DeepAR), ancestral sampling", trains=True,
+        summary="global LSTM/GRU with a likelihood head (DeepAR), ancestral sampling",
+        trains=True, **WINDOWED,
         test_params={"hidden_size": 8, "num_layers": 1, "max_epochs": 2, "batches_per_epoch": 4}))
     register(ModelSpec(
         name="causal-conv", factory="forecastgen_autoregressive.causal_conv:CausalConvForecaster",
         interface="sequence", family="autoregressive",
         capabilities=frozenset({"forecast", "log_prob", "series", "new_series"}),
         summary="dilated causal convolutions (WaveNet) with a likelihood head, cached sampling",
-        trains=True,
+        trains=True, **WINDOWED,
         test_params={"channels": 8, "num_layers": 3, "max_epochs": 2, "batches_per_epoch": 4}))
     register(ModelSpec(
         name="pixelcnn", factory="forecastgen_autoregressive.pixelcnn:PixelCNN",

@@ -60,6 +60,12 @@ def _swap_batch(state):
 class RNNForecaster(AutoregressiveForecaster):
     name = "rnn"
     capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
+    parameter_help = {
+        "cell": "lstm or gru",
+        "hidden_size": "units in each recurrent layer",
+        "num_layers": "stacked recurrent layers",
+        "dropout": "dropout between recurrent layers",
+    }
 
     def __init__(self, cell: str = "lstm", hidden_size: int = 32, num_layers: int = 2,
                  dropout: float = 0.1, likelihood: str = "student_t",

@@ -36,6 +36,12 @@ from forecastgen_autoregressive.pixels import PixelModel, as_pixels, centred
 class SuperResolutionPixelCNN(PixelModel):
     name = "pixelcnn-sr"
     capabilities = frozenset({"images", "upscale"})  # its likelihood is conditional: conditional_log_prob
+    parameter_help = {
+        "hidden_channels": "channels of each gated layer",
+        "layers": "gated layers",
+        "kernel_size": "size of the masked convolutions",
+        "condition_channels": "channels of the small image's features that every gate sees",
+    }
     conditional = False  # on the low-resolution image, not on classes
 
     def __init__(self, levels: int | None = None, hidden_channels: int = 64, layers: int = 6,

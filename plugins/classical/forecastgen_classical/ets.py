@@ -68,6 +68,13 @@ CENTERS = ("mean", "model")
 class ETS(StatsforecastModel):
     name = "ets"
     capabilities = frozenset({"forecast", "series"})
+    parameter_help = {
+        "error": "auto (chosen by AICc), add or mul (multiplicative: positive series only)",
+        "trend": "auto (chosen by AICc), none, add or damped",
+        "seasonal": "auto (chosen by AICc), none, add or mul (positive series only)",
+        "search": "pruned (the damped trend only with the best undamped form's error and season) or every",
+        "center": "mean (paths centred so their median is the conditional mean) or model (its own paths)",
+    }
 
     def __init__(self, error: str = "auto", trend: str = "auto", seasonal: str = "auto",
                  season_length: int | None = None, max_history: int | None = 500,

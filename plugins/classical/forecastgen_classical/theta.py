@@ -47,6 +47,10 @@ VARIANTS = ("auto", "STM", "OTM", "DSTM", "DOTM")
 class Theta(StatsforecastModel):
     name = "theta"
     capabilities = frozenset({"forecast", "series"})
+    parameter_help = {
+        "variant": "OTM (optimised Theta), STM (the classic method), DSTM, DOTM, or auto "
+                   "(chosen by in-sample fit)",
+    }
 
     def __init__(self, variant: str = "OTM", season_length: int | None = None,
                  max_history: int | None = 2000, transform: str = "none", n_jobs: int | None = None):

@@ -27,6 +27,14 @@ MIXTURE_TENSORS = ("weights", "means", "covariances", "precisions_cholesky")
 class AutoencoderGMM(NeuralDensity):
     name = "ae-gmm"
     capabilities = frozenset({"sample", "series", "images"})
+    parameter_help = {
+        "latent_dim": "dimensions of the codes",
+        "hidden_size": "width of the encoder and decoder (the VAE's networks)",
+        "n_components": "components of the Gaussian mixture of the codes",
+        "covariance_type": "the mixture's covariances: full, tied, diag or spherical",
+        "likelihood": "the reconstruction loss's distribution: auto (from the data), "
+                      "gaussian, bernoulli or binomial",
+    }
 
     def __init__(self, latent_dim: int = 8, hidden_size: int = 256, n_components: int = 10,
                  covariance_type: str = "full", likelihood: str = "auto", max_epochs: int = 50,
@@ -49,11 +57,12 @@ class AutoencoderGMM(NeuralDensity):
 
     @torch.no_grad()
     def decode(self, codes: np.ndarray) -> np.ndarray:
-        """Items decoded from codes: the decoder's mean (probabilities for binary items)."""
+        """Items decoded from codes: the decoder's mean (probabilities for binary items; images
+        within [0, 1])."""
         self.check_is_fitted()
         z = torch.as_tensor(np.asarray(codes), dtype=torch.float32, device=self.device_)
         output = self.network_.decode(z)
-        return (torch.sigmoid(output) if self.network_.trials else output).double().cpu().numpy()
+        return self._as_items(torch.sigmoid(output) if self.network_.trials else output)
 
     def sample(self, num_samples: int, seed: int | None = None, prior: str = "mixture") -> np.ndarray:
         """Decoded samples of the latent mixture (or of N(0, I) with ``prior="normal"``)."""

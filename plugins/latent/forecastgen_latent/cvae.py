@@ -32,6 +32,12 @@ LOG_SCALE_RANGE = (-7.0, 5.0)
 class ConditionalVAE(NeuralDensity):
     name = "cvae"
     capabilities = frozenset({"forecast", "sample", "series"})
+    parameter_help = {
+        "context_length": "the known past of each window (null: train on random splits, complete any prefix)",
+        "latent_dim": "dimensions of the latent code z",
+        "hidden_size": "units of the encoder and decoder MLPs",
+        "beta": "weight of the KL term",
+    }
 
     def __init__(self, context_length: int | None = None, latent_dim: int = 4, hidden_size: int = 128,
                  beta: float = 1.0, max_epochs: int = 50, batch_size: int = 128,

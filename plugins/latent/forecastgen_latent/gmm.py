@@ -49,6 +49,20 @@ CHUNK_BYTES = 2**28  # at most this much per chunk: fewer rows when each row has
 class GaussianMixture(DensityModel):
     name = "gmm"
     capabilities = frozenset({"forecast", "sample", "log_prob", "series"})
+    parameter_help = {
+        "n_components": "mixture components, or bic: fit 1..max_components and keep the lowest BIC",
+        "covariance_type": "full, tied, diag or spherical",
+        "tol": "EM stops when the mean log-likelihood gains less than this",
+        "reg_covar": "added to each covariance's diagonal, so none is singular",
+        "max_iter": "the most EM iterations per start",
+        "n_init": "EM starts; the best log-likelihood wins",
+        "init_params": "kmeans (k-means++ seeding, then k-means), k-means++ (the seeding alone) or random",
+        "weights_init": "initial mixture weights (null: from init_params)",
+        "means_init": "initial means (null: from init_params)",
+        "precisions_init": "initial precisions (null: from init_params)",
+        "max_components": "the most components n_components=bic tries",
+        "chunk_size": "items per chunk in the E-step (bounds memory)",
+    }
 
     def __init__(self, n_components: int | str = 1, covariance_type: str = "full", tol: float = 1e-3,
                  reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1,

@@ -84,6 +84,14 @@ class NeuralDensity(DensityModel):
             raise InputError(f"{self.name}: fitted on items of shape {self.shape_}, not {data.shape[1:]}")
         return torch.as_tensor(data, device=self.device_)
 
+    def _as_items(self, decoded: torch.Tensor) -> np.ndarray:
+        """Decoded items as float64; images clipped to [0, 1], the range every image is read into
+        (a Gaussian decoder's mean strays a little outside it, and image writers and scores
+        refuse negative pixels)."""
+        if len(self.shape_) == 3:
+            decoded = decoded.clamp(0.0, 1.0)
+        return decoded.double().cpu().numpy()
+
     def checkpoint_state(self) -> tuple[dict, dict]:
         return dict(self.network_.state_dict()), {
             "shape": list(self.shape_), "likelihood": self.likelihood_, "history": self.history_.to_dict()}
@@ -100,6 +108,12 @@ class NeuralDensity(DensityModel):
 class VAE(NeuralDensity):
     name = "vae"
     capabilities = frozenset({"sample", "series", "images"})
+    parameter_help = {
+        "latent_dim": "dimensions of the latent code z",
+        "hidden_size": "width of the encoder and decoder (MLP units; channels for images)",
+        "beta": "weight of the KL term (1: the ELBO; above 1: beta-VAE)",
+        "likelihood": "the decoder's distribution: auto (from the data), gaussian, bernoulli or binomial",
+    }
 
     def __init__(self, latent_dim: int = 8, hidden_size: int = 256, beta: float = 1.0,
                  likelihood: str = "auto", max_epochs: int = 50, batch_size: int = 128,
@@ -160,9 +174,9 @@ class VAE(NeuralDensity):
                 levels += uniform < probabilities
             return (levels / self.network_.trials).double().cpu().numpy()
         if mean:
-            return output.double().cpu().numpy()
+            return self._as_items(output)
         noise = torch.randn(output.shape, generator=generator, device=self.device_)
-        return (output + noise * self.network_.log_scale.exp()).double().cpu().numpy()
+        return self._as_items(output + noise * self.network_.log_scale.exp())
 
 class LatentBounds(nn.Module):
     """The ELBO and the importance-weighted bound of any network with a Gaussian posterior

@@ -1,7 +1,10 @@
 """The autoencoder + latent mixture: two stages, and the mixture beats N(0, I) codes."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import torch
 from forecastgen_latent.ae_gmm import AutoencoderGMM
 
 from forecastgen.engine.checkpoint import load_checkpoint, save_checkpoint
@@ -45,3 +48,18 @@ def test_save_load_gives_the_same_samples(fitted, tmp_path):
     np.testing.assert_array_equal(loaded.sample(6, seed=3), fitted.sample(6, seed=3))
     with pytest.raises(InputError, match="prior must be"):
         fitted.sample(2, prior="uniform")
+
+
+def test_decoded_images_stay_within_the_pixel_range():
+    """A Gaussian decoder's mean strays outside [0, 1]; images are clipped there, so they can be
+    written and scored (`forecastgen score` refuses negative pixels). Windows are left alone."""
+    from forecastgen.data.images import read_images
+
+    digits = read_images(Path(__file__).resolve().parents[3] / "examples/data/digits.npz").scaled()[:300]
+    model = AutoencoderGMM(**{**SETTINGS, "max_epochs": 2}).fit(digits)
+    raw = model.network_.decode(torch.as_tensor(model.mixture_.sample(200, seed=0), dtype=torch.float32))
+    assert raw.min() < 0 or raw.max() > 1  # what the decoder gives before clipping
+    samples = model.sample(200, seed=0)
+    assert samples.min() >= 0 and samples.max() <= 1 and samples.std() > 0.05
+    windows = sines(400, seed=0).reshape(400, -1) * 3 - 1
+    assert AutoencoderGMM(**{**SETTINGS, "max_epochs": 2}).fit(windows).sample(50, seed=0).min() < 0

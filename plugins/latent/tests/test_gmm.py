@@ -132,6 +132,16 @@ def test_duplicated_and_degenerate_items_give_finite_results():
         assert np.isfinite(model.sample(10, seed=0)).all()
 
 
+def test_read_only_windows_fit_silently_and_like_a_copy():
+    series = np.sin(np.arange(300) / 5.0) + np.random.default_rng(0).normal(0, 0.1, 300)
+    windows = np.lib.stride_tricks.sliding_window_view(series, 12)  # a read-only view
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        viewed = GaussianMixture(2).fit(windows)
+    copied = GaussianMixture(2).fit(windows.copy())
+    np.testing.assert_array_equal(viewed.means_, copied.means_)
+
+
 def test_same_seed_same_fit_and_save_load_keeps_samples(tmp_path):
     data = blobs()
     first = GaussianMixture(3, n_init=2, random_state=5).fit(data)

@@ -11,7 +11,7 @@ last 512, 256, 128, 64, 32, 24 and 16 points (``contexts``; all of a shorter ser
 test-time ensemble over context lengths, and that with the MLP's (``mlp_share``), an
 ensemble of two networks that err differently. Each average was more accurate than its
 parts on the data we may select on (M1's held-out windows and the dev series;
-docs/patchcast.md).
+docs/models/patchcast.md).
 
 Sample paths: the quantiles fix each step's marginal distribution (piecewise linear
 between the levels, linear tails); a path draws the steps' ranks together from a
@@ -41,7 +41,7 @@ from forecastgen.data import as_series_set
 from forecastgen.engine.checkpoint import file_sha256
 from forecastgen.engine.parallel import series_generators
 from forecastgen.errors import InputError
-from forecastgen.forecast import Forecast
+from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.local import guard_paths, latin_hypercube_ranks
 from forecastgen_pretrained.inference import NUMPY_NETWORKS, is_mlp, numpy_network, weight_names
@@ -53,9 +53,9 @@ SHIPPED = WEIGHTS / "patchcast.safetensors"  # the patch transformer
 SHIPPED_MLP = WEIGHTS / "patchcast-mlp.safetensors"  # the context MLP
 NUMPY_DEVICES = ("auto", "cpu")  # zero-shot on these runs in numpy ("auto": a GPU does not pay here)
 # the forecast averages the transformer's quantiles read from these many last points (all of
-# a shorter series); chosen on M1's held-out windows and the dev series (docs/patchcast.md)
+# a shorter series); chosen on M1's held-out windows and the dev series (docs/models/patchcast.md)
 CONTEXTS = "512,256,128,64,32,24,16"
-MLP_SHARE = 0.3  # the context MLP's weight in the two networks' average (docs/patchcast.md)
+MLP_SHARE = 0.3  # the context MLP's weight in the two networks' average (docs/models/patchcast.md)
 NO_WEIGHTS = "none"  # mlp_weights="none": the transformer alone
 MIN_CONTEXT = 3  # as the shortest series patchcast forecasts
 TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no further
@@ -64,6 +64,16 @@ TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no f
 class PatchCastForecaster(SequenceGenerator):
     name = "patchcast"
     capabilities = frozenset({"forecast", "series", "new_series"})
+    parameter_help = {
+        "weights": "a folder of transformer weights (null: the shipped ones)",
+        "contexts": "context lengths whose forecasts the transformer averages (512 alone: the longest)",
+        "mlp_weights": "a folder of MLP weights (null: the shipped ones; none: the transformer alone)",
+        "mlp_share": "the MLP's weight in the two networks' average (0: the transformer alone)",
+        "fine_tune_steps": "gradient steps of fine-tuning on your series (0: zero-shot)",
+        "learning_rate": "the fine-tuning's learning rate",
+        "batch_size": "windows per fine-tuning step",
+        "seed": "seed of the sample paths and the fine-tuning",
+    }
 
     def __init__(self, weights: str | None = None, contexts: str = CONTEXTS, mlp_weights: str | None = None,
                  mlp_share: float = MLP_SHARE, fine_tune_steps: int = 0, learning_rate: float = 1e-4,

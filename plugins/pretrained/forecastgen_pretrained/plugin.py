@@ -10,4 +10,4 @@ def register_models(register):
         interface="sequence", family="pretrained",
         capabilities=frozenset({"forecast", "series", "new_series"}),
         summary="pretrained transformer + MLP: zero-shot quantiles of any series, paths by copula",
-        test_params={}))
+        test_params={}, auto_default=True, cost_rank=60))

@@ -7,7 +7,7 @@ masked where the series ends. Sources are drawn with fixed shares, series unifor
 within a source. A share of the items (``flip_share``, 0 by default) is negated, context
 and target together: the network then learns falling series from rising ones (a
 forecast-time average of a series and its negation helped the dev series and hurt M1
-with weights trained without it; docs/patchcast.md). The batch of step ``s`` depends
+with weights trained without it; docs/models/patchcast.md). The batch of step ``s`` depends
 only on (seed, s), so runs resume exactly (``forecastgen.engine.resumable``).
 """
 

@@ -30,7 +30,9 @@ class Forecast:
     horizon's timestamps; ``history[id]``, when kept, is the observed series.
     ``means[id]``, where the model knows it, is the exact mean of the distribution the
     paths are drawn from (ETS's and Theta's point forecasts): the mean column shows it
-    instead of the paths' mean, which carries sampling noise.
+    instead of the paths' mean, which carries sampling noise. ``notes`` say what a person
+    should know (the model chosen and why, a fallback); ``skipped`` names the series of the
+    input that ``forecastgen.forecast`` left out, with the reason.
     """
 
     samples: dict[str, np.ndarray]
@@ -39,6 +41,8 @@ class Forecast:
     history: dict[str, pd.Series] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     means: dict[str, np.ndarray] = field(default_factory=dict)
+    # the series of the input left out (a bad value, too short for the horizon), with the reason
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
         for key, paths in self.samples.items():

@@ -1,0 +1,307 @@
+"""The jobs of the command line as library functions: each command is one call here.
+
+``read`` reads any file forecastgen takes (series, windows, images); ``forecaster`` makes
+any model that forecasts into a series forecaster; ``forecast`` reads, picks the default
+horizon, leaves out the series too short for it, fits and forecasts; ``fit`` learns series
+or items and saves the model; ``sample``, ``upscale``, ``check`` and ``score`` do what their
+commands do. Each function takes what a user has (a path, a pandas object, a SeriesSet, an
+array, a saved model's folder), sets torch's and BLAS's threads for the size of its work
+(``forecastgen.engine.threads``), and says what a person should know in notes: collected on
+the result (``.notes``) and, as they happen, handed to ``on_note`` (the command line prints
+them on stderr).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from forecastgen.data import SeriesSet, read_series
+from forecastgen.data.images import ImageSet, read_images, to_levels
+from forecastgen.data.items import IMAGES, WINDOWS, guess_kind, read_labelled_items
+from forecastgen.engine import is_main_process
+from forecastgen.engine.threads import choose_threads, use_threads
+from forecastgen.errors import InputError
+from forecastgen.interfaces import FORECAST, LABELS, NEW_SERIES, UPSCALE, DensityModel, Model
+from forecastgen.registry import default_registry
+
+SERIES = "series"
+NoteHandler = Callable[[str], None]
+
+
+class Notes(list):
+    """Notes for a person, kept in order and handed to ``on_note`` as they come."""
+
+    def __init__(self, on_note: NoteHandler | None = None):
+        super().__init__()
+        self.on_note = on_note
+
+    def add(self, text: str) -> None:
+        self.append(text)
+        if self.on_note is not None and is_main_process():
+            self.on_note(text)
+
+
+def read(path: str | Path, kind: str | None = None, *, time_col: str | None = None,
+         value_col: str | None = None, id_col: str | None = None, freq: str | None = None,
+         on_note: NoteHandler | None = None):
+    """Any file forecastgen takes: series (CSV or parquet) as a ``SeriesSet``; images (a PNG
+    folder, ``.npz`` with an ``images`` array, 4-D ``.npy``) as an ``ImageSet``; windows
+    (``.npy``/``.npz``) as an array (n, length[, channels]). ``kind`` ("series", "images",
+    "windows") overrides what the path suggests."""
+    kind = kind or kind_of(path)
+    notes = Notes(on_note)
+    if kind == SERIES:
+        data = read_series(path, time_col=time_col, value_col=value_col, id_col=id_col, freq=freq)
+        counted = f"{len(data)} series" if len(data) > 1 else "1 series"
+        notes.add(f"read {counted} from {path}: {data.freq.name} ({data.freq.alias}), "
+                  f"{data.shortest()}+ points")
+        for text in data.notes:
+            notes.add(text)
+        return data
+    if kind == IMAGES:
+        images = read_images(path)
+        notes.add(f"read {len(images)} images of shape {images.shape} from {path}")
+        return images
+    items, kind, _ = read_labelled_items(path, kind)
+    notes.add(f"read {len(items)} {kind} of shape {tuple(items.shape[1:])} from {path}")
+    return items
+
+
+def kind_of(path: str | Path) -> str:
+    """What a file holds by its name and, for arrays, its contents: series, images or windows."""
+    path = Path(path)
+    if path.suffix.lower() == ".png":
+        return IMAGES
+    if path.is_dir() or path.suffix.lower() in (".npz", ".npy"):
+        return guess_kind(path)
+    return SERIES
+
+
+def forecaster(model: str | Model, *, device: str | None = None, force: bool = False,
+               jobs: int | None = None, **params):
+    """A model that forecasts series: a registered name with its parameters (or a model), made
+    into a forecaster where it is a density model of windows (``predict -m gmm``);
+    ``device``, ``force`` and ``jobs`` go to the models that take them."""
+    from forecastgen.window_forecaster import as_forecaster
+
+    estimator = _model(model, params, device=device, force=force, jobs=jobs)
+    if not estimator.supports(FORECAST):
+        interface = "density" if isinstance(estimator, DensityModel) else "sequence"
+        raise InputError(f"model '{estimator.name}' is a {interface} model that cannot forecast: it "
+                         "learns fixed-shape items; `forecastgen models` shows each model's capabilities")
+    return as_forecaster(estimator)
+
+
+def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, num_samples: int = 200,
+             seed: int | None = 0, model_path: str | Path | None = None, device: str | None = None,
+             force: bool = False, jobs: int | None = None, cluster: str | None = None,
+             params: dict | None = None, read_options: dict | None = None,
+             on_note: NoteHandler | None = None):
+    """Forecast every series of ``data`` (a path, a pandas Series or frame, or a SeriesSet) with
+    ``model`` (a name and its ``params``, or a model), or with the model saved in
+    ``model_path``. The horizon defaults to the frequency's (18 for monthly data); series
+    shorter than it are left out and named in ``forecast.skipped``; the notes say what was
+    chosen and why. ``cluster`` runs the per-series work on a Dask or Ray cluster."""
+    from forecastgen.engine.checkpoint import load_checkpoint
+    from forecastgen.engine.parallel import cluster_at
+    from forecastgen.progress import doing
+
+    notes = Notes(on_note)
+    if model_path is not None:
+        estimator = load_checkpoint(model_path, default_registry(), **({"device": device} if device else {}))
+        notes.add(f"loaded '{estimator.name}' from {model_path}")
+        if not estimator.supports(NEW_SERIES):
+            raise InputError(f"{model_path}: model '{estimator.name}' forecasts only the series it was "
+                             f"fitted on; fit it on these series instead (-m {estimator.name})")
+    else:
+        estimator = forecaster(model, device=device, force=force, jobs=jobs, **(params or {}))
+    data = _series(data, read_options, notes)
+    if horizon is None:
+        horizon = data.freq.horizon
+        notes.add(f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
+    skipped_before = dict(data.skipped)
+    data = data.without_shorter_than(horizon)
+    use_threads(choose_threads(data.points()))
+    with doing(estimator.name), cluster_at(cluster):
+        if model_path is not None:
+            result = estimator.predict(horizon, num_samples=num_samples, seed=seed, data=data)
+        else:
+            result = estimator.fit_predict(data, horizon, num_samples=num_samples, seed=seed)
+    for text in result.notes:
+        notes.add(text)
+    result.notes = list(notes)
+    result.skipped = {**skipped_before, **data.skipped}
+    result.check_finite()
+    return result
+
+
+def fit(data, model: str | Model, *, seed: int | None = 0, device: str | None = None, force: bool = False,
+        jobs: int | None = None, epochs: int | None = None, batches_per_epoch: int | None = None,
+        output: str | Path | None = None, cluster: str | None = None, params: dict | None = None,
+        read_options: dict | None = None, on_note: NoteHandler | None = None):
+    """Fit ``model`` on ``data`` and, with ``output``, save it there (on rank 0 under torchrun).
+    Density models learn items (images or windows: an array, an ImageSet, or a file of them);
+    every model learns series (a path, pandas, a SeriesSet). Returns the fitted model, with
+    ``notes_``; ``skipped_`` names the series of the input left out for bad values."""
+    from forecastgen.engine.checkpoint import check_destination, check_savable, save_checkpoint
+    from forecastgen.engine.parallel import cluster_at
+    from forecastgen.progress import doing
+
+    notes = Notes(on_note)
+    estimator = _model(model, params or {}, device=device, force=force, jobs=jobs, max_epochs=epochs,
+                       batches_per_epoch=batches_per_epoch)
+    if seed is not None and "seed" in estimator.param_names():
+        estimator.set_params(seed=seed)
+    items = _is_items(data, read_options) and isinstance(estimator, DensityModel)
+    if not items:
+        estimator = forecaster(estimator)
+    if output is not None:
+        check_savable(estimator)
+        check_destination(output)
+    skipped = {}
+    if items:
+        values, labels = _items(data, notes)
+        use_threads(choose_threads(values.size))
+        with doing(estimator.name):
+            estimator.fit(values, **({"labels": labels} if estimator.supports(LABELS) else {}))
+    else:
+        series = _series(data, read_options, notes)
+        skipped = dict(series.skipped)
+        use_threads(choose_threads(series.points()))
+        with doing(estimator.name), cluster_at(cluster):
+            estimator.fit(series)
+    history = getattr(estimator, "history_", None)
+    if history is not None:
+        notes.add(history.summary())
+    if output is not None and is_main_process():
+        save_checkpoint(estimator, output)
+        notes.add(f"saved '{estimator.name}' to {output}")
+    estimator.notes_, estimator.skipped_ = list(notes), skipped
+    return estimator
+
+
+def sample(model: Model | str | Path, num_samples: int = 64, *, seed: int | None = 0,
+           label: int | None = None) -> np.ndarray:
+    """``num_samples`` new items (float64) from a fitted density model or the folder it was saved
+    to; ``label``: the class of every item, for a class-conditional model."""
+    model = _fitted(model)
+    use_threads(choose_threads(None))
+    if label is not None and not (model.supports(LABELS) and getattr(model, "classes_", 0)):
+        raise InputError(f"--label: model '{model.name}' is not class-conditional; fit it with "
+                         "-p conditional=true on images with labels")
+    labels = {} if label is None else {"labels": label}
+    return np.asarray(model.sample(num_samples, seed=seed, **labels), dtype=np.float64)
+
+
+def upscale(model: Model | str | Path, images, *, factor: int = 2, seed: int | None = 0,
+            cached: bool = True, consistent: bool = True) -> ImageSet:
+    """``images`` (a path, an ImageSet, or pixels in [0, 1]) enlarged ``factor`` (2 or 4) times
+    by a fitted super-resolution model or the folder it was saved to, on the model's levels."""
+    model = _fitted(model)
+    if not model.supports(UPSCALE):
+        raise InputError(f"model '{model.name}' does not upscale images; fit one with "
+                         "`forecastgen fit IMAGES -m pixelcnn-sr -o DIR`")
+    use_threads(choose_threads(None))
+    small = read_images(images) if isinstance(images, (str, Path)) else images
+    scaled = small.scaled() if isinstance(small, ImageSet) else np.asarray(small, dtype=np.float64)
+    pixels = to_levels(scaled, model.levels_)
+    large = model.upscale(pixels, factor=factor, seed=seed, cached=cached, consistent=consistent)
+    return ImageSet(to_levels(large, model.levels_), model.levels_)
+
+
+def check(data, alpha: float = 0.05, *, read_options: dict | None = None):
+    """The autocorrelation check: for series (a path, pandas, a SeriesSet) one report per series;
+    for images (a path, an ImageSet, an array (n, channels, height, width)) one report of
+    neighbouring pixels against shuffled ones."""
+    from forecastgen.diagnostics import check as check_series_set
+    from forecastgen.diagnostics import check_images
+
+    if isinstance(data, (str, Path)) and kind_of(data) != SERIES:
+        images, kind = read_labelled_items(data)[:2]
+        if kind != IMAGES:
+            raise InputError(f"{data}: holds windows, not images; the check reads series from a CSV")
+        data = images
+    if isinstance(data, ImageSet) or (isinstance(data, np.ndarray) and data.ndim == 4):
+        use_threads(choose_threads(np.asarray(getattr(data, "images", data)).size))
+        return check_images(data)
+    series = _series(data, read_options, Notes())
+    use_threads(choose_threads(series.points()))
+    return check_series_set(series, alpha=alpha)
+
+
+def score(real, synthetic, kind: str | None = None, *, iterations: tuple[int, int] = (2000, 5000),
+          seed: int = 0, device: str = "auto") -> dict[str, float]:
+    """How well ``synthetic`` items can be told from ``real`` ones (paths or arrays): TimeGAN's
+    discriminative and predictive scores, MMD, the ACF and correlation distances where they
+    apply (``forecastgen.fidelity``)."""
+    from forecastgen.data.items import read_items
+    from forecastgen.fidelity import fidelity_scores
+
+    if isinstance(real, (str, Path)):
+        real, kind = read_items(real, kind)
+    if isinstance(synthetic, (str, Path)):
+        synthetic, _ = read_items(synthetic, kind)
+    use_threads(choose_threads(np.asarray(real).size + np.asarray(synthetic).size))
+    return fidelity_scores(real, synthetic, seed=seed, device=device, iterations=iterations)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _model(model: str | Model, params: dict, **settings):
+    """A new model from a name and parameters, or ``model`` itself; the settings (device,
+    force, jobs, training lengths) go to the models that take them, and a setting given for
+    a model without it is refused."""
+    if isinstance(model, Model):
+        if params:
+            raise InputError(f"give parameters to the model itself, not beside model '{model.name}'")
+        estimator, accepted = model, model.param_names()
+    else:
+        spec = default_registry().get(model)
+        estimator, accepted = None, spec.load_class().param_names()
+    chosen = dict(params)
+    for key, value in settings.items():
+        name = "n_jobs" if key == "jobs" else key
+        if value in (None, False) or (key == "jobs" and name not in accepted):
+            continue
+        if name not in accepted:
+            raise InputError(f"model '{getattr(estimator, 'name', model)}' has no {name} setting")
+        chosen[name] = value
+    if estimator is None:
+        return default_registry().create(model, **chosen)
+    return estimator.set_params(**chosen) if chosen else estimator
+
+
+def _fitted(model):
+    from forecastgen.engine.checkpoint import load_checkpoint
+
+    return load_checkpoint(model) if isinstance(model, (str, Path)) else model
+
+
+def _series(data, read_options: dict | None, notes: Notes) -> SeriesSet:
+    from forecastgen.data import as_series_set
+
+    if isinstance(data, (str, Path)):
+        return read(data, SERIES, **(read_options or {}), on_note=notes.add)
+    return as_series_set(data)
+
+
+def _is_items(data, read_options: dict | None) -> bool:
+    if isinstance(data, (str, Path)):
+        return kind_of(data) != SERIES
+    return isinstance(data, (ImageSet, np.ndarray))
+
+
+def _items(data, notes: Notes) -> tuple[np.ndarray, np.ndarray | None]:
+    if isinstance(data, (str, Path)):
+        items, kind, labels = read_labelled_items(data)
+        notes.add(f"read {len(items)} {kind} of shape {tuple(items.shape[1:])} from {data}")
+        return items, labels
+    if isinstance(data, ImageSet):
+        return data.scaled(), data.labels
+    return np.asarray(data), None
+
+
+__all__ = ["IMAGES", "SERIES", "WINDOWS", "check", "fit", "forecast", "forecaster", "kind_of", "read",
+           "sample", "score", "upscale"]
