@@ -16,7 +16,7 @@ and prints what each did, in a word:
 - ``BROKE``: the rule was broken (the test suite fails on it).
 
 Neural models run with their plugins' tiny test settings; auto and the rest with their
-defaults. ``python benchmarks/awkward_series.py [--models snaive,ets] [--output FILE]``
+defaults. ``python -m benchmarks.awkward_series [--models snaive,ets] [--output FILE]``
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import time
 import warnings
 from pathlib import Path
 
+from benchmarks.common import RESULTS, results_header
 from forecastgen.registry import default_registry
 from forecastgen.testing import AwkwardSeriesFailed, awkward_cases, check_awkward_series
 from forecastgen.testing.awkward import CLI, LIBRARY, REFUSED
 
-ROOT = Path(__file__).resolve().parents[1]
 REFUSALS = {"fewer than the horizon": "horizon", "autocorrelation": "no autocorrelation",
             "too few for windows": "too short for windows", "needs at least": "too short for windows",
             "singular": "singular covariance"}
@@ -64,7 +64,7 @@ def run(name: str, model, case, route: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", help="comma-separated (default: every forecaster)")
-    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "awkward_series.md"))
+    parser.add_argument("--output", default=str(RESULTS / "awkward_series.md"))
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     registry = default_registry()
@@ -88,8 +88,8 @@ def main() -> None:
 
 def write_report(path: Path, names: list[str], cases, cells: dict, seconds: dict) -> None:
     header = "| case | " + " | ".join(names) + " |"
-    lines = ["# Awkward series: what each forecaster does", "",
-             "`python benchmarks/awkward_series.py`: each case alone in its file through `forecastgen "
+    lines = [*results_header("Awkward series: what each forecaster does"),
+             "Each case alone in its file through `forecastgen "
              "predict`, and in a long file beside an ordinary series through the library (shown after "
              "`long:` where it differs). Words: see the script's docstring. Neural models (rnn, "
              "causal-conv, gmm, cvae, gan) ran with their tiny test settings, the others with their "

@@ -1,20 +1,21 @@
-"""Benchmark the registered forecasters on the real series in ../shared/data/series.
+"""Benchmark the registered forecasters on the dev series (benchmarks/README.md).
 
-Protocol (../shared/data/README.md, like M4): for each series the last h points are
-the test window and the rest is history; h and the MASE period m depend on the
-frequency. Reports mean MASE, sMAPE (0-200), scaled CRPS, 80%/95% coverage and
-seconds per series, per frequency and overall, plus the geometric mean of MASE
-relative to seasonal naive. Test points missing in the file are skipped.
+Protocol (benchmarks.common, like M4): for each series the last h points are the test
+window and the rest is history; h and the seasonal period depend on the frequency.
+Reports mean MASE, sMAPE (0-200), scaled CRPS, 80%/95% coverage and seconds per series,
+per frequency and overall, plus the geometric mean of MASE relative to seasonal naive.
+Test points missing in the file are skipped.
 
-    python benchmarks/forecast_benchmark.py                      # all series, all models
-    python benchmarks/forecast_benchmark.py --limit 20 --jobs 2  # a quick look
-    python benchmarks/forecast_benchmark.py --models rnn,rnn:hidden_size=64  # settings compared
-    FORECASTGEN_SERIES=/elsewhere/series python benchmarks/forecast_benchmark.py
+    python -m benchmarks.forecast_benchmark                      # all series, all models
+    python -m benchmarks.forecast_benchmark --limit 20 --jobs 2  # a quick look
+    python -m benchmarks.forecast_benchmark --models rnn,rnn:hidden_size=64  # settings compared
+    FORECASTGEN_SERIES=/elsewhere/series python -m benchmarks.forecast_benchmark
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 import time
@@ -26,14 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("FORECASTGEN_SERIES", ROOT.parent / "shared" / "data" / "series"))
-RESULTS = ROOT / "benchmarks" / "results"
+from benchmarks.common import HORIZON, RESULTS, SEASON, command, dev_index, dev_split, machine
 
-HORIZON = {"yearly": 6, "quarterly": 8, "monthly": 18, "weekly": 13, "daily": 14,
-           "business-daily": 20, "hourly": 48}
-PERIOD = {"yearly": 1, "quarterly": 4, "monthly": 12, "weekly": 52, "daily": 7,
-          "business-daily": 5, "hourly": 24}
 METRICS = ["mase", "smape", "crps", "coverage80", "coverage95", "seconds"]
 COLUMNS = ["frequency", "model", "series", "mase", "smape", "crps", "coverage80", "coverage95",
            "rel_mase_gmean", "seconds"]
@@ -41,12 +36,6 @@ COLUMNS = ["frequency", "model", "series", "mase", "smape", "crps", "coverage80"
 # Other libraries' forecasters, added by the scripts in benchmarks/peers/:
 # name -> function(history SeriesSet with one series, horizon, samples) -> paths (samples, horizon)
 PEERS: dict = {}
-
-
-def mase_period(frequency: str, history_length: int) -> int:
-    if frequency == "weekly" and history_length < 104:
-        return 1
-    return PERIOD[frequency]
 
 
 def run_series(task: tuple) -> list[dict]:
@@ -58,7 +47,7 @@ def run_series(task: tuple) -> list[dict]:
     h = HORIZON[frequency]
     rows = []
     try:
-        history, actual, m = split(name, frequency, timestamp_kind)
+        history, actual = dev_split(name, frequency, timestamp_kind)
         history_values = history.values(name)
     except Exception as exc:  # a benchmark reports every failure and goes on
         return [{"series": name, "frequency": frequency, "model": model,
@@ -73,7 +62,7 @@ def run_series(task: tuple) -> list[dict]:
                 forecast = create(model, device).fit(history).predict(h, num_samples=samples, seed=0)
                 paths = forecast.samples[name]
                 row["fallback"] = any("instead" in note for note in forecast.notes)
-            row.update(score_forecast(actual, paths, history_values, m))
+            row.update(score_forecast(actual, paths, history_values, SEASON[frequency]))
         except Exception as exc:  # a benchmark reports every failure and goes on
             row["error"] = f"{type(exc).__name__}: {exc}"
             if type(exc).__name__ != "InputError":  # refusals explain themselves in the table
@@ -81,19 +70,6 @@ def run_series(task: tuple) -> list[dict]:
         row["seconds"] = time.perf_counter() - start
         rows.append(row)
     return rows
-
-
-def split(name: str, frequency: str, timestamp_kind: str):
-    """One series' history (a SeriesSet), its test window (raw values, NaN where missing)
-    and its MASE period, by the protocol."""
-    import forecastgen
-
-    path = DATA / f"{name}.csv"
-    h = HORIZON[frequency]
-    data = forecastgen.read_series(path, freq=frequency if timestamp_kind == "integer_index" else None)
-    actual = pd.read_csv(path)["value"].to_numpy(dtype=float)[-h:]
-    history = data.drop_last(h)
-    return history, actual, mase_period(frequency, len(history.values(name)))
 
 
 def create(model: str, device: str | None):
@@ -153,7 +129,7 @@ def main(default_output: Path = RESULTS / "forecast_benchmark") -> None:
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     models = args.models.split(",")
-    index = pd.read_csv(DATA / "index.csv")
+    index = dev_index()
     if args.frequency:
         index = index[index["frequency"].isin(args.frequency.split(","))]
     index = index.iloc[:: args.every]
@@ -203,36 +179,20 @@ def classical_comparison(table: pd.DataFrame) -> list[str]:
             for m in others] + ([""] if others else [])
 
 
-def script() -> str:
-    try:
-        return str(Path(sys.argv[0]).resolve().relative_to(ROOT))
-    except ValueError:
-        return sys.argv[0]
-
-
-def machine() -> str:
-    """The processor count and, where neural models may use one, the GPU."""
-    import torch
-
-    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
-    return f"a {os.cpu_count()}-core machine{gpu}"
-
-
 def format_report(table, count, failures, fallbacks, elapsed, args) -> str:
     shown = table.copy()
     for column in ["mase", "smape", "crps", "coverage80", "coverage95", "rel_mase_gmean"]:
         shown[column] = shown[column].map(lambda v: f"{v:.3f}")
     shown["seconds"] = shown["seconds"].map(lambda v: f"{v:.2f}")
-    command = "".join(f" {argument}" for argument in sys.argv[1:])
     lines = [
-        "# Forecast benchmark: ../shared/data/series",
+        "# Forecast benchmark: the dev series",
         "",
         f"{count} series, models {args.models}, {args.samples} sample paths, seed 0; "
         "point forecast = sample median; "
         + (f"summarized from {', '.join(map(str, args.from_csv))}." if args.from_csv else
            f"{elapsed:.0f} s wall on {args.jobs} process(es) of {machine()}."),
         *([args.note] if args.note else []),
-        *([] if args.from_csv else [f"Command: `python {script()}{command}`"]),
+        *([] if args.from_csv else [f"Command: `{command()}`; {datetime.date.today().isoformat()}"]),
         "",
         "MASE, sMAPE (0-200) and scaled CRPS: lower is better; coverage80/95: share of test",
         "points inside the central 80%/95% intervals (ideal 0.80/0.95); seconds: fit + forecast",

@@ -6,9 +6,9 @@ iterations (tol=0) from the same initial parameters (k-means++ seeded k-means, t
 from a one-iteration scikit-learn fit), one after the other in this process. Prints
 wall time, the ratio, and the final mean log-likelihood of each.
 
-    python benchmarks/gmm_vs_sklearn.py                 # N=200,000, D=16, K=32, 100 iterations
-    python benchmarks/gmm_vs_sklearn.py --n 20000       # a quick look
-    python benchmarks/gmm_vs_sklearn.py --own-starts 5  # each from its own default start, 5 seeds
+    python -m benchmarks.gmm_vs_sklearn                 # N=200,000, D=16, K=32, 100 iterations
+    python -m benchmarks.gmm_vs_sklearn --n 20000       # a quick look
+    python -m benchmarks.gmm_vs_sklearn --own-starts 5  # each from its own default start, 5 seeds
 
 ``--own-starts S``: each library fits with its defaults (k-means++ seeded k-means, then
 EM to tol=1e-3 or 100 iterations) from its own start, random_state 0 .. S-1: the mean
@@ -26,6 +26,8 @@ import warnings
 
 import numpy as np
 import torch
+
+from benchmarks.common import results_header
 
 
 def mixture_data(n: int, d: int, k: int, seed: int = 0) -> np.ndarray:
@@ -48,6 +50,7 @@ def main() -> None:
     parser.add_argument("--own-starts", type=int, default=0, metavar="SEEDS",
                         help="compare fits from each library's own default start over SEEDS seeds")
     args = parser.parse_args()
+    print("\n".join(results_header("Gaussian mixtures: forecastgen against scikit-learn")))
     if args.own_starts:
         own_starts(args)
         return

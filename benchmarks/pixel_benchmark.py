@@ -20,8 +20,8 @@
   images, and the share of small pixels that the 2x2 means of the result give back
   within one level (and exactly).
 
-    python benchmarks/pixel_benchmark.py            # the committed table
-    python benchmarks/pixel_benchmark.py --quick    # fewer epochs, a smoke run
+    python -m benchmarks.pixel_benchmark            # the committed table
+    python -m benchmarks.pixel_benchmark --quick    # fewer epochs, a smoke run
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ import numpy as np
 import torch
 from torch.nn.functional import interpolate
 
+from benchmarks.common import IMAGES, results_header
 from forecastgen.data.images import read_images, write_image_grid
 from forecastgen.fidelity import dequantize, dequantized_bits_per_dim, discriminative_score
 from forecastgen.registry import default_registry
 
-IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "images"
 DIGITS = {"pixelcnn": {"hidden_channels": 64, "layers": 8, "kernel_size": 5, "max_epochs": 15},
           "pixelrnn": {"hidden_channels": 32, "layers": 2, "max_epochs": 15}}
 MNIST = {"pixelcnn": {"hidden_channels": 32, "layers": 6, "kernel_size": 5, "max_epochs": 8,
@@ -171,6 +171,7 @@ def main() -> None:
     parser.add_argument("--grids", type=Path, default=Path("benchmarks/results"),
                         help="folder for the sample grids")
     args = parser.parse_args()
+    print("\n".join(results_header("Pixel models benchmark")))
     registry = default_registry()
     if args.part in ("digits", "all"):
         digits_part(registry, args.quick, args.grids)

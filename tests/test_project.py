@@ -223,3 +223,21 @@ def test_each_command_line_module_is_small():
     assert len(modules) >= 8
     for module in modules:
         assert len(module.read_text().splitlines()) <= 400, module.name
+
+
+def test_benchmarks_are_few_share_one_module_and_edit_no_import_path():
+    """The product benchmarks (at most 12 scripts) import what they share from
+    benchmarks/common.py and run as modules; none edits sys.path; finished studies live on
+    as records in benchmarks/README.md, their scripts in the history."""
+    scripts = [path for path in (ROOT / "benchmarks").rglob("*.py")
+               if path.name not in ("__init__.py", "common.py")]
+    assert 0 < len(scripts) <= 12, [path.name for path in scripts]
+    for path in [*scripts, *(ROOT / "tools").glob("*.py")]:
+        text = path.read_text()
+        assert "sys.path" not in text, f"{path.relative_to(ROOT)} edits sys.path; import benchmarks.common"
+        if path.parent.name != "tools" or path.name == "pretrain.py":
+            assert "from benchmarks.common import" in text or "from benchmarks import" in text, path.name
+    readme = (ROOT / "benchmarks" / "README.md").read_text()
+    for path in scripts:
+        assert f"`{path.relative_to(ROOT / 'benchmarks').with_suffix('').as_posix().replace('/', '.')}`" \
+            in readme, f"benchmarks/README.md does not list {path.name}"

@@ -1,7 +1,7 @@
 """Side by side: our ``rnn`` against Darts' RNNModel (LSTM, DeepAR-style) on our protocol.
 
 Same series, same split (the last h points are the test window), same metrics
-(benchmarks/forecast_benchmark.py), 200 sample paths each, seed 0, one CPU thread
+(benchmarks.common), 200 sample paths each, seed 0, one CPU thread
 per process. Darts gets the setup its documentation recommends for a probabilistic
 RNN: the series scaled to [0, 1] by its Scaler, an LSTM of our size (2 layers of
 32), a Gaussian likelihood, input length = our context length, training length =
@@ -13,7 +13,7 @@ Darts is an optional dependency, never in CI:
     python3 -m venv .venv-peers && . .venv-peers/bin/activate
     pip install torch==2.13.0 && pip install "u8darts[torch]"
     pip install -e . -e plugins/classical -e plugins/autoregressive
-    python benchmarks/peers/darts_rnn.py --every 3 --jobs 2
+    python -m benchmarks.peers.darts_rnn --every 3 --jobs 2
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import forecast_benchmark  # noqa: E402
+from benchmarks import forecast_benchmark
 
 STEPS = 30 * 30  # our rnn's ceiling: max_epochs x batches_per_epoch
 BATCH = 64

