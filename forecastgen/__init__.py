@@ -35,7 +35,8 @@ _LAZY = {
     "score": "forecastgen.workflows",
     "SequenceGenerator": "forecastgen.interfaces",
     "DensityModel": "forecastgen.interfaces",
-    "LocalForecaster": "forecastgen.local",
+    "PerSeriesForecaster": "forecastgen.per_series",
+    "LocalForecaster": "forecastgen.local",  # PerSeriesForecaster's name up to 0.1 (warns)
     "InputError": "forecastgen.errors",
     "on_cluster": "forecastgen.engine.parallel",
     "RayCluster": "forecastgen.engine.parallel",

@@ -241,7 +241,7 @@ class AutoForecaster(SequenceGenerator):
             if params.get("transform") == "log" and not positive:
                 excluded.append(f"{name} (the log scale needs positive values)")
                 continue
-            if data.shortest() < spec.min_history.length(data.freq.horizon, data.freq.season):
+            if data.shortest() < spec.min_history.length(data.freq.default_horizon, data.freq.season):
                 excluded.append(f"{name} (series too short to train on)")
                 continue
             if spec.needs_autocorrelation:
@@ -262,7 +262,7 @@ class AutoForecaster(SequenceGenerator):
         """The steps each backtest window forecasts: the frequency's horizon where the
         shortest series leaves room for ``windows`` windows, fewer where it does not; None
         where it leaves room for none (the candidates are then combined unscored)."""
-        horizon = data.freq.horizon
+        horizon = data.freq.default_horizon
         room = (data.shortest() - 3) // (self.windows + 1)
         return min(horizon, room) if room >= 1 else None
 

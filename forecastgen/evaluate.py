@@ -48,7 +48,7 @@ def backtest(data, model="auto", *, windows: int = 3, horizon: int | None = None
 
     data = read_series(data) if isinstance(data, (str, Path)) else as_series_set(data)
     use_threads(choose_threads(data.points()))
-    horizon = int(horizon or data.freq.horizon)
+    horizon = int(horizon or data.freq.default_horizon)
     if windows < 1:
         raise InputError(f"windows must be at least 1, not {windows}")
     needed = windows * horizon + max(horizon, 3)

@@ -181,7 +181,7 @@ class SequenceGenerator(Model):
         from forecastgen.data import as_series_set
 
         data = as_series_set(data)
-        data.check_horizon(int(data.freq.horizon if horizon is None else horizon))
+        data.check_horizon(int(data.freq.default_horizon if horizon is None else horizon))
         self.fit(data)
         return self.predict(horizon, num_samples=num_samples, seed=seed)
 

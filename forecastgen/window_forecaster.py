@@ -22,7 +22,7 @@ from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.errors import InputError
 from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import FORECAST, DensityModel, SequenceGenerator, clone
-from forecastgen.local import guard_paths
+from forecastgen.per_series import guard_paths
 
 MIN_CONTEXT = 4
 MIN_WINDOWS = 20
@@ -44,7 +44,7 @@ class WindowForecaster(SequenceGenerator):
             raise InputError(f"model '{self.name}' cannot forecast: it does not sample the future "
                              "part of a window")
         data = as_series_set(data)
-        self.prediction_ = int(self.prediction_length or data.freq.horizon)
+        self.prediction_ = int(self.prediction_length or data.freq.default_horizon)
         self.context_ = self._context(data)
         self.model_ = clone(self.model)  # the parameter stays as given (scikit-learn's rule)
         if "context_length" in self.model_.get_params():
@@ -63,7 +63,7 @@ class WindowForecaster(SequenceGenerator):
                 seed: int | None = None) -> Forecast:
         self.check_is_fitted()
         data = self.data_
-        horizon = int(data.freq.horizon if horizon is None else horizon)
+        horizon = int(data.freq.default_horizon if horizon is None else horizon)
         data.check_horizon(horizon)
         rng = np.random.default_rng(seed)
         samples, index, notes = {}, {}, []

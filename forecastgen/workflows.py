@@ -120,7 +120,7 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
         estimator = forecaster(model, device=device, force=force, jobs=jobs, **(params or {}))
     data = _series(data, read_options, notes)
     if horizon is None:
-        horizon = data.freq.horizon
+        horizon = data.freq.default_horizon
         notes.add(f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
     skipped_before = dict(data.skipped)
     data = data.without_shorter_than(horizon)

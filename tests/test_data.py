@@ -62,7 +62,7 @@ def test_parse_frequency_names_and_aliases():
     assert parse_frequency("MS", stamps).anchor == "start"
     assert parse_frequency("QE", stamps).anchor == "end"
     integer = parse_frequency("quarterly", pd.Index(range(10)))
-    assert (integer.grid, integer.season, integer.horizon) == ("steps", 4, 8)
+    assert (integer.grid, integer.season, integer.default_horizon) == ("steps", 4, 8)
     with pytest.raises(InputError, match="unknown frequency"):
         parse_frequency("sometimes", stamps)
 
@@ -298,3 +298,12 @@ def test_a_series_on_the_30th_may_start_on_the_28th_of_february(tmp_path):
     assert data.freq.name == "monthly" and data.freq.anchor == "day"
     assert list(data.series["a"].index) == dates and list(data.series["b"].index) == dates[1:]
     assert [f"{d:%Y-%m-%d}" for d in data.future_index("a", 3)] == ["2023-02-28", "2023-03-30", "2023-04-30"]
+
+
+def test_the_old_name_of_the_default_horizon_still_answers_with_a_warning():
+    from forecastgen.data.frequency import named
+
+    monthly = named("monthly")
+    with pytest.warns(DeprecationWarning, match="renamed default_horizon"):
+        assert monthly.horizon == monthly.default_horizon == 18
+    assert type(monthly).from_dict(monthly.to_dict()) == monthly  # checkpoints keep the key 'horizon'

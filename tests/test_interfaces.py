@@ -50,3 +50,17 @@ def test_save_and_load_from_the_package(tmp_path, airline):
     before = model.predict(6, num_samples=20, seed=1, data=airline).samples["airline"]
     after = loaded.predict(6, num_samples=20, seed=1, data=airline).samples["airline"]
     np.testing.assert_array_equal(before, after)
+
+
+def test_the_per_series_base_answers_to_its_old_name_with_a_warning():
+    import importlib
+    import sys
+
+    import forecastgen
+    from forecastgen.per_series import PerSeriesForecaster
+
+    sys.modules.pop("forecastgen.local", None)
+    with pytest.warns(DeprecationWarning, match="renamed forecastgen.per_series"):
+        local = importlib.import_module("forecastgen.local")
+    assert local.LocalForecaster is PerSeriesForecaster is forecastgen.LocalForecaster
+    assert local.guard_paths is forecastgen.per_series.guard_paths

@@ -15,7 +15,7 @@ import forecastgen
 from forecastgen.engine.parallel import MIN_SERIES, _pack, _unpack, chunks, resolve_jobs, series_generators
 from forecastgen.engine.threads import usable_cores
 from forecastgen.errors import NotFittedError
-from forecastgen.local import FALLBACK, ForecastFailed
+from forecastgen.per_series import FALLBACK, ForecastFailed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "plugin-template"))
 from forecastgen_ar.ar import ARForecaster  # noqa: E402

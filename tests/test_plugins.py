@@ -32,7 +32,7 @@ class Drift(SequenceGenerator):
 
         from forecastgen import Forecast
 
-        horizon = horizon or self.data_.freq.horizon
+        horizon = horizon or self.data_.freq.default_horizon
         samples, index = {}, {}
         for key, series in self.data_:
             y = series.to_numpy()

@@ -200,7 +200,7 @@ class DividesByTheSpread(SequenceGenerator):
         return self
 
     def predict(self, horizon=None, num_samples=200, seed=None):
-        horizon = horizon or self.data_.freq.horizon
+        horizon = horizon or self.data_.freq.default_horizon
         samples, index = {}, {}
         for key, series in self.data_:
             y = series.to_numpy()
@@ -253,7 +253,7 @@ def test_a_model_that_breaks_on_an_awkward_series_fails_with_what_broke(model, c
 def test_a_forecast_of_a_constant_must_be_the_constant_and_say_so():
     class NoisyConstant(DividesByTheSpread):
         def predict(self, horizon=None, num_samples=200, seed=None):
-            horizon = horizon or self.data_.freq.horizon
+            horizon = horizon or self.data_.freq.default_horizon
             noise = np.random.default_rng(0).normal(0, 1e-5, (num_samples, horizon))  # in range
             return Forecast({key: series.iloc[-1] + noise for key, series in self.data_},
                             {key: self.data_.future_index(key, horizon) for key in self.data_.ids},

@@ -56,15 +56,23 @@ WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 
 @dataclass(frozen=True)
 class Frequency:
-    """How a series' timestamps step: its grid, seasonal period and default horizon."""
+    """How a series' timestamps step: its grid, its seasonal period, and the horizon forecast when
+    none is asked for (the M4 competition's for the frequency: 18 for monthly data)."""
 
     name: str
     grid: str  # "calendar" | "fixed" | "business" | "steps"
     season: int
-    horizon: int
+    default_horizon: int
     months: int = 0  # calendar: months per step
     anchor: str = "start"  # calendar: "start" | "end" | "day"
     step: pd.Timedelta | int | None = None  # fixed: a Timedelta; steps: an int
+
+    @property
+    def horizon(self) -> int:
+        """The old name of ``default_horizon``, for plugins written against 0.1."""
+        warnings.warn("Frequency.horizon is renamed default_horizon; horizon will be removed in "
+                      "forecastgen 1.0", DeprecationWarning, stacklevel=2)
+        return self.default_horizon
 
     @property
     def alias(self) -> str:
@@ -165,13 +173,14 @@ class Frequency:
         if isinstance(step, pd.Timedelta):
             step = step.isoformat()
         return {"name": self.name, "grid": self.grid, "season": self.season,
-                "horizon": self.horizon, "months": self.months, "anchor": self.anchor, "step": step}
+                "horizon": self.default_horizon, "months": self.months, "anchor": self.anchor, "step": step}
 
     @classmethod
     def from_dict(cls, values: dict) -> Frequency:
         values = dict(values)
         if "kind" in values:  # checkpoints written before the field was renamed
             values["grid"] = values.pop("kind")
+        values["default_horizon"] = values.pop("horizon")
         step = values.get("step")
         if values["grid"] == "fixed":
             step = pd.Timedelta(step)
@@ -218,7 +227,7 @@ def named(name: str, *, grid: str | None = None, step=None, anchor: str = "start
         step = FIXED_STEPS[name]
     if grid == "steps" and step is None:
         step = 1
-    return Frequency(name=name, grid=grid, season=season, horizon=horizon,
+    return Frequency(name=name, grid=grid, season=season, default_horizon=horizon,
                      months=CALENDAR_MONTHS.get(name, 0), anchor=anchor, step=step)
 
 
@@ -247,9 +256,9 @@ def infer_frequency(timestamps: pd.Index) -> Frequency:
     if step < pd.Timedelta(hours=1) and pd.Timedelta(days=1) % step == pd.Timedelta(0):
         per_day = int(pd.Timedelta(days=1) / step)
         return Frequency(name=f"every {_timedelta_alias(step)}", grid="fixed", season=per_day,
-                         horizon=per_day, step=step)
+                         default_horizon=per_day, step=step)
     return Frequency(name=f"every {_timedelta_alias(step)}", grid="fixed", season=1,
-                     horizon=10, step=step)
+                     default_horizon=10, step=step)
 
 
 def _trading_days(timestamps: pd.DatetimeIndex) -> bool:
@@ -289,7 +298,7 @@ def parse_frequency(text: str, timestamps: pd.Index) -> Frequency:
         step = pd.Timedelta(offset)
         per_day = int(pd.Timedelta(days=1) / step)
         return Frequency(name=f"every {_timedelta_alias(step)}", grid="fixed", season=per_day,
-                         horizon=per_day, step=step)
+                         default_horizon=per_day, step=step)
     if name in CALENDAR_MONTHS:
         anchor = _offset_anchor(offset) if offset is not None else _calendar_anchor(timestamps)
         return named(name, anchor=anchor)

@@ -10,7 +10,7 @@ The rule (``check_awkward_series``), through the library or the command line: ea
 either
 
 - **forecasts**: every value of the forecast table (mean and quantiles) is finite and
-  within ``forecastgen.local.sane_bounds`` of the history (ten history ranges beyond its
+  within ``forecastgen.per_series.sane_bounds`` of the history (ten history ranges beyond its
   extremes, the range taken as at least a millionth of the largest absolute value, so
   that a near-constant series keeps a tolerance), and a constant history is forecast as
   that constant, with a note that names the series and says so; or
@@ -44,7 +44,7 @@ import pandas as pd
 
 from forecastgen.errors import InputError
 from forecastgen.interfaces import DensityModel, Model, clone
-from forecastgen.local import sane_bounds
+from forecastgen.per_series import sane_bounds
 from forecastgen.testing.checks import non_default_params
 
 LIBRARY, CLI = "library", "cli"

@@ -8,7 +8,7 @@ estimates (equal to conditional maximum likelihood under Gaussian noise); foreca
 are sample paths drawn ancestrally; ``log_prob`` is the exact conditional
 log-likelihood of a series after its first p values.
 
-forecastgen's ``LocalForecaster`` does the rest: input reading and validation,
+forecastgen's ``PerSeriesForecaster`` does the rest: input reading and validation,
 constant series, guards against unusable forecasts, the ``Forecast`` result.
 """
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecastgen import LocalForecaster, as_series_set
+from forecastgen import PerSeriesForecaster, as_series_set
 from forecastgen.errors import InputError
 
 
@@ -31,7 +31,7 @@ class ARState:
     last: np.ndarray  # the last p values, oldest first
 
 
-class ARForecaster(LocalForecaster):
+class ARForecaster(PerSeriesForecaster):
     name = "ar"
     capabilities = frozenset({"forecast", "log_prob", "series"})
     season_length = None  # AR(p) has no season

@@ -36,7 +36,7 @@ from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
 from forecastgen.errors import InputError
 from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import SequenceGenerator
-from forecastgen.local import guard_paths
+from forecastgen.per_series import guard_paths
 from forecastgen_autoregressive.lagged_windows import (
     WindowPlan,
     lagged_values,
@@ -71,7 +71,7 @@ class AutoregressiveForecaster(SequenceGenerator):
                    for key, series in data]
         self._check_data(data, head, reports)
         season = _season(data.freq.season, reports)
-        plan = plan_windows(data.shortest(), season, data.freq.horizon, self.context_length,
+        plan = plan_windows(data.shortest(), season, data.freq.default_horizon, self.context_length,
                             self.prediction_length)
         seed_everything(self.seed)
         train, validation = training_windows(data, plan, head.mean_scaling, self.max_windows,

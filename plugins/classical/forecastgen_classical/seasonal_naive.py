@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from forecastgen.local import LocalForecaster, seasonal_naive_mean, seasonal_naive_paths
+from forecastgen.per_series import PerSeriesForecaster, seasonal_naive_mean, seasonal_naive_paths
 
 
-class SeasonalNaive(LocalForecaster):
+class SeasonalNaive(PerSeriesForecaster):
     name = "snaive"
     capabilities = frozenset({"forecast", "series"})
 

@@ -17,7 +17,7 @@ import types
 
 import numpy as np
 
-from forecastgen.local import ForecastFailed, LocalForecaster, latin_hypercube_ranks
+from forecastgen.per_series import ForecastFailed, PerSeriesForecaster, latin_hypercube_ranks
 
 # what statsforecast raises on a series it cannot fit (besides ValueError and arithmetic errors,
 # and the bare Exception of ``is_fit_failure``)
@@ -89,7 +89,7 @@ def stratified_normal(rng: np.random.Generator, num_samples: int, horizon: int) 
     return ndtri(latin_hypercube_ranks(order, rng))
 
 
-class StatsforecastModel(LocalForecaster):
+class StatsforecastModel(PerSeriesForecaster):
     """A local forecaster whose per-series model is a statsforecast model."""
 
     def _model(self, y: np.ndarray, season: int):

@@ -22,7 +22,7 @@ STEPS_PER_EPOCH = 10
 
 def fine_tune(network: PatchTransformer, data: SeriesSet, steps: int, learning_rate: float,
               batch_size: int, device, seed: int) -> TrainingHistory:
-    horizon = min(data.freq.horizon, data.shortest() // 3)
+    horizon = min(data.freq.default_horizon, data.shortest() // 3)
     histories = [data.values(key) for key in data.ids]
     trainable = [h[:-horizon] for h in histories if len(h) - horizon > 4] or histories
     corpus = Corpus()

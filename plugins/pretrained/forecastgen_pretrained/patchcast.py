@@ -43,7 +43,7 @@ from forecastgen.engine.parallel import series_generators
 from forecastgen.errors import InputError
 from forecastgen.forecasts import Forecast
 from forecastgen.interfaces import SequenceGenerator
-from forecastgen.local import guard_paths, latin_hypercube_ranks
+from forecastgen.per_series import guard_paths, latin_hypercube_ranks
 from forecastgen_pretrained.inference import NUMPY_NETWORKS, is_mlp, numpy_network, weight_names
 from forecastgen_pretrained.outputs import QUANTILES, season_class
 from forecastgen_pretrained.scaling import encode_arrays, unstandardize
@@ -142,7 +142,7 @@ class PatchCastForecaster(SequenceGenerator):
             raise InputError(f"{self.display_name()} was loaded from a checkpoint without its series; "
                              "pass the series to forecast, predict(horizon, data=...)")
         data = self.data_ if data is None else as_series_set(data)
-        horizon = int(data.freq.horizon if horizon is None else horizon)
+        horizon = int(data.freq.default_horizon if horizon is None else horizon)
         data.check_horizon(horizon)
         if num_samples < 1:
             raise InputError(f"num_samples must be at least 1, not {num_samples}")
