@@ -25,6 +25,7 @@ _LAZY = {
     "SeriesSet": "forecastgen.data",
     "Forecast": "forecastgen.forecasts",
     "backtest": "forecastgen.evaluate",
+    "cross_validation": "forecastgen.evaluate",
     "check": "forecastgen.workflows",
     "forecast": "forecastgen.workflows",
     "forecaster": "forecastgen.workflows",

@@ -146,7 +146,7 @@ class AutoForecaster(SequenceGenerator):
             try:
                 with doing(f"backtest of {name}"):
                     result = backtest(backtested, candidate, windows=self.windows, horizon=horizon,
-                                      num_samples=self.num_samples, seed=self.seed)
+                                      num_samples=self.num_samples, seed=self.seed, quantiles=None)
             except InputError as exc:  # e.g. no autocorrelation left in the shorter history
                 excluded.append(f"{name} (refused the backtest's shorter history: "
                                 f"{str(exc).split(':')[0]})")

@@ -1,11 +1,13 @@
-"""Plots of forecasts (history, median, and the 80% and 95% predictive bands), of the
-autocorrelation check, and of sampled windows."""
+"""Plots of forecasts (history, median, and the 80% and 95% predictive bands), of
+cross-validation forecasts against what happened, of the autocorrelation check, and of sampled
+windows."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pandas as pd
 
 from forecastgen.atomic import atomic_path
 
@@ -62,6 +64,73 @@ def _plot_one(axis, forecast, key, history_points):
     axis.plot(future, np.median(paths, axis=0), color="tab:blue", linewidth=1.6, label="median")
     axis.set_title(plain(str(key)))
     axis.grid(alpha=0.3)
+
+
+def plot_cross_validation(forecasts, data, path=None, *, history_points: int | None = None):
+    """Each cutoff's forecast (median and the band between its lowest and highest quantiles)
+    over the series it forecast (black), one panel per series (up to 12), a dotted line at
+    each cutoff. ``forecasts``: the frame of ``forecastgen.cross_validation``; ``data``: the
+    series (a SeriesSet)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ids = list(dict.fromkeys(forecasts["id"]))[:MAX_PANELS]
+    levels = sorted((column for column in forecasts.columns if _quantile_level(column) is not None),
+                    key=_quantile_level)
+    columns = 1 if len(ids) == 1 else 2
+    rows = math.ceil(len(ids) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(10 if columns == 1 else 13, 3.6 * rows),
+                                squeeze=False)
+    colors = plt.get_cmap("tab10").colors
+    for axis, key in zip(axes.flat, ids):
+        own = forecasts[forecasts["id"] == key]
+        series = data[key]
+        if history_points is None:  # from two horizons before the first cutoff: the forecasts show
+            first = int(series.index.searchsorted(own["cutoff"].min()))
+            series = series.iloc[max(0, first - 2 * int(own.groupby("cutoff").size().max())):]
+        else:
+            series = series.iloc[-history_points:]
+        axis.plot(series.index, series.to_numpy(), color="black", linewidth=1.2, label="actual")
+        for number, (cutoff, part) in enumerate(own.groupby("cutoff")):
+            color = colors[(number + 1) % len(colors)]
+            if len(levels) >= 2:
+                axis.fill_between(part["timestamp"], part[levels[0]], part[levels[-1]], color=color,
+                                  alpha=0.2, linewidth=0)
+            median = part["q50"] if "q50" in part else part["mean"]
+            axis.plot(part["timestamp"], median, color=color, linewidth=1.5,
+                      label=f"from {pd.Timestamp(cutoff).date() if _is_date(cutoff) else cutoff}")
+            axis.axvline(cutoff, color=color, linestyle=":", linewidth=1)
+        axis.set_title(plain(str(key)))
+        axis.grid(alpha=0.3)
+    axes.flat[0].legend(loc="upper left", fontsize=8)
+    for axis in list(axes.flat)[len(ids):]:
+        axis.set_visible(False)
+    band = f"{levels[0]}-{levels[-1]} band" if len(levels) >= 2 else "no band"
+    title = f"forecasts from {forecasts['cutoff'].nunique()} cutoffs (median, {band}) against what happened"
+    if len(ids) == 1:
+        axes.flat[0].set_title(plain(f"{ids[0]}: {title}"))
+        figure.tight_layout()
+    else:
+        figure.suptitle(title)
+        figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.6 * rows)))
+    if path is not None:
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=110, format="png")
+    return figure
+
+
+def _quantile_level(column: str) -> float | None:
+    """The level of a quantile column ("q10" -> 10.0, "q2.5" -> 2.5), None for another column."""
+    try:
+        return float(column[1:]) if column.startswith("q") else None
+    except ValueError:
+        return None
+
+
+def _is_date(value) -> bool:
+    return isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "year")
 
 
 def plot_autocorrelation(reports, path=None):

@@ -169,6 +169,24 @@ def test_backtest_command_prints_a_table():
     assert [line.split()[0] for line in lines[2:]] == ["window", "window", "all"]
 
 
+def test_backtest_writes_every_cutoffs_forecasts_and_their_plot(tmp_path):
+    result = CliRunner().invoke(cli, ["backtest", str(AIRLINE), "-m", "theta", "-w", "4", "--step", "3",
+                                      "-H", "6", "--quantiles", "0.05,0.95", "--forecasts",
+                                      str(tmp_path / "cv.csv"), "--plot", str(tmp_path / "cv.png")])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(tmp_path / "cv.csv", parse_dates=["cutoff", "timestamp"])
+    assert list(frame.columns) == ["id", "window", "cutoff", "timestamp", "actual", "mean", "q5", "q95"]
+    gaps = frame["cutoff"].drop_duplicates().diff().dropna().dt.days
+    assert len(frame) == 4 * 6 and gaps.between(89, 92).all()  # three months apart
+    assert (tmp_path / "cv.png").stat().st_size > 10_000
+    assert "wrote 24 forecast rows (4 cutoffs)" in result.stderr
+    unwritable = CliRunner().invoke(cli, ["backtest", str(AIRLINE), "-m", "snaive", "--forecasts",
+                                          str(tmp_path / "missing" / "cv.csv")])
+    assert unwritable.exit_code == 2 and "does not exist" in unwritable.stderr
+    refused = CliRunner().invoke(cli, ["backtest", str(AIRLINE), "-m", "ets", "--no-refit"])
+    assert refused.exit_code == 2 and "forecasts new series" in refused.stderr
+
+
 def _broken_plugin_environment(tmp_path: Path, module_text: str, distribution: str = "broken-plugin") -> dict:
     """A site folder with a distribution whose forecastgen entry point is ``module_text``."""
     site = tmp_path / "site"

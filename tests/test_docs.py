@@ -78,7 +78,8 @@ def test_the_command_line_guide_runs_as_written(user_folder):
     assert len(commands) >= 15 and {command[0] for command in commands} == {"forecastgen", "torchrun"}
     for command in commands:
         run([str(Path(sys.executable).with_name(command[0])), *command[1:]], user_folder)
-    for made in ("forecast.png", "grid.png", "gan-grid.png", "large.npz", "acf.png", "airline-ddp"):
+    for made in ("forecast.png", "grid.png", "gan-grid.png", "large.npz", "acf.png", "cv.csv", "cv.png",
+                 "airline-ddp"):
         assert (user_folder / made).exists(), made
 
 

@@ -125,6 +125,16 @@ def parse_params(pairs: tuple[str, ...]) -> dict:
         raise click.BadParameter(str(error), param_hint="-p") from None
 
 
+def parse_quantiles(text: str) -> list[float]:
+    try:
+        levels = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers") from None
+    if not levels or not all(0 < q < 1 for q in levels):
+        raise click.BadParameter("give quantile levels strictly between 0 and 1, e.g. 0.1,0.5,0.9")
+    return levels
+
+
 def format_table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip()

@@ -11,20 +11,11 @@ from forecastgen.cli.options import (
     model_registry,
     note,
     parse_params,
+    parse_quantiles,
     printer,
     read_options,
     warn_left_out,
 )
-
-
-def parse_quantiles(text: str) -> list[float]:
-    try:
-        levels = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a comma-separated list of numbers") from None
-    if not levels or not all(0 < q < 1 for q in levels):
-        raise click.BadParameter("give quantile levels strictly between 0 and 1, e.g. 0.1,0.5,0.9")
-    return levels
 
 
 @click.command()
