@@ -9,6 +9,7 @@ Test points missing in the file are skipped.
     python -m benchmarks.forecast_benchmark                      # all series, all models
     python -m benchmarks.forecast_benchmark --limit 20 --jobs 2  # a quick look
     python -m benchmarks.forecast_benchmark --models rnn,rnn:hidden_size=64  # settings compared
+    python -m benchmarks.forecast_benchmark --models theta,theta@cqr          # calibrated beside
     FORECASTGEN_SERIES=/elsewhere/series python -m benchmarks.forecast_benchmark
 """
 
@@ -73,16 +74,16 @@ def run_series(task: tuple) -> list[dict]:
 
 
 def create(model: str, device: str | None):
-    """The model named by ``model`` ("name" or "name:key=value:key=value"),
-    neural ones on ``device`` when given."""
+    """The model named by ``model`` ("name", "name:key=value:key=value", and "@cqr" or
+    "@conformal" at the end for its calibrated forecasts), neural ones on ``device`` when given."""
     from forecastgen.registry import default_registry, split_model_spec
-    from forecastgen.window_forecaster import as_forecaster
+    from forecastgen.workflows import forecaster
 
-    registry = default_registry()
-    name, params = split_model_spec(model)
-    if device and "device" in registry.get(name).load_class().param_names():
+    spec, _, calibrate = model.partition("@")
+    name, params = split_model_spec(spec)
+    if device and "device" in default_registry().get(name).load_class().param_names():
         params["device"] = device
-    return as_forecaster(registry.create(name, **params))
+    return forecaster(name, calibrate=calibrate or None, **params)
 
 
 def summarize(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:

@@ -145,7 +145,7 @@ def _fresh(model, params):
     """A new, unfitted forecaster: a name (density models forecast through their windows), or a
     clone of the model given."""
     if isinstance(model, str):
-        from forecastgen.workflows import forecaster
+        from forecastgen.window_forecaster import forecaster_named
 
-        return forecaster(model, **params)
+        return forecaster_named(model, **params)
     return clone(model).set_params(**params)

@@ -105,8 +105,21 @@ class WindowForecaster(SequenceGenerator):
 
 
 def as_forecaster(model) -> SequenceGenerator:
-    """``model`` itself if it forecasts series, else the window adapter around it."""
+    """``model`` itself if it forecasts series, else the window adapter around it; a model that
+    cannot forecast is refused, saying so."""
+    if not model.supports(FORECAST):
+        interface = "density" if isinstance(model, DensityModel) else "sequence"
+        raise InputError(f"model '{model.name}' is a {interface} model that cannot forecast: it "
+                         "learns fixed-shape items; `forecastgen models` shows each model's capabilities")
     return WindowForecaster(model) if isinstance(model, DensityModel) else model
+
+
+def forecaster_named(name: str, **params) -> SequenceGenerator:
+    """A new forecaster of series from a registered name and its parameters (a density model of
+    windows through the window adapter)."""
+    from forecastgen.registry import create
+
+    return as_forecaster(create(name, **params))
 
 
 def _windows(y: np.ndarray, length: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from forecastgen.data.items import IMAGES, WINDOWS, guess_kind, read_labelled_it
 from forecastgen.engine import is_main_process
 from forecastgen.engine.threads import choose_threads, use_threads
 from forecastgen.errors import InputError
-from forecastgen.interfaces import FORECAST, LABELS, NEW_SERIES, UPSCALE, DensityModel, Model
+from forecastgen.interfaces import LABELS, NEW_SERIES, UPSCALE, DensityModel, Model
 from forecastgen.registry import default_registry
 
 SERIES = "series"
@@ -81,30 +81,35 @@ def kind_of(path: str | Path) -> str:
 
 
 def forecaster(model: str | Model, *, device: str | None = None, force: bool = False,
-               jobs: int | None = None, **params):
+               jobs: int | None = None, calibrate: str | None = None, **params):
     """A model that forecasts series: a registered name with its parameters (or a model), made
     into a forecaster where it is a density model of windows (``predict -m gmm``);
-    ``device``, ``force`` and ``jobs`` go to the models that take them."""
+    ``device``, ``force`` and ``jobs`` go to the models that take them. ``calibrate`` ("cqr"
+    or "conformal") corrects its quantiles by its own backtest errors
+    (``forecastgen.calibration``)."""
     from forecastgen.window_forecaster import as_forecaster
 
-    estimator = _model(model, params, device=device, force=force, jobs=jobs)
-    if not estimator.supports(FORECAST):
-        interface = "density" if isinstance(estimator, DensityModel) else "sequence"
-        raise InputError(f"model '{estimator.name}' is a {interface} model that cannot forecast: it "
-                         "learns fixed-shape items; `forecastgen models` shows each model's capabilities")
-    return as_forecaster(estimator)
+    estimator = as_forecaster(_model(model, params, device=device, force=force, jobs=jobs))
+    if calibrate is None:
+        return estimator
+    from forecastgen.calibration import Calibrated
+
+    calibrated = Calibrated(estimator, method=calibrate)
+    calibrated.check_params()
+    return calibrated
 
 
 def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, num_samples: int = 200,
              seed: int | None = 0, model_path: str | Path | None = None, device: str | None = None,
              force: bool = False, jobs: int | None = None, cluster: str | None = None,
-             params: dict | None = None, read_options: dict | None = None,
+             calibrate: str | None = None, params: dict | None = None, read_options: dict | None = None,
              on_note: NoteHandler | None = None):
     """Forecast every series of ``data`` (a path, a pandas Series or frame, or a SeriesSet) with
     ``model`` (a name and its ``params``, or a model), or with the model saved in
     ``model_path``. The horizon defaults to the frequency's (18 for monthly data); series
     shorter than it are left out and named in ``forecast.skipped``; the notes say what was
-    chosen and why. ``cluster`` runs the per-series work on a Dask or Ray cluster."""
+    chosen and why. ``cluster`` runs the per-series work on a Dask or Ray cluster; ``calibrate``
+    ("cqr" or "conformal") corrects the quantiles by the model's own backtest errors."""
     from forecastgen.engine.checkpoint import load_checkpoint
     from forecastgen.engine.parallel import cluster_at
     from forecastgen.progress import doing
@@ -117,7 +122,8 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
             raise InputError(f"{model_path}: model '{estimator.name}' forecasts only the series it was "
                              f"fitted on; fit it on these series instead (-m {estimator.name})")
     else:
-        estimator = forecaster(model, device=device, force=force, jobs=jobs, **(params or {}))
+        estimator = forecaster(model, device=device, force=force, jobs=jobs, calibrate=calibrate,
+                               **(params or {}))
     data = _series(data, read_options, notes)
     if horizon is None:
         horizon = data.freq.default_horizon

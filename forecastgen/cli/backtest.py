@@ -39,7 +39,7 @@ from forecastgen.cli.options import (
               help="Also write a PNG of each cutoff's forecast against the actual values.")
 @data_options
 def backtest(path, model, windows, step, no_refit, horizon, samples, seed, params, per_series, forecasts,
-             quantiles, plot, device, force, jobs, cluster, **options):
+             quantiles, plot, device, force, jobs, cluster, calibrate, **options):
     """Rolling-origin backtest over the last windows: MASE, sMAPE, CRPS, coverage.
 
     \b
@@ -47,6 +47,7 @@ def backtest(path, model, windows, step, no_refit, horizon, samples, seed, param
       forecastgen backtest examples/data/airline.csv --model ets --windows 3
       forecastgen backtest examples/data/airline.csv -m snaive -H 12 --per-series
       forecastgen backtest examples/data/airline.csv -m theta -w 6 --step 3 --forecasts cv.csv --plot cv.png
+      forecastgen backtest examples/data/macro.csv -m theta --calibrate cqr
     """
     from forecastgen.data.writer import check_writable, write_table
     from forecastgen.engine.parallel import cluster_at
@@ -58,14 +59,16 @@ def backtest(path, model, windows, step, no_refit, horizon, samples, seed, param
     check_writable(forecasts, "--forecasts")
     check_writable(plot, "--plot")
     model_registry()
-    estimator = forecaster(model, device=device, force=force, jobs=jobs, **parse_params(params))
+    estimator = forecaster(model, device=device, force=force, jobs=jobs, calibrate=calibrate,
+                           **parse_params(params))
     data = read(path, "series", **read_options(options), on_note=printer(options))
     warn_left_out(path, data.skipped.values())
     with doing(f"backtest of {estimator.name}"), cluster_at(cluster):
         result = run_backtest(data, estimator, windows=windows, horizon=horizon, step=step,
                               refit=not no_refit, num_samples=samples, seed=seed, quantiles=levels)
     table = result.scores if per_series else result.summary()
-    click.echo(f"backtest of '{estimator.name}' ({windows} window(s); MASE, sMAPE and scaled CRPS: "
+    label = estimator.name if calibrate is None else f"{model}' calibrated by '{calibrate}"
+    click.echo(f"backtest of '{label}' ({windows} window(s); MASE, sMAPE and scaled CRPS: "
                "lower is better; coverage: share inside the 80%/95% intervals)")
     click.echo(table.to_string(float_format=lambda v: f"{v:.3f}"))
     unscaled = result.unscaled()

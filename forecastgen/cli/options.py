@@ -48,6 +48,9 @@ def model_options(command=None, *, default: str | None = "auto", forecasts: bool
                      help="Steps to forecast [default: by frequency, e.g. 18 for monthly]."),
         click.option("-n", "--samples", default=200, show_default=True,
                      type=click.IntRange(min=1), help="Sample paths to draw."),
+        click.option("--calibrate", type=click.Choice(["cqr", "conformal"]),
+                     help="Correct the intervals by the model's own backtest errors: conformalized "
+                          "quantile regression (cqr) or split conformal per step (conformal)."),
     ]
     options = [
         click.option("-m", "--model", default=default, show_default=True, required=default is None,

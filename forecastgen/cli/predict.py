@@ -31,7 +31,7 @@ from forecastgen.cli.options import (
               help="Forecast with a model saved by `forecastgen fit` instead of fitting one.")
 @data_options
 def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, model_path,
-            device, force, jobs, cluster, **options):
+            device, force, jobs, cluster, calibrate, **options):
     """Forecast the series in a CSV: mean and quantiles per future step.
 
     \b
@@ -62,6 +62,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
     settings = {} if model_path else parse_params(params)
     result = forecast(path, model, horizon=horizon, num_samples=samples, seed=seed,
                       model_path=model_path, device=device, force=force, jobs=jobs, cluster=cluster,
+                      calibrate=calibrate,
                       params=settings, read_options=read_options(options),
                       on_note=printer(options))
     warn_left_out(path, result.skipped.values())

@@ -1,0 +1,191 @@
+"""Calibrated forecasts: any forecaster's quantiles corrected by its own backtest errors.
+
+``Calibrated(model, method)`` forecasts each series as ``model`` does, then moves each
+step's sample paths so that the forecast's quantiles cover what they claim. The correction
+is learned, before the final fit, from rolling-origin forecasts of the series' own past
+(``windows`` cutoffs, ``forecastgen.evaluate``), pooled over the series:
+
+- ``method="cqr"``: conformalized quantile regression (Romano, Patterson & Candes 2019,
+  "Conformalized quantile regression", NeurIPS), normalized by the interval's width. For each
+  central interval of the model (levels l and 1 - l) the score of an actual value y is
+  ``max(lo - y, y - hi) / (hi - lo)``; the interval is widened (or narrowed) by the
+  conformal quantile Q of the scores, ``lo - Q (hi - lo)`` and ``hi + Q (hi - lo)``. Scores
+  divided by the width pool across series of any scale and across horizon steps.
+- ``method="conformal"``: split conformal prediction around the model's median, per horizon
+  step where there are enough scores (as statsforecast's ``ConformalIntervals``): the
+  scores are ``|y - median|`` over the series' MASE scale, and the interval at level 1 - a
+  is the median plus or minus their conformal (1 - a) quantile times the scale.
+
+The conformal quantile of n scores at level 1 - a is their ceil((n + 1)(1 - a)) / n
+empirical quantile (Vovk et al. 2005; Angelopoulos & Bates 2023, "Conformal prediction: a
+gentle introduction"). The paths keep their order: at each step, the path of rank r moves to
+the corrected quantile function at (r + 0.5) / n, so paths still wander as the model's did.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from forecastgen.data import SeriesSet, as_series_set
+from forecastgen.errors import InputError, NotFittedError
+from forecastgen.forecasts import Forecast
+from forecastgen.interfaces import FORECAST, SERIES, SequenceGenerator, clone
+from forecastgen.metrics import seasonal_scale
+
+METHODS = ("cqr", "conformal")
+# the lower levels of the central intervals corrected (their upper levels are 1 - these)
+LOWER_LEVELS = (0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
+MIN_SCORES_PER_STEP = 30  # fewer scores at one horizon step: that step uses every step's
+
+
+class Calibrated(SequenceGenerator):
+    """``model``'s forecasts with their quantiles corrected by its own backtest errors."""
+
+    name = "calibrated"
+    capabilities = frozenset({FORECAST, SERIES})
+    parameter_help = {
+        "model": "the forecaster whose forecasts are calibrated (a name or a model)",
+        "method": "cqr (conformalized quantile regression) or conformal (split conformal, per step)",
+        "windows": "rolling-origin cutoffs whose forecasts the correction is learned from",
+    }
+
+    def __init__(self, model, method: str = "cqr", windows: int = 3):
+        self.store_params(locals())
+
+    def check_params(self) -> None:
+        if self.method not in METHODS:
+            raise InputError(f"calibration: method must be {' or '.join(METHODS)}, not {self.method!r}")
+        if not isinstance(self.windows, int) or self.windows < 1:
+            raise InputError(f"calibration: windows must be a whole number of at least 1, "
+                             f"not {self.windows!r}")
+
+    def display_name(self) -> str:
+        return f"model '{self._inner().name}' calibrated by {self.method}"
+
+    def fit(self, data) -> Calibrated:
+        self.check_params()
+        data = as_series_set(data)
+        self.scores_, self.notes_ = self._backtest_scores(data, data.freq.default_horizon)
+        self.model_ = self._inner().fit(data)
+        self.scales_ = {key: _scale(data.values(key), data.freq.season) for key in data.ids}
+        return self
+
+    def predict(self, horizon: int | None = None, num_samples: int = 200,
+                seed: int | None = None) -> Forecast:
+        self.check_is_fitted()
+        forecast = self.model_.predict(horizon, num_samples=num_samples, seed=seed)
+        samples = {key: self.corrected(paths, self.scales_.get(key, 1.0))
+                   for key, paths in forecast.samples.items()}
+        return Forecast(samples, forecast.index, model=f"{forecast.model} (calibrated: {self.method})",
+                        history=forecast.history, notes=[*forecast.notes, *self.notes_])
+
+    def check_is_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(f"{self.display_name()} is not fitted; call fit(data) first")
+
+    # -- learning the correction ------------------------------------------------------------
+    def _inner(self):
+        if isinstance(self.model, str):
+            from forecastgen.window_forecaster import forecaster_named
+
+            return forecaster_named(self.model)
+        return clone(self.model)
+
+    def _backtest_scores(self, data: SeriesSet, horizon: int) -> tuple[np.ndarray | None, list[str]]:
+        """The scores of the model's rolling-origin forecasts of ``data``'s past: (windows x series,
+        steps, levels) for cqr, (windows x series, steps) for conformal; None where the series
+        are too short for one window (with a note)."""
+        from forecastgen.evaluate import _windows
+
+        windows = min(self.windows, max(0, (data.shortest() - max(horizon, 3)) // horizon))
+        if windows < 1:
+            return None, [f"not calibrated: the shortest series ({data.shortest()} points) leaves no "
+                          f"backtest window of {horizon} steps"]
+        scores = []
+        for window in _windows(data, self._inner(), windows, horizon, None, True, 200, 0, {}):
+            for key in window.data.ids:
+                scores.append(self._scores(window.forecast.samples[key], window.actual(key),
+                                           window.history.values(key), data.freq.season))
+        count = len(scores)
+        return np.stack(scores), [f"calibrated by {self.method} on {count} backtest forecasts "
+                                  f"({windows} window(s) of {horizon} steps)"]
+
+    def _scores(self, paths: np.ndarray, actual: np.ndarray, history: np.ndarray, season: int) -> np.ndarray:
+        if self.method == "conformal":
+            scale = _scale(history, season)
+            return np.abs(actual - np.median(paths, axis=0)) / scale
+        low = np.quantile(paths, LOWER_LEVELS, axis=0)  # (levels, steps)
+        high = np.quantile(paths, [1 - level for level in LOWER_LEVELS], axis=0)
+        width = np.maximum(high - low, 1e-9 * _scale(history, season))
+        return (np.maximum(low - actual, actual - high) / width).T  # (steps, levels)
+
+    # -- applying it --------------------------------------------------------------------------
+    def corrected(self, paths: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """``paths`` (num_samples, horizon) moved so that each step's quantiles are corrected,
+        each path keeping its rank; ``scale``: the series' MASE scale (the conformal method's
+        scores are in its units)."""
+        if self.scores_ is None:
+            return paths
+        ranks = np.argsort(np.argsort(paths, axis=0), axis=0)
+        levels = (np.arange(len(paths)) + 0.5) / len(paths)
+        ordered = np.sort(paths, axis=0)
+        moved = np.empty_like(ordered)
+        for step in range(paths.shape[1]):
+            target = self._target_quantiles(ordered[:, step], step, scale)
+            moved[:, step] = np.maximum.accumulate(np.interp(levels, target[0], target[1]))
+        return np.take_along_axis(moved, ranks, axis=0)
+
+    def _target_quantiles(self, values: np.ndarray, step: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+        """(levels, corrected quantiles) of one step, from its sorted path values."""
+        median = float(np.quantile(values, 0.5))
+        lower = np.array(LOWER_LEVELS)
+        low, high = np.quantile(values, lower), np.quantile(values, 1 - lower)
+        if self.method == "cqr":
+            spread = self._step_quantiles(step, 1 - 2 * lower)  # one per interval
+            width = high - low
+            new_low, new_high = low - spread * width, high + spread * width
+        else:
+            spread = self._step_quantiles(step, 1 - 2 * lower) * scale
+            new_low, new_high = median - spread, median + spread
+        new_low, new_high = np.minimum(new_low, median), np.maximum(new_high, median)
+        edges_low = values[0] - (low[0] - new_low[0])  # the tails move as the outermost interval
+        edges_high = values[-1] + (new_high[0] - high[0])
+        levels = np.r_[0.0, lower, 0.5, (1 - lower)[::-1], 1.0]
+        quantiles = np.r_[edges_low, new_low, median, new_high[::-1], edges_high]
+        return levels, np.maximum.accumulate(quantiles)
+
+    def _step_quantiles(self, step: int, coverages: np.ndarray) -> np.ndarray:
+        """The conformal quantile of the scores at ``step`` (every step's where it has too few)
+        for each interval's coverage."""
+        scores = self.scores_
+        steps = scores.shape[1]
+        if self.method == "cqr":
+            pooled = scores[:, min(step, steps - 1), :] if len(scores) >= MIN_SCORES_PER_STEP else \
+                scores.reshape(-1, scores.shape[2])
+            return np.array([conformal_quantile(pooled[:, column], coverage)
+                             for column, coverage in enumerate(coverages)])
+        pooled = scores[:, min(step, steps - 1)] if len(scores) >= MIN_SCORES_PER_STEP else scores.ravel()
+        return np.array([conformal_quantile(pooled, coverage) for coverage in coverages])
+
+
+def conformal_quantile(scores: np.ndarray, coverage: float) -> float:
+    """The ceil((n + 1) coverage) / n empirical quantile of ``scores`` (their largest where that
+    exceeds 1): the smallest correction that covers a new score with probability ``coverage``
+    when scores are exchangeable."""
+    scores = np.sort(np.asarray(scores, dtype=float)[np.isfinite(scores)])
+    if not len(scores):
+        return 0.0
+    rank = min(len(scores), math.ceil((len(scores) + 1) * coverage))
+    return float(scores[rank - 1])
+
+
+def _scale(history: np.ndarray, season: int) -> float:
+    scale = seasonal_scale(history, season)
+    if not np.isfinite(scale) or scale <= 0:
+        scale = max(float(np.mean(np.abs(history))) if len(history) else 0.0, 1e-12)
+    return scale
+
+
+__all__ = ["METHODS", "Calibrated", "conformal_quantile"]

@@ -1,0 +1,104 @@
+"""Calibrated forecasts: conformal corrections learned from a model's own backtests make its
+intervals cover what they claim, keep its median, and keep each path's rank."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecastgen
+from forecastgen.calibration import Calibrated, conformal_quantile
+from forecastgen.errors import InputError
+from forecastgen.per_series import PerSeriesForecaster
+from forecastgen.testing import check_model
+
+
+class Overconfident(PerSeriesForecaster):
+    """Forecasts the history's mean with half the history's spread: intervals far too narrow."""
+
+    name = "overconfident"
+    capabilities = frozenset({"forecast", "series"})
+    season_length = None
+
+    def __init__(self, max_history: int | None = None):
+        self.store_params(locals())
+
+    def fit_one(self, y, season):
+        return float(np.mean(y)), float(np.std(y))
+
+    def sample_one(self, state, horizon, num_samples, rng):
+        mean, spread = state
+        return rng.normal(mean, 0.5 * spread, size=(num_samples, horizon))
+
+
+def noise_series(count: int, length: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2000-01-01", periods=length, freq="D")
+    return pd.DataFrame(rng.normal(10, 1, size=(length, count)), index=index,
+                        columns=[f"s{i}" for i in range(count)])
+
+
+def coverage(model, data, test, level: float) -> float:
+    forecast = model.fit(data).predict(len(test), num_samples=400, seed=0)
+    frame = forecast.to_frame(((1 - level) / 2, (1 + level) / 2))
+    low, high = frame.columns[-2:]
+    actual = test.melt(ignore_index=False)["value"].to_numpy()
+    ordered = frame.sort_values(["id", "timestamp"])
+    actual = np.concatenate([test[key].to_numpy() for key in ordered["id"].unique()])
+    return float(((ordered[low].to_numpy() <= actual) & (actual <= ordered[high].to_numpy())).mean())
+
+
+@pytest.mark.parametrize("method", ["cqr", "conformal"])
+def test_calibration_brings_an_overconfident_models_coverage_to_nominal(method):
+    series = noise_series(60, 120, seed=0)
+    history, test = series.iloc[:-14], series.iloc[-14:]
+    raw80 = coverage(Overconfident(), history, test, 0.8)
+    fixed80 = coverage(Calibrated(Overconfident(), method), history, test, 0.8)
+    fixed95 = coverage(Calibrated(Overconfident(), method), history, test, 0.95)
+    assert raw80 < 0.55  # half the spread: a 80% interval holds about 47%
+    assert abs(fixed80 - 0.8) < 0.05 and abs(fixed95 - 0.95) < 0.04
+
+
+def test_the_median_is_kept_and_each_path_its_rank(airline):
+    model = Calibrated("theta", "cqr").fit(airline)
+    raw = model.model_.predict(12, num_samples=300, seed=1).samples["airline"]
+    paths = model.predict(12, num_samples=300, seed=1).samples["airline"]
+    np.testing.assert_allclose(np.median(paths, axis=0), np.median(raw, axis=0), rtol=1e-3)
+    by_raw_rank = np.take_along_axis(paths, np.argsort(raw, axis=0), axis=0)
+    assert (np.diff(by_raw_rank, axis=0) >= 0).all()  # a path above another stays above (or level)
+    assert "calibrated by cqr on 3 backtest forecasts" in model.predict(6, seed=0).notes[-1]
+
+
+def test_too_short_a_history_is_forecast_uncalibrated_with_a_note():
+    short = pd.Series(np.arange(20.0), index=pd.date_range("2000-01", periods=20, freq="MS"), name="short")
+    forecast = Calibrated("snaive").fit(short).predict(6, seed=0)
+    assert np.isfinite(forecast.samples["short"]).all()
+    assert any(note.startswith("not calibrated: the shortest series (20 points)") for note in forecast.notes)
+
+
+def test_the_conformal_quantile_has_its_finite_sample_correction():
+    scores = np.arange(1.0, 11.0)  # 10 scores
+    assert conformal_quantile(scores, 0.8) == 9.0  # ceil(11 * 0.8) / 10 = 0.9
+    assert conformal_quantile(scores, 0.95) == 10.0  # capped at the largest
+    assert conformal_quantile(np.array([np.nan]), 0.9) == 0.0
+
+
+def test_bad_settings_are_refused_and_the_kit_passes():
+    with pytest.raises(InputError, match="method must be cqr or conformal"):
+        forecastgen.forecaster("ets", calibrate="isotonic")
+    check_model(Calibrated("snaive", windows=2))
+
+
+def test_the_library_and_the_command_line_calibrate(airline):
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+
+    forecast = forecastgen.forecast(airline, "theta", horizon=6, calibrate="cqr", num_samples=100)
+    assert forecast.model == "theta (calibrated: cqr)"
+    path = Path(__file__).parents[1] / "examples" / "data" / "airline.csv"
+    result = CliRunner().invoke(cli, ["backtest", str(path), "-m", "theta", "--calibrate", "cqr", "-w", "2",
+                                      "-H", "6", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("backtest of 'theta' calibrated by 'cqr' (2 window(s)")
