@@ -37,7 +37,7 @@ def test_by_default_every_model_that_trains_nothing_is_a_candidate(airline):
 
 def test_white_noise_leaves_out_autoregressive_models_and_says_so(white_noise):
     model = forecastgen.create("auto", candidates="all", quick_epochs=1, quick_batches=2).fit(white_noise)
-    assert set(model.scores_.index) == {"snaive", "theta", "ets", "arima", "ces", "patchcast"}
+    assert set(model.scores_.index) == {"snaive", "theta", "ets", "damped", "arima", "ces", "patchcast"}
     assert "not tried: causal-conv (no significant autocorrelation), rnn (no significant" in model.reason_
     forecast = model.predict(7, num_samples=50, seed=0)
     assert forecast.notes[0] == model.reason_

@@ -271,9 +271,9 @@ def test_auto_warns_once_and_skips_a_model_that_cannot_be_built(tmp_path):
         "@hookimpl\n"
         "def register_models(register):\n"
         "    register(ModelSpec(name='fragile', factory='broken_plugin:Fragile', kind='sequence',\n"
-        "                       family='fake', capabilities={'forecast', 'series'}))\n"
+        "                       family='fake', capabilities={'forecast', 'series'}, auto_default=True))\n"
         "    register('not a spec')\n"))
-    result = forecastgen("predict", AIRLINE, "-H", "3", env=env)
+    result = forecastgen("predict", AIRLINE, "-H", "3", env=env)  # it declares itself one of auto's
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "'broken-plugin'" in warnings[0]

@@ -30,6 +30,11 @@ def register_models(register):
         # (benchmarks/results/pretrained_benchmark.md, rows auto and auto-with-arima)
         test_params={"max_history": 48}, cost_rank=50))
     register(ModelSpec(
+        name="damped", factory="forecastgen_classical.damped:DampedTrend",
+        interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
+        summary="damped-trend Holt-Winters (Gardner & McKenzie): one fixed form, no search",
+        cost_rank=35))
+    register(ModelSpec(
         name="ces", factory="forecastgen_classical.ces:CES",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="complex exponential smoothing, seasonal form chosen by AIC",

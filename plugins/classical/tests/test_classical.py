@@ -11,7 +11,7 @@ import forecastgen
 from forecastgen.metrics import mase
 
 AIRLINE = Path(__file__).resolve().parents[3] / "examples" / "data" / "airline.csv"
-MODELS = ["snaive", "ets", "theta", "arima", "ces"]
+MODELS = ["snaive", "ets", "damped", "theta", "arima", "ces"]
 STATSFORECAST_MODELS = {"ets": "AutoETS", "theta": "AutoTheta", "arima": "AutoARIMA", "ces": "AutoCES"}
 
 
@@ -426,3 +426,13 @@ def test_statsmodels_is_imported_only_when_arima_needs_it(fitted):
     assert (lines["BEFORE"], lines["AFTER"]) == ("False", "True")
     expected = fitted["arima"].predict(12, seed=0).point_mean("airline")
     np.testing.assert_allclose(np.array(lines["MEAN"].split(), dtype=float), expected, rtol=1e-6)
+
+
+def test_damped_fits_one_fixed_damped_form():
+    airline = forecastgen.read_series(Path(__file__).resolve().parents[3] / "examples/data/airline.csv")
+    additive = forecastgen.create("damped").fit(airline).states_["airline"]
+    assert additive.model_["components"] == "AAAD"  # error, trend, season, damped
+    multiplicative = forecastgen.create("damped", seasonal="mul").fit(airline).states_["airline"]
+    assert multiplicative.model_["components"] == "MAMD"
+    with pytest.raises(forecastgen.InputError, match="seasonal must be add or mul"):
+        forecastgen.create("damped", seasonal="none").fit(airline)
