@@ -165,6 +165,11 @@ def fit(data, model: str | Model, *, seed: int | None = 0, device: str | None = 
     if not items:
         estimator = forecaster(estimator)
     if output is not None:
+        if not items and isinstance(model_of(estimator), DensityModel):
+            raise InputError(f"model '{model_of(estimator).name}' fitted on series forecasts through "
+                             "their windows, and that cannot be saved; fit it on windows (.npy/.npz) or "
+                             "images to save it, or forecast the series with `forecastgen predict -m "
+                             f"{model_of(estimator).name}`")
         check_savable(estimator)
         check_destination(output)
     skipped = {}
@@ -277,6 +282,13 @@ def _model(model: str | Model, params: dict, **settings):
     if estimator is None:
         return default_registry().create(model, **chosen)
     return estimator.set_params(**chosen) if chosen else estimator
+
+
+def model_of(estimator):
+    """The density model inside a window adapter, or the model itself."""
+    from forecastgen.window_forecaster import WindowForecaster
+
+    return estimator.model if isinstance(estimator, WindowForecaster) else estimator
 
 
 def _fitted(model):

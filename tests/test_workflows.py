@@ -96,3 +96,10 @@ def test_the_library_sets_the_threads_for_its_work(monkeypatch):
         assert torch.get_num_threads() == 1  # series work: one thread
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_density_model_fitted_on_series_says_why_it_cannot_be_saved(tmp_path):
+    with pytest.raises(InputError, match="fitted on series forecasts through their windows, and that "
+                                         "cannot be saved; fit it on windows"):
+        forecastgen.fit(AIRLINE, "gmm", output=tmp_path / "gmm")
+    assert not (tmp_path / "gmm").exists()
