@@ -140,7 +140,7 @@ class AutoregressiveForecaster(SequenceGenerator):
         """Sample paths after each series of ``data`` (default: the fitted series)."""
         self.check_is_fitted()
         data = self._forecast_data(data)
-        horizon = int(self.freq_.horizon if horizon is None else horizon)
+        horizon = int(self.freq_.default_horizon if horizon is None else horizon)
         if horizon < 1 or num_samples < 1:
             raise InputError(f"horizon and num_samples must be at least 1, not {horizon} and "
                              f"{num_samples}")
