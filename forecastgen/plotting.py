@@ -20,32 +20,46 @@ def plain(text: str) -> str:
 
 
 def plot_forecast(forecast, path=None, *, ids=None, history_points=None):
+    ids = list(ids or forecast.ids)[:MAX_PANELS]
+    figure, axes = panel_grid(len(ids))
+    for axis, key in zip(axes.flat, ids):
+        _plot_one(axis, forecast, key, history_points)
+    title = f"{forecast.model} forecast" if forecast.model else "forecast"
+    return finish_panels(figure, axes, ids, f"{title}, {forecast.num_samples} sample paths", path)
+
+
+def panel_grid(count: int):
+    """A figure of ``count`` panels, one column for one series and two for more (Agg backend)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ids = list(ids or forecast.ids)[:MAX_PANELS]
-    columns = 1 if len(ids) == 1 else 2
-    rows = math.ceil(len(ids) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(10 if columns == 1 else 13, 3.6 * rows),
-                                squeeze=False)
-    for axis, key in zip(axes.flat, ids):
-        _plot_one(axis, forecast, key, history_points)
+    columns = 1 if count == 1 else 2
+    rows = math.ceil(count / columns)
+    return plt.subplots(rows, columns, figsize=(10 if columns == 1 else 13, 3.6 * rows), squeeze=False)
+
+
+def finish_panels(figure, axes, ids: list, title: str, path=None):
+    """The legend on the first panel, unused panels hidden, ``title`` above the panels (beside the
+    series' name for one series), and the figure written to ``path`` when given."""
     axes.flat[0].legend(loc="upper left", fontsize=8)
     for axis in list(axes.flat)[len(ids):]:
         axis.set_visible(False)
-    title = f"{forecast.model} forecast" if forecast.model else "forecast"
-    title = f"{title}, {forecast.num_samples} sample paths"
     if len(ids) == 1:
         axes.flat[0].set_title(plain(f"{ids[0]}: {title}"))
         figure.tight_layout()
     else:
         figure.suptitle(title)
-        figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.6 * rows)))
+        figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.6 * axes.shape[0])))
+    return save(figure, path)
+
+
+def save(figure, path=None, dpi: int = 110):
+    """Write ``figure`` as a PNG to ``path`` atomically (nothing when ``path`` is None)."""
     if path is not None:
         with atomic_path(path) as temporary:
-            figure.savefig(temporary, dpi=110, format="png")
+            figure.savefig(temporary, dpi=dpi, format="png")
     return figure
 
 
@@ -71,19 +85,10 @@ def plot_cross_validation(forecasts, data, path=None, *, history_points: int | N
     over the series it forecast (black), one panel per series (up to 12), a dotted line at
     each cutoff. ``forecasts``: the frame of ``forecastgen.cross_validation``; ``data``: the
     series (a SeriesSet)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     ids = list(dict.fromkeys(forecasts["id"]))[:MAX_PANELS]
     levels = sorted((column for column in forecasts.columns if _quantile_level(column) is not None),
                     key=_quantile_level)
-    columns = 1 if len(ids) == 1 else 2
-    rows = math.ceil(len(ids) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(10 if columns == 1 else 13, 3.6 * rows),
-                                squeeze=False)
-    colors = plt.get_cmap("tab10").colors
+    figure, axes = panel_grid(len(ids))
     for axis, key in zip(axes.flat, ids):
         own = forecasts[forecasts["id"] == key]
         series = data[key]
@@ -94,7 +99,7 @@ def plot_cross_validation(forecasts, data, path=None, *, history_points: int | N
             series = series.iloc[-history_points:]
         axis.plot(series.index, series.to_numpy(), color="black", linewidth=1.2, label="actual")
         for number, (cutoff, part) in enumerate(own.groupby("cutoff")):
-            color = colors[(number + 1) % len(colors)]
+            color = f"C{(number + 1) % 10}"  # the default colour cycle (tab10), black left to the actual
             if len(levels) >= 2:
                 axis.fill_between(part["timestamp"], part[levels[0]], part[levels[-1]], color=color,
                                   alpha=0.2, linewidth=0)
@@ -104,21 +109,9 @@ def plot_cross_validation(forecasts, data, path=None, *, history_points: int | N
             axis.axvline(cutoff, color=color, linestyle=":", linewidth=1)
         axis.set_title(plain(str(key)))
         axis.grid(alpha=0.3)
-    axes.flat[0].legend(loc="upper left", fontsize=8)
-    for axis in list(axes.flat)[len(ids):]:
-        axis.set_visible(False)
     band = f"{levels[0]}-{levels[-1]} band" if len(levels) >= 2 else "no band"
     title = f"forecasts from {forecasts['cutoff'].nunique()} cutoffs (median, {band}) against what happened"
-    if len(ids) == 1:
-        axes.flat[0].set_title(plain(f"{ids[0]}: {title}"))
-        figure.tight_layout()
-    else:
-        figure.suptitle(title)
-        figure.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (3.6 * rows)))
-    if path is not None:
-        with atomic_path(path) as temporary:
-            figure.savefig(temporary, dpi=110, format="png")
-    return figure
+    return finish_panels(figure, axes, ids, title, path)
 
 
 def _quantile_level(column: str) -> float | None:
@@ -158,10 +151,7 @@ def plot_autocorrelation(reports, path=None):
             axis.set_xlabel("lag")
             axis.grid(alpha=0.3)
     figure.tight_layout()
-    if path is not None:
-        with atomic_path(path) as temporary:
-            figure.savefig(temporary, dpi=110, format="png")
-    return figure
+    return save(figure, path)
 
 
 def plot_windows(windows, path=None):
@@ -180,7 +170,4 @@ def plot_windows(windows, path=None):
         axis.axis("off")
     figure.suptitle(f"{len(windows)} sampled windows")
     figure.tight_layout()
-    if path is not None:
-        with atomic_path(path) as temporary:
-            figure.savefig(temporary, format="png", dpi=100)
-    return figure
+    return save(figure, path, dpi=100)
