@@ -97,14 +97,14 @@ class Calibrated(SequenceGenerator):
         """The scores of the model's rolling-origin forecasts of ``data``'s past: (windows x series,
         steps, levels) for cqr, (windows x series, steps) for conformal; None where the series
         are too short for one window (with a note)."""
-        from forecastgen.evaluate import _windows
+        from forecastgen.evaluate import rolling_forecasts
 
         windows = min(self.windows, max(0, (data.shortest() - max(horizon, 3)) // horizon))
         if windows < 1:
             return None, [f"not calibrated: the shortest series ({data.shortest()} points) leaves no "
                           f"backtest window of {horizon} steps"]
         scores = []
-        for window in _windows(data, self._inner(), windows, horizon, None, True, 200, 0, {}):
+        for window in rolling_forecasts(data, self._inner(), windows, horizon, None, True, 200, 0, {}):
             for key in window.data.ids:
                 scores.append(self._scores(window.forecast.samples[key], window.actual(key),
                                            window.history.values(key), data.freq.season))

@@ -57,7 +57,7 @@ def backtest(data, model="auto", *, windows: int = 3, horizon: int | None = None
     scaled CRPS and 80%/95% coverage per series and window, and the forecasts they score at
     the ``quantiles`` levels (None: scores only)."""
     rows, frames, name = [], [], None
-    for window in _windows(data, model, windows, horizon, step, refit, num_samples, seed, params):
+    for window in rolling_forecasts(data, model, windows, horizon, step, refit, num_samples, seed, params):
         name = window.model
         rows.extend(window.scores())
         if quantiles is not None:
@@ -74,12 +74,12 @@ def cross_validation(data, model="auto", *, horizon: int | None = None, windows:
     series, cutoff and forecast step, with the columns id, window, cutoff, timestamp, actual,
     mean and one per quantile level (q10, q50, q90...). Pandas in, pandas out."""
     frames = [window.frame(quantiles) for window in
-              _windows(data, model, windows, horizon, step, refit, num_samples, seed, params)]
+              rolling_forecasts(data, model, windows, horizon, step, refit, num_samples, seed, params)]
     return pd.concat(frames, ignore_index=True)
 
 
 @dataclass
-class _Window:
+class RollingForecast:
     """One rolling origin: the data, the history before the cutoff, and the forecast from it."""
 
     number: int
@@ -108,8 +108,10 @@ class _Window:
         return frame
 
 
-def _windows(data, model, windows: int, horizon: int | None, step: int | None, refit: bool,
-             num_samples: int, seed: int | None, params: dict) -> Iterator[_Window]:
+def rolling_forecasts(data, model, windows: int, horizon: int | None, step: int | None, refit: bool,
+                      num_samples: int, seed: int | None, params: dict) -> Iterator[RollingForecast]:
+    """The forecast from each of ``windows`` cutoffs of every series of ``data``, most recent
+    last (what ``backtest``, ``cross_validation`` and calibration build on)."""
     from forecastgen.engine.threads import choose_threads, use_threads
 
     data = read_series(data) if isinstance(data, (str, Path)) else as_series_set(data)
@@ -138,7 +140,7 @@ def _windows(data, model, windows: int, horizon: int | None, step: int | None, r
             if number == 1:
                 estimator.fit(history)
             forecast = estimator.predict(horizon, num_samples=num_samples, seed=seed, data=history)
-        yield _Window(number, data, history, forecast, horizon, estimator.name)
+        yield RollingForecast(number, data, history, forecast, horizon, estimator.name)
 
 
 def _fresh(model, params):

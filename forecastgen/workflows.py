@@ -128,8 +128,7 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
     if horizon is None:
         horizon = data.freq.default_horizon
         notes.add(f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
-    skipped_before = dict(data.skipped)
-    data = data.without_shorter_than(horizon)
+    data = data.without_shorter_than(horizon)  # keeps those left out for bad values in skipped
     use_threads(choose_threads(data.points()))
     with doing(estimator.name), cluster_at(cluster):
         if model_path is not None:
@@ -139,7 +138,7 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
     for text in result.notes:
         notes.add(text)
     result.notes = list(notes)
-    result.skipped = {**skipped_before, **data.skipped}
+    result.skipped = dict(data.skipped)
     result.check_finite()
     return result
 
