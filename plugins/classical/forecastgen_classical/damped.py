@@ -8,8 +8,8 @@ ETS(A,Ad,A) (ETS(A,Ad,N) without a season; ETS(M,Ad,M) with ``seasonal="mul"``, 
 series only), through statsforecast's ``AutoETS`` with the form fixed, and simulated and
 centred as ``ets`` is. As R's ``ets`` does, seasons longer than ``MAX_SEASON`` steps (weekly
 data's 52) are not modelled: 52 seasonal states fitted to a few years overfit. A robust
-benchmark of the forecasting competitions (Makridakis & Hibon 2000, "The M3-Competition",
-International Journal of Forecasting 16(4)); an independent check found it level with or
+benchmark (Gardner 2006, "Exponential smoothing: the state of the art, part II",
+International Journal of Forecasting 22(4)); an independent check found it level with or
 ahead of model searches on short trending series (issue 40).
 """
 
