@@ -53,7 +53,7 @@ from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.diagnostics import check_series
 from forecastgen.errors import InputError
 from forecastgen.forecasts import Forecast
-from forecastgen.interfaces import FORECAST, SERIES, SequenceGenerator
+from forecastgen.interfaces import COVARIATES, FORECAST, SERIES, SequenceGenerator
 from forecastgen.plugins import describe
 from forecastgen.progress import doing
 from forecastgen.registry import split_model_spec
@@ -65,7 +65,7 @@ SCORE_POWER = 2  # inverse-score: each candidate's share is its score to the pow
 
 class AutoForecaster(SequenceGenerator):
     name = "auto"
-    capabilities = frozenset({"forecast", "series", "new_series"})
+    capabilities = frozenset({"forecast", "series", "new_series", "covariates"})
     parameter_help = {
         "candidates": "comma-separated models to backtest, each with its own NAME:KEY=VALUE "
                       "settings (null: every suitable one that trains nothing; all: the "
@@ -195,12 +195,14 @@ class AutoForecaster(SequenceGenerator):
         return bool(np.isfinite(self.scores_["score"]).any())
 
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
-                data=None) -> Forecast:
-        """Sample paths from the chosen model, or from the mixture of the chosen ones."""
+                data=None, future=None) -> Forecast:
+        """Sample paths from the chosen model, or from the mixture of the chosen ones;
+        ``future``: the covariates' values over the horizon, where the series have covariates."""
         self.check_is_fitted()
         if data is not None:
-            return self.fit(data).predict(horizon, num_samples, seed)
-        forecasts = {name: self.models_[name].predict(horizon, num_samples=count, seed=seed)
+            return self.fit(data).predict(horizon, num_samples, seed, future=future)
+        with_future = {} if future is None else {"future": future}
+        forecasts = {name: self.models_[name].predict(horizon, num_samples=count, seed=seed, **with_future)
                      for name, count in self._sample_counts(num_samples).items()}
         return self._mixture(forecasts, seed)
 
@@ -230,6 +232,7 @@ class AutoForecaster(SequenceGenerator):
         wanted = [] if self.candidates == EVERY_MODEL else _names(self.candidates)
         by_default = not wanted and self.candidates != EVERY_MODEL  # none named: the defaults
         names, excluded = [], []
+        covariates = data.covariate_names()
         autocorrelated = None
         positive = all(series.min() > 0 for _, series in data)
         for name in wanted or registry.names():
@@ -237,6 +240,9 @@ class AutoForecaster(SequenceGenerator):
             spec = registry.get(model)
             forecasts_series = spec.interface == "sequence" and {FORECAST, SERIES} <= spec.capabilities
             if model == self.name or not forecasts_series or (by_default and not spec.auto_default):
+                continue
+            if covariates and COVARIATES not in spec.capabilities:
+                excluded.append(f"{name} (takes no covariates)")
                 continue
             if params.get("transform") == "log" and not positive:
                 excluded.append(f"{name} (the log scale needs positive values)")
@@ -262,7 +268,7 @@ class AutoForecaster(SequenceGenerator):
         """The steps each backtest window forecasts: the frequency's horizon where the
         shortest series leaves room for ``windows`` windows, fewer where it does not; None
         where it leaves room for none (the candidates are then combined unscored)."""
-        horizon = data.freq.default_horizon
+        horizon = data.default_horizon
         room = (data.shortest() - 3) // (self.windows + 1)
         return min(horizon, room) if room >= 1 else None
 

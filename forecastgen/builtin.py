@@ -9,6 +9,6 @@ from forecastgen.registry import ModelSpec
 def register_models(register):
     register(ModelSpec(
         name="auto", factory="forecastgen.auto:AutoForecaster", interface="sequence", family="selection",
-        capabilities=frozenset({"forecast", "series", "new_series"}),
+        capabilities=frozenset({"forecast", "series", "new_series", "covariates"}),
         summary="backtests the suitable forecasters and mixes their paths by backtest score",
         test_params={"num_samples": 20}))

@@ -31,7 +31,7 @@ import numpy as np
 from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.errors import InputError, NotFittedError
 from forecastgen.forecasts import Forecast
-from forecastgen.interfaces import FORECAST, SERIES, SequenceGenerator, clone
+from forecastgen.interfaces import COVARIATES, FORECAST, SERIES, SequenceGenerator, check_covariates, clone
 from forecastgen.metrics import seasonal_scale
 
 METHODS = ("cqr", "conformal")
@@ -44,7 +44,6 @@ class Calibrated(SequenceGenerator):
     """``model``'s forecasts with their quantiles corrected by its own backtest errors."""
 
     name = "calibrated"
-    capabilities = frozenset({FORECAST, SERIES})
     parameter_help = {
         "model": "the forecaster whose forecasts are calibrated (a name or a model)",
         "method": "cqr (conformalized quantile regression) or conformal (split conformal, per step)",
@@ -61,21 +60,28 @@ class Calibrated(SequenceGenerator):
             raise InputError(f"calibration: windows must be a whole number of at least 1, "
                              f"not {self.windows!r}")
 
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """Forecasting series, and covariates where the calibrated model takes them."""
+        return frozenset({FORECAST, SERIES}) | (self._inner().capabilities & {COVARIATES})
+
     def display_name(self) -> str:
         return f"model '{self._inner().name}' calibrated by {self.method}"
 
     def fit(self, data) -> Calibrated:
         self.check_params()
         data = as_series_set(data)
-        self.scores_, self.notes_ = self._backtest_scores(data, data.freq.default_horizon)
+        check_covariates(self, data)
+        self.scores_, self.notes_ = self._backtest_scores(data, data.default_horizon)
         self.model_ = self._inner().fit(data)
         self.scales_ = {key: _scale(data.values(key), data.freq.season) for key in data.ids}
         return self
 
     def predict(self, horizon: int | None = None, num_samples: int = 200,
-                seed: int | None = None) -> Forecast:
+                seed: int | None = None, future=None) -> Forecast:
         self.check_is_fitted()
-        forecast = self.model_.predict(horizon, num_samples=num_samples, seed=seed)
+        with_future = {} if future is None else {"future": future}
+        forecast = self.model_.predict(horizon, num_samples=num_samples, seed=seed, **with_future)
         samples = {key: self.corrected(paths, self.scales_.get(key, 1.0))
                    for key, paths in forecast.samples.items()}
         return Forecast(samples, forecast.index, model=f"{forecast.model} (calibrated: {self.method})",

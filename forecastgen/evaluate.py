@@ -21,7 +21,7 @@ import pandas as pd
 from forecastgen.data import SeriesSet, as_series_set, read_series
 from forecastgen.errors import InputError
 from forecastgen.forecasts import DEFAULT_QUANTILES
-from forecastgen.interfaces import NEW_SERIES, clone
+from forecastgen.interfaces import NEW_SERIES, check_covariates, clone
 from forecastgen.metrics import score_forecast
 
 METRICS = ["mase", "smape", "crps", "coverage80", "coverage95"]
@@ -116,7 +116,7 @@ def rolling_forecasts(data, model, windows: int, horizon: int | None, step: int 
 
     data = read_series(data) if isinstance(data, (str, Path)) else as_series_set(data)
     use_threads(choose_threads(data.points()))
-    horizon = int(horizon or data.freq.default_horizon)
+    horizon = int(horizon or data.default_horizon)
     step = int(step or horizon)
     if windows < 1 or step < 1:
         raise InputError(f"windows and step must be at least 1, not {windows} and {step}")
@@ -128,6 +128,7 @@ def rolling_forecasts(data, model, windows: int, horizon: int | None, step: int 
             f"window(s) of {horizon} steps, {step} apart, need at least {needed}; use fewer "
             "--windows, a shorter --horizon or a smaller --step")
     estimator = _fresh(model, params)
+    check_covariates(estimator, data)
     if not refit and not estimator.supports(NEW_SERIES):
         raise InputError(f"refit=False needs a model that forecasts new series; model "
                          f"'{estimator.name}' forecasts only the series it was fitted on: refit it")

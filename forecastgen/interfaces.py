@@ -20,7 +20,10 @@ Callers ask ``model.supports(...)``, never the methods' signatures:
   the classes asked for (class-conditional image models);
 - ``upscale``: ``upscale(images, factor, seed)`` samples larger images (super-resolution);
 - ``new_series``: ``predict(..., data=)`` forecasts other series than the fitted ones (a
-  model loaded from a checkpoint keeps no series, so it needs this to forecast).
+  model loaded from a checkpoint keeps no series, so it needs this to forecast);
+- ``covariates``: fits series that carry covariates (``SeriesSet.covariates``) and forecasts
+  with their future values (``predict(..., future=)``, or those the data came with); a model
+  without it refuses such series (``check_covariates``).
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ IMAGES = "images"
 LABELS = "labels"
 UPSCALE = "upscale"
 NEW_SERIES = "new_series"
-CAPABILITIES = (FORECAST, SAMPLE, LOG_PROB, SERIES, IMAGES, LABELS, UPSCALE, NEW_SERIES)
+COVARIATES = "covariates"
+CAPABILITIES = (FORECAST, SAMPLE, LOG_PROB, SERIES, IMAGES, LABELS, UPSCALE, NEW_SERIES, COVARIATES)
 
 
 # The meaning of the settings that many models share, so that each model describes only its own.
@@ -156,6 +160,24 @@ class Model:
         return f"{type(self).__name__}({arguments})"
 
 
+def check_covariates(model: Model, data) -> None:
+    """Refuse series with covariates (``data``: a SeriesSet) where ``model`` cannot take them,
+    naming them and what to do."""
+    names = data.covariate_names()
+    if names and not model.supports(COVARIATES):
+        raise NotSupportedError(
+            f"{model.display_name()} takes no covariates, and these series come with "
+            f"{', '.join(map(repr, names))}; forecast without the future file, or choose a model "
+            "that takes covariates (`forecastgen models` lists them)")
+    past_only = data.covariates.past_only if names else ()
+    if past_only:
+        raise NotSupportedError(
+            f"{model.display_name()} uses covariates through their values over the horizon, and "
+            f"{', '.join(map(repr, past_only))} of the history {'has' if len(past_only) == 1 else 'have'} "
+            "none in the future file; add the future values there, or leave the column out (or "
+            "name the target with --value-col, if that column is it)")
+
+
 class SequenceGenerator(Model):
     """A model of p(x_t | x_<t) over one or many series."""
 
@@ -168,7 +190,10 @@ class SequenceGenerator(Model):
         """Sample ``num_samples`` paths of the ``horizon`` steps after each fitted series
         (after each series of ``data`` instead, for models that declare ``new_series``).
 
-        ``horizon`` defaults to the frequency's usual horizon (18 for monthly data...).
+        ``horizon`` defaults to the future covariates' steps where there are some, else to
+        the frequency's usual horizon (18 for monthly data...). Models that declare
+        ``covariates`` also take ``future=``: the covariates' values over the horizon (a
+        DataFrame or a path, as ``SeriesSet.with_future`` reads them).
         """
         self.require(FORECAST)
         raise NotImplementedError
@@ -181,7 +206,7 @@ class SequenceGenerator(Model):
         from forecastgen.data import as_series_set
 
         data = as_series_set(data)
-        data.check_horizon(int(data.freq.default_horizon if horizon is None else horizon))
+        data.check_horizon(int(data.default_horizon if horizon is None else horizon))
         self.fit(data)
         return self.predict(horizon, num_samples=num_samples, seed=seed)
 

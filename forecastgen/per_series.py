@@ -42,6 +42,7 @@ from functools import partial
 
 import numpy as np
 
+from forecastgen.covariate_regression import covariate_effects
 from forecastgen.data import as_series_set
 from forecastgen.engine.parallel import map_chunks, resolve_jobs, series_generators
 from forecastgen.errors import InputError
@@ -80,8 +81,12 @@ class PerSeriesForecaster(SequenceGenerator):
         return self
 
     def predict(self, horizon: int | None = None, num_samples: int = 200,
-                seed: int | None = None) -> Forecast:
+                seed: int | None = None, future=None) -> Forecast:
+        """Sample paths of the fitted series; ``future``: the covariates' values over the
+        horizon, where the series came with covariates (by default, those they came with)."""
         self.check_is_fitted()
+        if future is not None:
+            self.data_ = self.data_.with_future(future)
         horizon = _checked_horizon(self.data_, horizon, num_samples)
         keys = self.data_.ids
         tasks = [(key, self.states_.packed(key), self.histories_[key], self.seasons_[key], rng)
@@ -117,6 +122,9 @@ class PerSeriesForecaster(SequenceGenerator):
         season) task a series."""
         data = as_series_set(data)
         self.data_ = data
+        self.covariate_effects_ = covariate_effects(self, data)
+        if self.covariate_effects_ is not None:  # the model learns the errors of the regression
+            data = self.covariate_effects_.remove(data)
         self.histories_, self.seasons_ = {}, {}
         for key, series in data:
             y = self._recent(series.to_numpy(dtype=float), data.freq.season)
@@ -143,8 +151,11 @@ class PerSeriesForecaster(SequenceGenerator):
                 means[key] = mean
             notes += [note] if note else []
         index = {key: self.data_.future_index(key, horizon) for key in keys}
-        return Forecast(samples, index, model=self.name, history=dict(self.data_.series),
-                        notes=self.fit_notes_ + notes, means=means)
+        forecast = Forecast(samples, index, model=self.name, history=dict(self.data_.series),
+                            notes=self.fit_notes_ + notes, means=means)
+        if self.covariate_effects_ is not None:
+            forecast = self.covariate_effects_.add(forecast, self.data_)
+        return forecast
 
     def _worker(self) -> PerSeriesForecaster:
         """An unfitted copy with the same parameters: what worker processes receive (not the data)."""
@@ -451,8 +462,12 @@ def latin_hypercube_ranks(order: np.ndarray, rng: np.random.Generator) -> np.nda
 def _checked_horizon(data, horizon: int | None, num_samples: int) -> int:
     """``horizon`` (the frequency's usual one for None), refused where ``data`` or
     ``num_samples`` cannot take it."""
-    horizon = int(data.freq.default_horizon if horizon is None else horizon)
+    horizon = int(data.default_horizon if horizon is None else horizon)
     data.check_horizon(horizon)
+    if data.covariate_names() and data.covariates.steps() < horizon:
+        raise InputError(f"the future covariates cover {data.covariates.steps()} steps, fewer than "
+                         f"the horizon {horizon}; give their values for every step forecast, or "
+                         f"forecast at most {data.covariates.steps()} steps")
     if num_samples < 1:
         raise InputError(f"num_samples must be at least 1, not {num_samples}")
     return horizon

@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.errors import InputError
 from forecastgen.forecasts import Forecast
-from forecastgen.interfaces import FORECAST, DensityModel, SequenceGenerator, clone
+from forecastgen.interfaces import FORECAST, DensityModel, SequenceGenerator, check_covariates, clone
 from forecastgen.per_series import guard_paths
 
 MIN_CONTEXT = 4
@@ -44,6 +44,7 @@ class WindowForecaster(SequenceGenerator):
             raise InputError(f"model '{self.name}' cannot forecast: it does not sample the future "
                              "part of a window")
         data = as_series_set(data)
+        check_covariates(self, data)
         self.prediction_ = int(self.prediction_length or data.freq.default_horizon)
         self.context_ = self._context(data)
         self.model_ = clone(self.model)  # the parameter stays as given (scikit-learn's rule)

@@ -24,7 +24,7 @@ from forecastgen.data.items import IMAGES, WINDOWS, guess_kind, read_labelled_it
 from forecastgen.engine import is_main_process
 from forecastgen.engine.threads import choose_threads, use_threads
 from forecastgen.errors import InputError
-from forecastgen.interfaces import LABELS, NEW_SERIES, UPSCALE, DensityModel, Model
+from forecastgen.interfaces import LABELS, NEW_SERIES, UPSCALE, DensityModel, Model, check_covariates
 from forecastgen.registry import default_registry
 
 SERIES = "series"
@@ -46,20 +46,24 @@ class Notes(list):
 
 def read(path: str | Path, kind: str | None = None, *, time_col: str | None = None,
          value_col: str | None = None, id_col: str | None = None, freq: str | None = None,
-         on_note: NoteHandler | None = None):
+         future=None, on_note: NoteHandler | None = None):
     """Any file forecastgen takes: series (CSV or parquet) as a ``SeriesSet``; images (a PNG
     folder, ``.npz`` with an ``images`` array, 4-D ``.npy``) as an ``ImageSet``; windows
     (``.npy``/``.npz``) as an array (n, length[, channels]). ``kind`` ("series", "images",
-    "windows") overrides what the path suggests."""
+    "windows") overrides what the path suggests. ``future`` (series only: a path or a
+    DataFrame) gives the covariates' values over the horizon (``read_series``)."""
     kind = kind or kind_of(path)
     notes = Notes(on_note)
     if kind == SERIES:
-        data = read_series(path, time_col=time_col, value_col=value_col, id_col=id_col, freq=freq)
+        data = read_series(path, time_col=time_col, value_col=value_col, id_col=id_col, freq=freq,
+                           future=future)
         counted = f"{len(data)} series" if len(data) > 1 else "1 series"
         notes.add(f"read {counted} from {path}: {data.freq.name} ({data.freq.alias}), "
                   f"{data.shortest()}+ points")
         for text in data.notes:
             notes.add(text)
+        if data.covariates is not None:
+            notes.add(describe_covariates(data))
         return data
     if kind == IMAGES:
         images = read_images(path)
@@ -68,6 +72,17 @@ def read(path: str | Path, kind: str | None = None, *, time_col: str | None = No
     items, kind, _ = read_labelled_items(path, kind)
     notes.add(f"read {len(items)} {kind} of shape {tuple(items.shape[1:])} from {path}")
     return items
+
+
+def describe_covariates(data: SeriesSet) -> str:
+    """One line on a SeriesSet's covariates: which, of which kinds, and how many future steps."""
+    covariates = data.covariates
+    kinds = ", ".join(f"{name} ({covariates.kinds[name]})" for name in covariates.names) or "none"
+    text = (f"target '{covariates.columns.target}'; covariates known in advance: {kinds}; "
+            f"{covariates.steps()} future steps in {covariates.source}")
+    if covariates.past_only:
+        text += f"; only in the history: {', '.join(covariates.past_only)}"
+    return text
 
 
 def kind_of(path: str | Path) -> str:
@@ -103,13 +118,17 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
              seed: int | None = 0, model_path: str | Path | None = None, device: str | None = None,
              force: bool = False, jobs: int | None = None, cluster: str | None = None,
              calibrate: str | None = None, params: dict | None = None, read_options: dict | None = None,
-             on_note: NoteHandler | None = None):
+             future=None, holidays: str | None = None, on_note: NoteHandler | None = None):
     """Forecast every series of ``data`` (a path, a pandas Series or frame, or a SeriesSet) with
     ``model`` (a name and its ``params``, or a model), or with the model saved in
     ``model_path``. The horizon defaults to the frequency's (18 for monthly data); series
     shorter than it are left out and named in ``forecast.skipped``; the notes say what was
     chosen and why. ``cluster`` runs the per-series work on a Dask or Ray cluster; ``calibrate``
-    ("cqr" or "conformal") corrects the quantiles by the model's own backtest errors."""
+    ("cqr" or "conformal") corrects the quantiles by the model's own backtest errors.
+    ``future`` (a path or a DataFrame: the horizon's timestamps, and ids for many series, with
+    the covariates' values) makes the columns it shares with ``data`` covariates; the horizon
+    is then its steps (``horizon`` may shorten it). ``holidays`` (a country code: "US", "GB")
+    adds the count of its public holidays per step as a covariate."""
     from forecastgen.engine.checkpoint import load_checkpoint
     from forecastgen.engine.parallel import cluster_at
     from forecastgen.progress import doing
@@ -124,10 +143,15 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
     else:
         estimator = forecaster(model, device=device, force=force, jobs=jobs, calibrate=calibrate,
                                **(params or {}))
-    data = _series(data, read_options, notes)
-    if horizon is None:
-        horizon = data.freq.default_horizon
-        notes.add(f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
+    data = _series(data, read_options, notes, future)
+    horizon = _horizon(data, horizon, notes)
+    if holidays:
+        from forecastgen.data.holidays import with_holidays
+
+        data = with_holidays(data, holidays, horizon)
+        notes.add(f"covariate holiday_{holidays.lower()}: the public holidays of {holidays.upper()} "
+                  "in each step")
+    check_covariates(estimator, data)
     data = data.without_shorter_than(horizon)  # keeps those left out for bad values in skipped
     use_threads(choose_threads(data.points()))
     with doing(estimator.name), cluster_at(cluster):
@@ -296,12 +320,30 @@ def _fitted(model):
     return load_checkpoint(model) if isinstance(model, (str, Path)) else model
 
 
-def _series(data, read_options: dict | None, notes: Notes) -> SeriesSet:
+def _series(data, read_options: dict | None, notes: Notes, future=None) -> SeriesSet:
     from forecastgen.data import as_series_set
 
     if isinstance(data, (str, Path)):
-        return read(data, SERIES, **(read_options or {}), on_note=notes.add)
-    return as_series_set(data)
+        return read(data, SERIES, **(read_options or {}), future=future, on_note=notes.add)
+    data = as_series_set(data, **(read_options or {}), future=future)
+    if future is not None:
+        notes.add(describe_covariates(data))
+    return data
+
+
+def _horizon(data: SeriesSet, horizon: int | None, notes: Notes) -> int:
+    """The horizon asked for, else the future file's steps, else the frequency's default; a
+    horizon beyond the future covariates is refused."""
+    steps = data.covariates.steps() if data.covariates is not None else 0
+    if horizon is None:
+        horizon = data.default_horizon
+        notes.add(f"horizon {horizon}: the steps of {data.covariates.source}" if steps else
+                  f"horizon {horizon}, the default for {data.freq.name} data (set --horizon)")
+    elif steps and horizon > steps:
+        raise InputError(f"--horizon {horizon} is longer than the {steps} steps of "
+                         f"{data.covariates.source}; give the covariates for every step forecast, or "
+                         f"forecast at most {steps} steps")
+    return horizon
 
 
 def _is_items(data, read_options: dict | None) -> bool:

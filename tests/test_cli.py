@@ -137,7 +137,7 @@ def test_models_and_plugins_listing():
     assert rows["pixelcnn"]["capabilities"] == ["images", "labels", "log_prob", "sample"]
     assert rows["pixelcnn-sr"]["capabilities"] == ["images", "upscale"]
     assert rows["ets"]["plugin"] == "forecastgen-classical"
-    assert rows["ets"]["capabilities"] == ["forecast", "series"]
+    assert rows["ets"]["capabilities"] == ["covariates", "forecast", "series"]
     text = forecastgen("models").stdout
     assert text.splitlines()[0].split() == ["name", "family", "interface", "capabilities", "plugin"]
     plugins = json.loads(forecastgen("plugins", "--json").stdout)

@@ -23,7 +23,7 @@ def test_init_only_stores_parameters_and_params_round_trip():
 def test_undeclared_capabilities_raise_a_clear_error(airline):
     model = forecastgen.create("theta").fit(airline)
     with pytest.raises(NotSupportedError, match=r"sample is not supported by model 'theta' "
-                                                r"\(it supports: forecast, series\)"):
+                                                r"\(it supports: covariates, forecast, series\)"):
         model.sample(10)
     with pytest.raises(NotSupportedError, match="log_prob is not supported by model 'theta'"):
         model.log_prob(airline)

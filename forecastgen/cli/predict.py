@@ -29,9 +29,14 @@ from forecastgen.cli.options import (
               help="Also write a PNG plot of history and forecast.")
 @click.option("--model-path", type=click.Path(file_okay=False),
               help="Forecast with a model saved by `forecastgen fit` instead of fitting one.")
+@click.option("--future", type=click.Path(dir_okay=False),
+              help="CSV (or parquet) of the horizon's timestamps (and ids) with the covariates' "
+                   "values: the columns it shares with PATH are covariates, its steps the horizon.")
+@click.option("--holidays", metavar="COUNTRY",
+              help="Add the public holidays of COUNTRY (US, GB, DE...) per step as a covariate.")
 @data_options
 def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, model_path,
-            device, force, jobs, cluster, calibrate, **options):
+            future, holidays, device, force, jobs, cluster, calibrate, **options):
     """Forecast the series in a CSV: mean and quantiles per future step.
 
     \b
@@ -40,6 +45,13 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
     Output columns: id, timestamp, mean, q10, q50, q90 (one per --quantiles level);
     the mean is the model's exact mean where it has one, the quantiles come from
     the --samples sample paths.
+
+    \b
+    Covariates: with --future FUTURE, PATH holds the target and the covariates
+    (timestamp,value,temp,workday; or long, with an id column) and FUTURE the
+    horizon's timestamps with the same covariates (timestamp,temp,workday). The
+    target is --value-col or the numeric column FUTURE lacks; text columns are
+    categories. The horizon is FUTURE's steps (-H may shorten it).
 
     \b
     The default model, auto, backtests the forecasters that suit the data on their
@@ -51,6 +63,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
       forecastgen predict examples/data/airline.csv
       forecastgen predict examples/data/airline.csv -m theta -H 24 --plot airline.png
       forecastgen predict stores.csv --id-col store --quantiles 0.05,0.5,0.95 -o out.csv
+      forecastgen predict examples/data/bikes.csv --future examples/data/bikes_future.csv
     """
     from forecastgen.data.writer import check_writable, csv_text, write_table
     from forecastgen.workflows import forecast
@@ -63,7 +76,8 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
     result = forecast(path, model, horizon=horizon, num_samples=samples, seed=seed,
                       model_path=model_path, device=device, force=force, jobs=jobs, cluster=cluster,
                       calibrate=calibrate,
-                      params=settings, read_options=read_options(options),
+                      params=settings, read_options=read_options(options), future=future,
+                      holidays=holidays,
                       on_note=printer(options))
     warn_left_out(path, result.skipped.values())
     table = result.to_frame(levels)

@@ -57,8 +57,8 @@ def detect_layout(frame: pd.DataFrame, time_col: str | None = None, value_col: s
         if name is not None and name not in columns:
             raise InputError(f"{option} '{name}' is not a column; the columns are "
                              + ", ".join(map(str, columns)))
-    column_types = {c: _column_type(frame[c]) for c in columns}
-    time_col = time_col or _find_time_column(columns, column_types)
+    column_types = {c: column_type(frame[c]) for c in columns}
+    time_col = time_col or find_time_column(columns, column_types)
     rest = [c for c in columns if c != time_col]
     id_col = id_col or _find_id_column(rest, column_types, frame)
     rest = [c for c in rest if c != id_col]
@@ -79,7 +79,7 @@ def detect_layout(frame: pd.DataFrame, time_col: str | None = None, value_col: s
                   time_col=time_col, value_cols=value_cols, id_col=id_col)
 
 
-def _column_type(column: pd.Series) -> str:
+def column_type(column: pd.Series) -> str:
     """'numeric', 'datetime', 'text' or 'empty', judged on the non-missing cells."""
     if pd.api.types.is_datetime64_any_dtype(column):
         return "datetime"
@@ -100,7 +100,7 @@ def _column_type(column: pd.Series) -> str:
     return "text"
 
 
-def _find_time_column(columns: list[str], column_types: dict[str, str]) -> str | None:
+def find_time_column(columns: list[str], column_types: dict[str, str]) -> str | None:
     by_name = [c for c in columns if str(c).strip().lower() in TIME_NAMES]
     for column in by_name:
         if column_types[column] in ("datetime", "numeric"):

@@ -9,17 +9,21 @@ repair in ``SeriesSet.notes``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from forecastgen.data.frequency import Frequency
-from forecastgen.data.layout import detect_layout, to_long_frame
+from forecastgen.data.layout import Layout, detect_layout, to_long_frame
 from forecastgen.data.reader import PARQUET_SUFFIXES, read_csv_text, read_parquet_table
 from forecastgen.data.validate import regularize
 from forecastgen.errors import InputError
+
+if TYPE_CHECKING:
+    from forecastgen.data.covariates import Covariates
 
 
 @dataclass
@@ -32,6 +36,8 @@ class SeriesSet:
     source: str = "<data>"
     # series of the input left out for unusable values: id -> the problem and its line
     skipped: dict[str, str] = field(default_factory=dict)
+    # what is known besides the values: per series, on the history and the future's steps
+    covariates: Covariates | None = None
     _futures: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -59,6 +65,41 @@ class SeriesSet:
             self._futures[key] = self.freq.future(timestamps, horizon)
         return self._futures[key]
 
+    @property
+    def default_horizon(self) -> int:
+        """The steps forecast when none are asked for: the future covariates' steps where
+        they are given, else the frequency's usual horizon (18 for monthly data)."""
+        steps = self.covariates.steps() if self.covariates is not None else 0
+        return steps or self.freq.default_horizon
+
+    def covariate_names(self) -> tuple[str, ...]:
+        """The covariates a model must take to fit these series: known and past-only."""
+        if self.covariates is None:
+            return ()
+        return self.covariates.names + self.covariates.past_only
+
+    def with_future(self, future, *, source: str = "<future>") -> SeriesSet:
+        """These series with the covariates' future values from ``future`` (a path, CSV or
+        parquet, or a DataFrame shaped like the history without its target)."""
+        if self.covariates is None:
+            raise InputError("these series have no covariates: give the future with the history "
+                             "(read_series(..., future=) or as_series_set(..., future=))")
+        from forecastgen.data.covariates import future_covariates
+
+        notes: list[str] = []
+        label = str(future) if isinstance(future, (str, Path)) else source
+        try:
+            frame = _future_table(future, notes)
+            frames = future_covariates(frame, self.covariates, self.series, self.freq,
+                                       self._single_name(), self.skipped, notes)
+        except InputError as exc:
+            raise InputError(f"{label}: {exc}") from None
+        return replace(self, notes=self.notes + notes,
+                       covariates=replace(self.covariates, future=frames, source=label))
+
+    def _single_name(self) -> str:
+        return self.ids[0] if self.covariates is None or self.covariates.columns.id_col is None else ""
+
     def points(self) -> int:
         """The number of values in all series together."""
         return sum(len(s) for s in self.series.values())
@@ -68,12 +109,15 @@ class SeriesSet:
 
     def subset(self, ids) -> SeriesSet:
         """The series named in ``ids``, in that order."""
-        return SeriesSet({key: self.series[key] for key in ids}, self.freq, [], self.source)
+        ids = list(ids)
+        return SeriesSet({key: self.series[key] for key in ids}, self.freq, [], self.source,
+                         covariates=self.covariates and self.covariates.subset(ids))
 
     def drop_last(self, steps: int) -> SeriesSet:
         """The same series without their last ``steps`` points (the history of a backtest)."""
         return SeriesSet({k: s.iloc[: len(s) - steps] for k, s in self.series.items()},
-                         self.freq, [], self.source)
+                         self.freq, [], self.source,
+                         covariates=self.covariates and self.covariates.drop_last(steps))
 
     def to_frame(self) -> pd.DataFrame:
         """One long frame with columns id, timestamp, value."""
@@ -91,8 +135,9 @@ class SeriesSet:
             return self
         reasons = {key: f"series '{key}' has {length} points, fewer than the horizon {horizon}; "
                         "give it more history or forecast fewer steps" for key, length in short.items()}
-        return SeriesSet({key: s for key, s in self.series.items() if key not in short}, self.freq,
-                         self.notes, self.source, {**self.skipped, **reasons})
+        kept = [key for key in self.series if key not in short]
+        return SeriesSet({key: self.series[key] for key in kept}, self.freq, self.notes, self.source,
+                         {**self.skipped, **reasons}, self.covariates and self.covariates.subset(kept))
 
     def check_horizon(self, horizon: int) -> None:
         """Refuse a horizon longer than a series' history."""
@@ -106,25 +151,49 @@ class SeriesSet:
 
 
 def read_series(path: str | Path, *, time_col: str | None = None, value_col: str | None = None,
-                id_col: str | None = None, freq: str | None = None) -> SeriesSet:
+                id_col: str | None = None, freq: str | None = None, future=None) -> SeriesSet:
     """Read, validate and regularize the series in a CSV file (or a ``.parquet`` file).
 
     The layout (single, wide or long) is detected; ``time_col``, ``value_col`` and
     ``id_col`` override the detection, and ``freq`` overrides frequency inference.
+    ``future`` (a path or a DataFrame) holds the horizon's timestamps and the covariates'
+    values there: the columns it shares with the file are covariates
+    (``forecastgen.data.covariates``), and the horizon is its steps.
     Raises ``InputError`` with the file name and the problem when the file cannot be used.
     """
     notes: list[str] = []
     try:
-        if Path(path).suffix.lower() in PARQUET_SUFFIXES:
-            frame = read_parquet_table(path)
-        else:
-            frame = read_csv_text(path, notes)
-        result = _from_table(frame, time_col, value_col, id_col, freq, notes,
-                             single_name=_file_stem(path))
+        frame = _table(path, notes)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
+    if future is not None:
+        result = _with_covariates(frame, future, time_col, value_col, id_col, freq, notes,
+                                  _file_stem(path), str(path))
+    else:
+        try:
+            result = _from_table(frame, time_col, value_col, id_col, freq, notes,
+                                 single_name=_file_stem(path))
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from None
     result.source = str(path)
     return result
+
+
+def _table(path, notes: list[str]) -> pd.DataFrame:
+    if Path(path).suffix.lower() in PARQUET_SUFFIXES:
+        return read_parquet_table(path)
+    return read_csv_text(path, notes)
+
+
+def _future_table(future, notes: list[str]) -> pd.DataFrame:
+    """The FUTURE's table: read from a path, or a copy of a DataFrame (a DatetimeIndex becomes
+    its ``timestamp`` column)."""
+    if isinstance(future, (str, Path)):
+        return _table(future, notes)
+    if isinstance(future, pd.DataFrame):
+        return _plain_frame(future, None)
+    raise InputError(f"cannot read future covariates from a {type(future).__name__}; give a "
+                     "DataFrame or a path")
 
 
 def _file_stem(path) -> str:
@@ -136,22 +205,65 @@ def _file_stem(path) -> str:
 
 
 def as_series_set(data, *, freq: str | None = None, time_col: str | None = None,
-                  value_col: str | None = None, id_col: str | None = None) -> SeriesSet:
-    """A SeriesSet from a SeriesSet, a pandas Series indexed by time, or a DataFrame."""
+                  value_col: str | None = None, id_col: str | None = None, future=None) -> SeriesSet:
+    """A SeriesSet from a SeriesSet, a pandas Series indexed by time, or a DataFrame; with
+    ``future`` (a DataFrame or a path), the columns it shares with the frame are covariates,
+    as in ``read_series``."""
     if isinstance(data, SeriesSet):
-        return data
+        return data if future is None else data.with_future(future)
     if isinstance(data, pd.Series):
         name = data.name if data.name is not None else "value"
         data = pd.DataFrame({"timestamp": data.index, str(name): data.to_numpy()})
-    elif isinstance(data, pd.DataFrame):
-        if isinstance(data.index, pd.DatetimeIndex) and time_col is None:
-            data = data.rename_axis("timestamp").reset_index()
-    else:
+    elif not isinstance(data, pd.DataFrame):
         raise InputError(f"cannot read series from a {type(data).__name__}; give a pandas "
                          "Series indexed by time, a DataFrame, or a path through read_series")
-    data = data.copy()
-    data.columns = [str(c) for c in data.columns]
+    data = _plain_frame(data, time_col)
+    if future is not None:
+        return _with_covariates(data, future, time_col, value_col, id_col, freq, [], None, "<data>")
     return _from_table(data, time_col, value_col, id_col, freq, [], single_name=None)
+
+
+def _plain_frame(frame: pd.DataFrame, time_col: str | None) -> pd.DataFrame:
+    """A copy with text column names, its DatetimeIndex (unless a time column is named) as a
+    ``timestamp`` column."""
+    if isinstance(frame.index, pd.DatetimeIndex) and time_col is None:
+        frame = frame.rename_axis("timestamp").reset_index()
+    frame = frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
+
+
+def _with_covariates(frame: pd.DataFrame, future, time_col, value_col, id_col, freq,
+                     notes: list[str], single_name: str | None, label: str) -> SeriesSet:
+    """The series of the history ``frame`` with the covariates it shares with ``future``."""
+    from forecastgen.data.covariates import (
+        Covariates,
+        covariate_kinds,
+        past_covariates,
+        split_columns,
+    )
+
+    future_label = str(future) if isinstance(future, (str, Path)) else "<future>"
+    try:
+        future_frame = _future_table(future, notes)
+    except InputError as exc:
+        raise InputError(f"{future_label}: {exc}") from None
+    columns = split_columns(frame, future_frame, time_col=time_col, value_col=value_col,
+                            id_col=id_col, labels=(label, future_label))
+    layout = Layout("long" if columns.id_col else "single", columns.time_col, (columns.target,),
+                    columns.id_col)
+    try:
+        skipped: dict[str, str] = {}
+        long = to_long_frame(frame, layout, notes, single_name, skipped)
+        series, frequency = regularize(long, freq, notes)
+        kinds = covariate_kinds(frame, columns)
+        single = next(iter(series)) if columns.id_col is None else ""
+        past, levels = past_covariates(frame, columns, kinds, series, single, notes)
+    except InputError as exc:
+        raise InputError(f"{label}: {exc}") from None
+    covariates = Covariates(past, {}, columns, kinds, levels)
+    result = SeriesSet(series, frequency, notes, skipped=skipped, covariates=covariates)
+    return result.with_future(future_frame, source=future_label)
 
 
 def _from_table(frame: pd.DataFrame, time_col, value_col, id_col, freq, notes: list[str],

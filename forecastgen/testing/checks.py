@@ -33,6 +33,7 @@ import pandas as pd
 from forecastgen.errors import InputError, NotFittedError, NotSupportedError
 from forecastgen.interfaces import (
     CAPABILITIES,
+    COVARIATES,
     FORECAST,
     IMAGES,
     LABELS,
@@ -344,6 +345,48 @@ def check_capabilities_are_honest(model: Model) -> None:
             _fail(model, f"{capability} works but is not declared; add it to capabilities")
 
 
+def example_covariate_series(effect: float = 25.0, seed: int = 0):
+    """``example_series`` in long form with a promotion (0/1, the history's half of the time)
+    that adds ``effect``, and two futures: with the promotion at every step, and at none."""
+    wide = example_series(length=96 + HORIZON, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    promo = rng.integers(0, 2, len(wide)).astype(float)
+    frames = [pd.DataFrame({"id": key, "timestamp": wide.index, "value": wide[key] + effect * promo,
+                            "promo": promo}) for key in wide.columns]
+    long = pd.concat(frames, ignore_index=True)
+    later = long["timestamp"] >= wide.index[-HORIZON]
+    future = long.loc[later, ["id", "timestamp", "promo"]]
+    return long[~later], future.assign(promo=1.0), future.assign(promo=0.0)
+
+
+def check_covariates(model: Model) -> None:
+    """A model that declares ``covariates`` forecasts higher where the future promotion it is
+    given raises the series (``predict(future=)``); one that does not refuses such series with
+    NotSupportedError."""
+    if isinstance(model, DensityModel) or not model.supports(FORECAST):
+        return
+    from forecastgen.data import as_series_set
+
+    history, promoted, plain = example_covariate_series()
+    data = as_series_set(history, future=promoted, id_col="id")
+    if not model.supports(COVARIATES):
+        try:
+            _clone(model).fit(data)
+        except NotSupportedError:
+            return
+        _fail(model, "fitted series with covariates without declaring 'covariates'; call "
+              "forecastgen.interfaces.check_covariates(self, data) in fit")
+    _require("future" in inspect.signature(model.predict).parameters, model,
+             "declares 'covariates' but predict() takes no 'future' argument")
+    fitted = _clone(model).fit(data)
+    high = fitted.predict(HORIZON, num_samples=SAMPLES, seed=SEED, future=promoted)
+    low = fitted.predict(HORIZON, num_samples=SAMPLES, seed=SEED, future=plain)
+    for key in high.ids:
+        uplift = float(np.mean(high.point_mean(key) - low.point_mean(key)))
+        _require(uplift > 10.0, model, f"a promotion worth 25 in the history raised the forecast of "
+                 f"'{key}' by {uplift:.1f}; use the future covariates (predict(future=))")
+
+
 # what a model declaring each of these capabilities must take: (method, argument)
 DECLARED_ARGUMENTS = {LABELS: (("fit", "labels"), ("sample", "labels")), NEW_SERIES: (("predict", "data"),)}
 
@@ -382,6 +425,7 @@ CHECKS: tuple[Callable[[Model], None], ...] = (
     check_bad_input_is_refused,
     check_capabilities_are_honest,
     check_declared_arguments,
+    check_covariates,
 )
 
 

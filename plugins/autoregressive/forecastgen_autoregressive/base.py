@@ -35,7 +35,7 @@ from forecastgen.engine.seeding import seed_everything
 from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
 from forecastgen.errors import InputError
 from forecastgen.forecasts import Forecast
-from forecastgen.interfaces import SequenceGenerator
+from forecastgen.interfaces import SequenceGenerator, check_covariates
 from forecastgen.per_series import guard_paths
 from forecastgen_autoregressive.lagged_windows import (
     WindowPlan,
@@ -66,6 +66,7 @@ class AutoregressiveForecaster(SequenceGenerator):
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, data) -> AutoregressiveForecaster:
         data = as_series_set(data)
+        check_covariates(self, data)
         head = likelihood(self.likelihood)
         reports = [check_series(key, series.to_numpy(dtype=float), data.freq.season)
                    for key, series in data]

@@ -23,7 +23,7 @@ from forecastgen_classical.statsforecast_model import StatsforecastModel, statsf
 
 class ARIMA(StatsforecastModel):
     name = "arima"
-    capabilities = frozenset({"forecast", "series"})
+    capabilities = frozenset({"forecast", "series", "covariates"})
 
     def __init__(self, season_length: int | None = None, max_history: int | None = 500,
                  transform: str = "none", n_jobs: int | None = None):

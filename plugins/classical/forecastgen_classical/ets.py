@@ -67,7 +67,7 @@ CENTERS = ("mean", "model")
 
 class ETS(StatsforecastModel):
     name = "ets"
-    capabilities = frozenset({"forecast", "series"})
+    capabilities = frozenset({"forecast", "series", "covariates"})
     parameter_help = {
         "error": "auto (chosen by AICc), add or mul (multiplicative: positive series only)",
         "trend": "auto (chosen by AICc), none, add or damped",

@@ -2,7 +2,7 @@
 
 from forecastgen import ModelSpec, hookimpl
 
-SERIES_FORECASTER = frozenset({"forecast", "series"})
+SERIES_FORECASTER = frozenset({"forecast", "series", "covariates"})
 
 
 @hookimpl

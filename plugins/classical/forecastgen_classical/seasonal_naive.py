@@ -16,7 +16,7 @@ from forecastgen.per_series import PerSeriesForecaster, seasonal_naive_mean, sea
 
 class SeasonalNaive(PerSeriesForecaster):
     name = "snaive"
-    capabilities = frozenset({"forecast", "series"})
+    capabilities = frozenset({"forecast", "series", "covariates"})
 
     def __init__(self, season_length: int | None = None, max_history: int | None = None,
                  n_jobs: int | None = None):

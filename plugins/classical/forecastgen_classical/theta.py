@@ -46,7 +46,7 @@ VARIANTS = ("auto", "STM", "OTM", "DSTM", "DOTM")
 
 class Theta(StatsforecastModel):
     name = "theta"
-    capabilities = frozenset({"forecast", "series"})
+    capabilities = frozenset({"forecast", "series", "covariates"})
     parameter_help = {
         "variant": "OTM (optimised Theta), STM (the classic method), DSTM, DOTM, or auto "
                    "(chosen by in-sample fit)",

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import ndtri
 
+from forecastgen.covariate_regression import covariate_effects
 from forecastgen.data import as_series_set
 from forecastgen.engine.checkpoint import file_sha256
 from forecastgen.engine.parallel import series_generators
@@ -63,7 +64,7 @@ TAIL = 0.002  # ranks are kept within [TAIL, 1 - TAIL]: the linear tails go no f
 
 class PatchCastForecaster(SequenceGenerator):
     name = "patchcast"
-    capabilities = frozenset({"forecast", "series", "new_series"})
+    capabilities = frozenset({"forecast", "series", "new_series", "covariates"})
     parameter_help = {
         "weights": "a folder of transformer weights (null: the shipped ones)",
         "contexts": "context lengths whose forecasts the transformer averages (512 alone: the longest)",
@@ -82,13 +83,15 @@ class PatchCastForecaster(SequenceGenerator):
 
     def fit(self, data) -> PatchCastForecaster:
         data = as_series_set(data)
+        effects = covariate_effects(self, data)
         self.load_networks()
         if self.fine_tune_steps:
             from forecastgen_pretrained.finetune import fine_tune
 
+            tuned_on = data if effects is None else effects.remove(data)
             self.history_ = {}
             for name, network in self.networks_.items():
-                self.history_[name] = fine_tune(network, data, self.fine_tune_steps, self.learning_rate,
+                self.history_[name] = fine_tune(network, tuned_on, self.fine_tune_steps, self.learning_rate,
                                                 self.batch_size, self.device_, self.seed)
                 network.eval()
         self.data_ = data
@@ -136,17 +139,24 @@ class PatchCastForecaster(SequenceGenerator):
                               for name, (arrays, meta) in members.items()}
 
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
-                data=None) -> Forecast:
+                data=None, future=None) -> Forecast:
+        """Sample paths of the fitted series (of ``data`` instead, where given). Series with
+        covariates are forecast by regression on them with the networks forecasting its errors
+        (``forecastgen.covariate_regression``); ``future``: the covariates over the horizon."""
         self.check_is_fitted()
         if data is None and self.data_ is None:
             raise InputError(f"{self.display_name()} was loaded from a checkpoint without its series; "
                              "pass the series to forecast, predict(horizon, data=...)")
         data = self.data_ if data is None else as_series_set(data)
-        horizon = int(data.freq.default_horizon if horizon is None else horizon)
+        if future is not None:
+            data = data.with_future(future)
+        horizon = int(data.default_horizon if horizon is None else horizon)
         data.check_horizon(horizon)
         if num_samples < 1:
             raise InputError(f"num_samples must be at least 1, not {num_samples}")
-        histories = [data.values(key) for key in data.ids]
+        effects = covariate_effects(self, data)
+        modelled = data if effects is None else effects.remove(data)
+        histories = [modelled.values(key) for key in data.ids]
         quantiles = ensemble_quantiles(self.members(), histories, [data.freq.season] * len(data), horizon)
         correlation = self.correlation()
         samples, index, notes = {}, {}, []
@@ -155,7 +165,8 @@ class PatchCastForecaster(SequenceGenerator):
             samples[key] = guard_paths(paths, histories[row], data.freq.season, rng, notes, key,
                                        self.name)
             index[key] = data.future_index(key, horizon)
-        return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
+        forecast = Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
+        return forecast if effects is None else effects.add(forecast, data)
 
     def correlation(self) -> float:
         """The paths' copula coefficient: the one measured for the transformer at its export

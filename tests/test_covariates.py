@@ -1,0 +1,272 @@
+"""Covariates: a history with its covariates, a FUTURE with their values over the horizon, the
+regression that carries them into the forecasters, and every malformed FUTURE refused cleanly."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import forecastgen
+from forecastgen.covariate_regression import least_squares_effects
+from forecastgen.data import as_series_set, read_series
+from forecastgen.errors import InputError, NotSupportedError
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
+SEATBELTS, SEATBELTS_FUTURE = EXAMPLES / "seatbelts.csv", EXAMPLES / "seatbelts_future.csv"
+
+
+def promotions(length=130, cut=116, seed=1):
+    """Two stores' daily sales driven by a price and a promotion (none, flyer or tv) on a weekly
+    cycle; the history before ``cut``, the future's covariates after it, and what happened."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for store in ("north", "south"):
+        stamps = pd.date_range("2024-01-01", periods=length, freq="D")
+        promo = rng.choice(["none", "flyer", "tv"], size=length)
+        price = 10 + rng.normal(0, 1, length)
+        sales = (50 + 8 * (promo == "flyer") + 20 * (promo == "tv") - 3 * (price - 10)
+                 + 5 * np.sin(2 * np.pi * np.arange(length) / 7) + rng.normal(0, 2, length))
+        rows += [{"store": store, "date": stamps[i].strftime("%Y-%m-%d"), "sales": round(sales[i], 3),
+                  "price": round(price[i], 3), "promo": promo[i]} for i in range(length)]
+    frame = pd.DataFrame(rows)
+    later = frame.groupby("store").cumcount() >= cut
+    return frame[~later].reset_index(drop=True), frame[later].drop(columns="sales").reset_index(drop=True), \
+        frame[later].reset_index(drop=True)
+
+
+def write(tmp_path, name, frame):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+# -- the data layer ----------------------------------------------------------------------------
+def test_the_columns_the_future_shares_are_covariates_and_the_one_left_is_the_target():
+    data = read_series(SEATBELTS, future=SEATBELTS_FUTURE)
+    covariates = data.covariates
+    assert data.ids == ["seatbelts"] and len(data["seatbelts"]) == 180
+    assert covariates.columns.target == "DriversKilled"
+    assert covariates.names == ("kms", "PetrolPrice", "law") and covariates.past_only == ()
+    assert covariates.steps() == 12 and data.default_horizon == 12
+    assert covariates.past["seatbelts"].shape == (180, 3)
+    future = covariates.future["seatbelts"]
+    assert str(future.index[0].date()) == "1984-01-01" and future["kms"].iloc[0] == 16224
+
+
+def test_text_columns_are_categories_with_every_level_after_the_first_as_a_column(tmp_path):
+    history, future, _ = promotions()
+    data = read_series(write(tmp_path, "h.csv", history), future=write(tmp_path, "f.csv", future),
+                       id_col="store")
+    covariates = data.covariates
+    assert data.ids == ["north", "south"] and covariates.kinds == {"price": "numeric", "promo": "categorical"}
+    assert covariates.levels["promo"] == ("flyer", "none", "tv")  # "none" is a level, not a gap
+    assert covariates.encoded == ["price", "promo=none", "promo=tv"]
+    past = covariates.past["north"]
+    promo = history.loc[history["store"] == "north", "promo"].to_numpy()
+    np.testing.assert_array_equal(past["promo=tv"].to_numpy(), (promo == "tv").astype(float))
+    assert len(covariates.future["south"]) == 14
+
+
+def test_a_library_frame_and_future_frame_give_the_same_series_as_the_files(tmp_path):
+    history, future, _ = promotions()
+    from_files = read_series(write(tmp_path, "h.csv", history), future=write(tmp_path, "f.csv", future),
+                             id_col="store")
+    from_frames = as_series_set(history, future=future, id_col="store")
+    for key in from_files.ids:
+        pd.testing.assert_frame_equal(from_files.covariates.future[key], from_frames.covariates.future[key])
+        np.testing.assert_array_equal(from_files.values(key), from_frames.values(key))
+
+
+def test_a_backtest_cutoff_turns_the_dropped_covariates_into_the_future():
+    data = read_series(SEATBELTS, future=SEATBELTS_FUTURE)
+    history = data.drop_last(10)
+    assert len(history["seatbelts"]) == 170 and history.covariates.steps() == 22
+    np.testing.assert_array_equal(history.covariates.future_values("seatbelts", 10),
+                                  data.covariates.past_values("seatbelts")[170:])
+
+
+def test_missing_covariates_in_the_history_are_filled_with_a_note(tmp_path):
+    history = pd.read_csv(SEATBELTS)
+    history.loc[[40, 41], "kms"] = np.nan
+    data = read_series(write(tmp_path, "h.csv", history), future=SEATBELTS_FUTURE)
+    kms = data.covariates.past["h"]["kms"].to_numpy()
+    assert np.isfinite(kms).all() and min(kms[39], kms[42]) <= kms[40] <= max(kms[39], kms[42])
+    assert any("filled missing covariate values" in note and "2 of 'kms'" in note for note in data.notes)
+
+
+BAD_FUTURES = {
+    # name: (how the good FUTURE is spoiled, words the one-line message must hold)
+    "empty value": (lambda f: f.assign(kms=f["kms"].where(f.index != 1)),
+                    ["line 3", "column 'kms'", "empty"]),
+    "late start": (lambda f: f.iloc[1:], ["line 2", "column 'month'", "right after", "1984-01-01"]),
+    "gap": (lambda f: f.drop(index=2), ["line 4", "column 'month'", "1984-03-01 expected"]),
+    "repeated step": (lambda f: pd.concat([f.iloc[:2], f.iloc[1:]]), ["line 4", "appears twice"]),
+    "text in numbers": (lambda f: f.astype({"kms": object}).assign(kms=lambda g: g["kms"].where(g.index != 1,
+                                                                                               "x")),
+                        ["line 3", "column 'kms'", "non-numeric"]),
+    "unknown column": (lambda f: f.rename(columns={"law": "seatbelt_law"}),
+                       ["'seatbelt_law'", "not in the history"]),
+    "no time column": (lambda f: f.drop(columns="month"), ["no time column 'month'"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FUTURES))
+def test_every_malformed_future_is_refused_naming_the_file_and_where(tmp_path, case):
+    spoil, words = BAD_FUTURES[case]
+    future = write(tmp_path, "future.csv", spoil(pd.read_csv(SEATBELTS_FUTURE)))
+    with pytest.raises(InputError) as error:
+        read_series(SEATBELTS, future=future)
+    message = str(error.value)
+    assert message.startswith(str(future)) and "\n" not in message
+    for word in words:
+        assert word in message, message
+
+
+def test_long_futures_name_unknown_series_and_uneven_lengths_by_line(tmp_path):
+    history, future, _ = promotions()
+    path = write(tmp_path, "h.csv", history)
+    stranger = future.copy()
+    stranger.loc[3, "store"] = "east"
+    with pytest.raises(InputError, match=r"line 5: series 'east' is not in the history"):
+        read_series(path, future=write(tmp_path, "f1.csv", stranger), id_col="store")
+    with pytest.raises(InputError, match=r"line 28: column 'date': series 'south' ends after 13 future"):
+        read_series(path, future=write(tmp_path, "f2.csv", future.iloc[:-1]), id_col="store")
+    with pytest.raises(InputError, match=r"series 'south' of the history has no rows"):
+        read_series(path, future=write(tmp_path, "f3.csv", future[future["store"] == "north"]),
+                    id_col="store")
+
+
+def test_the_target_must_be_named_where_several_columns_could_be_it(tmp_path):
+    future = write(tmp_path, "f.csv", pd.read_csv(SEATBELTS_FUTURE).drop(columns="law"))
+    with pytest.raises(InputError, match=r"several columns could be the target \(DriversKilled, law\)"):
+        read_series(SEATBELTS, future=future)
+    data = read_series(SEATBELTS, future=future, value_col="DriversKilled")
+    assert data.covariates.names == ("kms", "PetrolPrice") and data.covariates.past_only == ("law",)
+    with pytest.raises(NotSupportedError, match=r"'law' of the history has none in the future file"):
+        forecastgen.create("ets").fit(data)
+
+
+# -- the regression on the covariates ----------------------------------------------------------
+def test_least_squares_recover_the_effects_beside_a_trend():
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.normal(size=300), rng.integers(0, 2, 300), np.ones(300)])
+    y = 5 + 0.05 * np.arange(300) + 3 * x[:, 0] - 7 * x[:, 1] + rng.normal(0, 0.5, 300)
+    coefficients = least_squares_effects(y, x)
+    np.testing.assert_allclose(coefficients, [3, -7, 0], atol=0.15)  # a constant column: no effect
+
+
+@pytest.mark.parametrize("model", ["snaive", "ets", "theta", "damped"])
+def test_forecasts_with_covariates_beat_the_same_model_without_them(tmp_path, model):
+    history, future, actual = promotions()
+    data = as_series_set(history, future=future, id_col="store")
+    plain = as_series_set(history[["store", "date", "sales"]], id_col="store")
+    with_covariates = forecastgen.create(model).fit_predict(data, num_samples=100, seed=0)
+    without = forecastgen.create(model).fit_predict(plain, 14, num_samples=100, seed=0)
+    for key in data.ids:
+        truth = actual.loc[actual["store"] == key, "sales"].to_numpy()
+        better = np.abs(with_covariates.point_mean(key) - truth).mean()
+        worse = np.abs(without.point_mean(key) - truth).mean()
+        assert better < 0.5 * worse, (key, better, worse)
+    assert with_covariates.history["north"].iloc[0] == history["sales"].iloc[0]  # the series, not its errors
+
+
+def test_predict_takes_the_future_after_fitting_and_is_reproducible(tmp_path):
+    history, future, _ = promotions()
+    data = as_series_set(history, future=future, id_col="store")
+    first = forecastgen.create("ets").fit_predict(data, num_samples=50, seed=3)
+    model = forecastgen.create("ets").fit(as_series_set(history, future=future, id_col="store"))
+    again = model.predict(num_samples=50, seed=3, future=future)
+    for key in data.ids:
+        np.testing.assert_array_equal(first.samples[key], again.samples[key])
+    changed = model.predict(num_samples=50, seed=3, future=future.assign(promo="tv")).point_mean("north")
+    was_tv = (future.loc[future["store"] == "north", "promo"] == "tv").to_numpy()
+    uplift = changed - first.point_mean("north")  # tv every day: about 20 more on the others
+    assert np.allclose(uplift[was_tv], 0) and (uplift[~was_tv] > 8).all()
+
+
+def test_models_without_covariates_are_refused_and_auto_says_what_it_left_out():
+    data = read_series(SEATBELTS, future=SEATBELTS_FUTURE)
+    with pytest.raises(NotSupportedError, match=r"model 'rnn' takes no covariates.*'kms', 'PetrolPrice'"):
+        forecastgen.create("rnn").fit(data)
+    with pytest.raises(NotSupportedError, match="takes no covariates"):
+        forecastgen.forecast(data, "gmm")
+    auto = forecastgen.create("auto", candidates="snaive,ets,rnn")
+    result = auto.fit_predict(data, num_samples=40, seed=0)
+    assert "rnn (takes no covariates)" in auto.reason_ and set(auto.weights_) <= {"snaive", "ets"}
+    assert result.horizon == 12
+
+
+def test_a_future_of_timestamps_alone_sets_the_horizon_for_any_model(tmp_path):
+    future = write(tmp_path, "f.csv", pd.read_csv(SEATBELTS_FUTURE)[["month"]])
+    history = write(tmp_path, "h.csv", pd.read_csv(SEATBELTS)[["month", "DriversKilled"]])
+    result = forecastgen.forecast(history, "snaive", future=future)
+    assert result.horizon == 12 and any("the steps of" in note for note in result.notes)
+
+
+def test_backtests_and_calibration_carry_the_covariates():
+    data = read_series(SEATBELTS, future=SEATBELTS_FUTURE)
+    scores = forecastgen.backtest(data, "ets", windows=2, horizon=12, num_samples=50).scores
+    plain = forecastgen.backtest(read_series(SEATBELTS, value_col="DriversKilled"), "ets", windows=2,
+                                 horizon=12, num_samples=50).scores
+    assert len(scores) == 2 and scores["mase"].mean() < plain["mase"].mean()
+    calibrated = forecastgen.forecaster("ets", calibrate="cqr")
+    result = calibrated.fit_predict(data, num_samples=50, seed=0)
+    assert result.horizon == 12 and np.isfinite(result.samples["seatbelts"]).all()
+
+
+# -- the command line --------------------------------------------------------------------------
+def run(*arguments):
+    command = [sys.executable, "-m", "forecastgen.cli", *map(str, arguments)]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+def test_predict_with_a_future_file_writes_its_steps(tmp_path):
+    output = tmp_path / "forecast.csv"
+    result = run("predict", SEATBELTS, "--future", SEATBELTS_FUTURE, "-m", "ets", "-o", output)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(output)
+    assert len(table) == 12 and table["timestamp"].iloc[0] == "1984-01-01"
+    assert (table["q10"] < table["q90"]).all() and "covariates known in advance" in result.stderr
+
+
+def test_predict_refuses_a_bad_future_in_one_line_with_exit_2_and_writes_nothing(tmp_path):
+    future = write(tmp_path, "future.csv", pd.read_csv(SEATBELTS_FUTURE).iloc[1:])
+    output = tmp_path / "forecast.csv"
+    result = run("predict", SEATBELTS, "--future", future, "-o", output)
+    assert result.returncode == 2 and not output.exists()
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "future.csv: line 2: column 'month'" in result.stderr and "Traceback" not in result.stderr
+    longer = run("predict", SEATBELTS, "--future", SEATBELTS_FUTURE, "-H", "13", "-q")
+    assert longer.returncode == 2 and "longer than the 12 steps" in longer.stderr
+
+
+# -- holidays ----------------------------------------------------------------------------------
+def test_holidays_count_per_step_for_days_hours_and_months():
+    from forecastgen.data.frequency import named
+    from forecastgen.data.holidays import holiday_counts
+
+    days = pd.date_range("2024-07-01", periods=7, freq="D")
+    assert holiday_counts(days, named("daily"), "US").tolist() == [0, 0, 0, 1, 0, 0, 0]  # the 4th of July
+    hours = pd.date_range("2024-12-24 22:00", periods=4, freq="h")
+    assert holiday_counts(hours, named("hourly"), "US").tolist() == [0, 0, 1, 1]
+    months = pd.date_range("2024-01-01", periods=3, freq="MS")
+    assert holiday_counts(months, named("monthly"), "US").tolist() == [2, 1, 0]  # New Year, MLK; Presidents
+    with pytest.raises(InputError, match="no holiday calendar for the country 'XX'"):
+        holiday_counts(days, named("daily"), "XX")
+
+
+def test_the_holiday_covariate_joins_the_history_and_any_horizon(tmp_path):
+    rng = np.random.default_rng(4)
+    stamps = pd.date_range("2023-01-01", periods=400, freq="D")
+    from forecastgen.data.frequency import named
+    from forecastgen.data.holidays import holiday_counts
+
+    holiday = holiday_counts(stamps, named("daily"), "US")
+    riders = 100 + 10 * (stamps.dayofweek < 5) - 40 * holiday + rng.normal(0, 2, 400)
+    history = write(tmp_path, "riders.csv", pd.DataFrame({"date": stamps[:379], "riders": riders[:379]}))
+    result = forecastgen.forecast(history, "ets", horizon=20, holidays="US", seed=0)  # 2024-01-15: MLK day
+    mean = result.to_frame()["mean"].to_numpy()
+    assert mean[0] < 80 and mean[1:5].min() > 100 and any("holiday_us" in note for note in result.notes)
