@@ -118,7 +118,8 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
              seed: int | None = 0, model_path: str | Path | None = None, device: str | None = None,
              force: bool = False, jobs: int | None = None, cluster: str | None = None,
              calibrate: str | None = None, params: dict | None = None, read_options: dict | None = None,
-             future=None, holidays: str | None = None, on_note: NoteHandler | None = None):
+             future=None, holidays: str | None = None, calendar: bool = False,
+             on_note: NoteHandler | None = None):
     """Forecast every series of ``data`` (a path, a pandas Series or frame, or a SeriesSet) with
     ``model`` (a name and its ``params``, or a model), or with the model saved in
     ``model_path``. The horizon defaults to the frequency's (18 for monthly data); series
@@ -128,7 +129,9 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
     ``future`` (a path or a DataFrame: the horizon's timestamps, and ids for many series, with
     the covariates' values) makes the columns it shares with ``data`` covariates; the horizon
     is then its steps (``horizon`` may shorten it). ``holidays`` (a country code: "US", "GB")
-    adds the count of its public holidays per step as a covariate."""
+    adds the count of its public holidays per step as a covariate; ``calendar`` adds the
+    calendar cycle the season leaves out (the day of the week for hourly data, the month for
+    daily and weekly data) as a categorical one."""
     from forecastgen.engine.checkpoint import load_checkpoint
     from forecastgen.engine.parallel import cluster_at
     from forecastgen.progress import doing
@@ -145,12 +148,7 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
                                **(params or {}))
     data = _series(data, read_options, notes, future)
     horizon = _horizon(data, horizon, notes)
-    if holidays:
-        from forecastgen.data.holidays import with_holidays
-
-        data = with_holidays(data, holidays, horizon)
-        notes.add(f"covariate holiday_{holidays.lower()}: the public holidays of {holidays.upper()} "
-                  "in each step")
+    data = _with_calendar_covariates(data, holidays, calendar, horizon, notes)
     check_covariates(estimator, data)
     data = data.without_shorter_than(horizon)  # keeps those left out for bad values in skipped
     use_threads(choose_threads(data.points()))
@@ -328,6 +326,25 @@ def _series(data, read_options: dict | None, notes: Notes, future=None) -> Serie
     data = as_series_set(data, **(read_options or {}), future=future)
     if future is not None:
         notes.add(describe_covariates(data))
+    return data
+
+
+def _with_calendar_covariates(data: SeriesSet, holidays: str | None, calendar: bool, horizon: int,
+                              notes: Notes) -> SeriesSet:
+    """``data`` with the holidays of the country ``holidays`` and, with ``calendar``, the calendar
+    cycle its season leaves out, as covariates."""
+    from forecastgen.data.calendar_covariates import calendar_cycle, with_calendar, with_holidays
+
+    if holidays:
+        data = with_holidays(data, holidays, horizon)
+        notes.add(f"covariate holiday_{holidays.lower()}: the public holidays of {holidays.upper()} "
+                  "in each step")
+    if calendar:
+        cycle = calendar_cycle(data.freq)
+        data = with_calendar(data, horizon)
+        notes.add(f"covariate {cycle}: the {'day of the week' if cycle == 'dayofweek' else 'month'}, "
+                  "a category" if cycle else
+                  f"--calendar: {data.freq.name} data has no calendar cycle beside its season; none added")
     return data
 
 

@@ -133,7 +133,7 @@ def test_models_and_plugins_listing():
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert {"auto", "snaive", "ets", "theta", "rnn", "causal-conv"} <= set(rows)
     assert rows["auto"]["plugin"] == "forecastgen"
-    assert rows["rnn"]["capabilities"] == ["forecast", "log_prob", "new_series", "series"]
+    assert rows["rnn"]["capabilities"] == ["covariates", "forecast", "log_prob", "new_series", "series"]
     assert rows["pixelcnn"]["capabilities"] == ["images", "labels", "log_prob", "sample"]
     assert rows["pixelcnn-sr"]["capabilities"] == ["images", "upscale"]
     assert rows["ets"]["plugin"] == "forecastgen-classical"

@@ -188,15 +188,26 @@ def test_predict_takes_the_future_after_fitting_and_is_reproducible(tmp_path):
 
 
 def test_models_without_covariates_are_refused_and_auto_says_what_it_left_out():
+    """The template plugin's `ar` takes no covariates: fitting it on series with covariates is
+    refused with what to do, and auto leaves it out, saying so."""
+    from forecastgen.registry import Registry
+
+    sys.path.insert(0, str(EXAMPLES.parents[0] / "plugin-template"))
+    try:
+        from forecastgen_ar import plugin as template
+    finally:
+        sys.path.pop(0)
     data = read_series(SEATBELTS, future=SEATBELTS_FUTURE)
-    with pytest.raises(NotSupportedError, match=r"model 'rnn' takes no covariates.*'kms', 'PetrolPrice'"):
-        forecastgen.create("rnn").fit(data)
+    registry = Registry.build(extra_plugins=(template,))
+    with pytest.raises(NotSupportedError, match=r"model .ar. takes no covariates.*.kms."):
+        registry.create("ar").fit(data)
     with pytest.raises(NotSupportedError, match="takes no covariates"):
         forecastgen.forecast(data, "gmm")
-    auto = forecastgen.create("auto", candidates="snaive,ets,rnn")
-    result = auto.fit_predict(data, num_samples=40, seed=0)
-    assert "rnn (takes no covariates)" in auto.reason_ and set(auto.weights_) <= {"snaive", "ets"}
-    assert result.horizon == 12
+    auto = forecastgen.create("auto", candidates="snaive,ets,ar")
+    names, excluded = auto.suitable_candidates(data, registry)
+    assert names == ["snaive", "ets"] and excluded == ["ar (takes no covariates)"]
+    auto = forecastgen.create("auto", candidates="snaive,ets")
+    assert auto.fit_predict(data, num_samples=40, seed=0).horizon == 12
 
 
 def test_a_future_of_timestamps_alone_sets_the_horizon_for_any_model(tmp_path):
@@ -245,8 +256,8 @@ def test_predict_refuses_a_bad_future_in_one_line_with_exit_2_and_writes_nothing
 
 # -- holidays ----------------------------------------------------------------------------------
 def test_holidays_count_per_step_for_days_hours_and_months():
+    from forecastgen.data.calendar_covariates import holiday_counts
     from forecastgen.data.frequency import named
-    from forecastgen.data.holidays import holiday_counts
 
     days = pd.date_range("2024-07-01", periods=7, freq="D")
     assert holiday_counts(days, named("daily"), "US").tolist() == [0, 0, 0, 1, 0, 0, 0]  # the 4th of July
@@ -261,8 +272,8 @@ def test_holidays_count_per_step_for_days_hours_and_months():
 def test_the_holiday_covariate_joins_the_history_and_any_horizon(tmp_path):
     rng = np.random.default_rng(4)
     stamps = pd.date_range("2023-01-01", periods=400, freq="D")
+    from forecastgen.data.calendar_covariates import holiday_counts
     from forecastgen.data.frequency import named
-    from forecastgen.data.holidays import holiday_counts
 
     holiday = holiday_counts(stamps, named("daily"), "US")
     riders = 100 + 10 * (stamps.dayofweek < 5) - 40 * holiday + rng.normal(0, 2, 400)
@@ -270,3 +281,25 @@ def test_the_holiday_covariate_joins_the_history_and_any_horizon(tmp_path):
     result = forecastgen.forecast(history, "ets", horizon=20, holidays="US", seed=0)  # 2024-01-15: MLK day
     mean = result.to_frame()["mean"].to_numpy()
     assert mean[0] < 80 and mean[1:5].min() > 100 and any("holiday_us" in note for note in result.notes)
+
+
+def test_the_calendar_adds_the_day_of_the_week_to_hourly_data_and_nothing_to_monthly():
+    from forecastgen.data.calendar_covariates import with_calendar
+
+    rng = np.random.default_rng(5)
+    stamps = pd.date_range("2024-03-04", periods=24 * 7 * 6, freq="h")  # six weeks from a Monday
+    weekend = (stamps.dayofweek >= 5).astype(float)
+    load = pd.Series(50 + 10 * np.sin(2 * np.pi * stamps.hour / 24) - 20 * weekend
+                     + rng.normal(0, 1, len(stamps)), index=stamps, name="load")
+    data = with_calendar(as_series_set(load.iloc[:-48]), 48)
+    assert data.covariates.encoded[:2] == ["dayofweek=Tue", "dayofweek=Wed"]
+    assert data.covariates.future["load"]["dayofweek=Sun"].sum() == 24
+    notes = []
+    result = forecastgen.forecast(load.iloc[:-48], "ets", horizon=48, calendar=True, seed=0,
+                                  on_note=notes.append)  # the last 48 hours: a weekend
+    error = np.abs(result.point_mean("load") - load.to_numpy()[-48:]).mean()
+    plain = forecastgen.forecast(load.iloc[:-48], "ets", horizon=48, seed=0)
+    assert error < 0.5 * np.abs(plain.point_mean("load") - load.to_numpy()[-48:]).mean()
+    assert "covariate dayofweek: the day of the week, a category" in notes
+    monthly = forecastgen.forecast(EXAMPLES / "airline.csv", "snaive", calendar=True, horizon=3)
+    assert any("no calendar cycle beside its season" in note for note in monthly.notes)

@@ -34,9 +34,12 @@ from forecastgen.cli.options import (
                    "values: the columns it shares with PATH are covariates, its steps the horizon.")
 @click.option("--holidays", metavar="COUNTRY",
               help="Add the public holidays of COUNTRY (US, GB, DE...) per step as a covariate.")
+@click.option("--calendar", is_flag=True,
+              help="Add the calendar cycle the season leaves out as a covariate: the day of the "
+                   "week for hourly data, the month for daily and weekly data.")
 @data_options
 def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, model_path,
-            future, holidays, device, force, jobs, cluster, calibrate, **options):
+            future, holidays, calendar, device, force, jobs, cluster, calibrate, **options):
     """Forecast the series in a CSV: mean and quantiles per future step.
 
     \b
@@ -77,7 +80,7 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
                       model_path=model_path, device=device, force=force, jobs=jobs, cluster=cluster,
                       calibrate=calibrate,
                       params=settings, read_options=read_options(options), future=future,
-                      holidays=holidays,
+                      holidays=holidays, calendar=calendar,
                       on_note=printer(options))
     warn_left_out(path, result.skipped.values())
     table = result.to_frame(levels)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from forecastgen.covariate_regression import covariate_effects
 from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.data.calendar import calendar_features
 from forecastgen.data.frequency import Frequency
@@ -35,7 +36,7 @@ from forecastgen.engine.seeding import seed_everything
 from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
 from forecastgen.errors import InputError
 from forecastgen.forecasts import Forecast
-from forecastgen.interfaces import SequenceGenerator, check_covariates
+from forecastgen.interfaces import SequenceGenerator
 from forecastgen.per_series import guard_paths
 from forecastgen_autoregressive.lagged_windows import (
     WindowPlan,
@@ -52,7 +53,7 @@ TEMPERATURES = np.exp(np.linspace(np.log(0.5), np.log(4.0), 31))  # the calibrat
 class AutoregressiveForecaster(SequenceGenerator):
     """A global neural model of p(x_t | x_<t) with a likelihood head."""
 
-    capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
+    capabilities = frozenset({"forecast", "log_prob", "series", "new_series", "covariates"})
     parameter_help = {
         "likelihood": "the head's distribution of the next value: student_t, normal or negbin (counts)",
         "context_length": "past steps the network is primed on (null: two seasons, at least the "
@@ -65,8 +66,10 @@ class AutoregressiveForecaster(SequenceGenerator):
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, data) -> AutoregressiveForecaster:
-        data = as_series_set(data)
-        check_covariates(self, data)
+        """Train on ``data``; series with covariates are learned as their errors after a
+        regression on them (``forecastgen.covariate_regression``)."""
+        original = as_series_set(data)
+        data = _without_covariate_effects(self, original)
         head = likelihood(self.likelihood)
         reports = [check_series(key, series.to_numpy(dtype=float), data.freq.season)
                    for key, series in data]
@@ -84,7 +87,7 @@ class AutoregressiveForecaster(SequenceGenerator):
         self.network_, self.plan_, self.freq_, self.season_ = network, plan, data.freq, season
         self.device_ = trainer.device
         self.temperature_ = self._fitted_temperature(head, validation) if self.calibrate else 1.0
-        self.data_ = data
+        self.data_ = original
         return self
 
     def _training_config(self) -> TrainingConfig:
@@ -137,22 +140,29 @@ class AutoregressiveForecaster(SequenceGenerator):
 
     # -- forecasting ------------------------------------------------------------------------
     def predict(self, horizon: int | None = None, num_samples: int = 200, seed: int | None = None,
-                data=None) -> Forecast:
-        """Sample paths after each series of ``data`` (default: the fitted series)."""
+                data=None, future=None) -> Forecast:
+        """Sample paths after each series of ``data`` (default: the fitted series); ``future``:
+        the covariates over the horizon, where the series have covariates."""
         self.check_is_fitted()
         data = self._forecast_data(data)
-        horizon = int(self.freq_.default_horizon if horizon is None else horizon)
+        if future is not None:
+            data = data.with_future(future)
+        steps = data.covariates.steps() if data.covariate_names() else 0
+        horizon = int((steps or self.freq_.default_horizon) if horizon is None else horizon)
         if horizon < 1 or num_samples < 1:
             raise InputError(f"horizon and num_samples must be at least 1, not {horizon} and "
                              f"{num_samples}")
         data.check_horizon(horizon)
-        paths = self._sample_paths(data, horizon, num_samples, seed)
+        effects = covariate_effects(self, data)
+        modelled = data if effects is None else effects.remove(data)
+        paths = self._sample_paths(modelled, horizon, num_samples, seed)
         samples, index, notes = {}, {}, []
-        for position, (key, series) in enumerate(data):
+        for position, (key, series) in enumerate(modelled):
             samples[key] = guard_paths(paths[position], series.to_numpy(dtype=float), self.season_,
                                        np.random.default_rng(seed), notes, key, self.name)
             index[key] = data.future_index(key, horizon)
-        return Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
+        forecast = Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
+        return forecast if effects is None else effects.add(forecast, data)
 
     def _forecast_data(self, data) -> SeriesSet:
         if data is None:
@@ -220,7 +230,7 @@ class AutoregressiveForecaster(SequenceGenerator):
         product of these conditionals is a proper density of the rest of the series.
         """
         self.check_is_fitted()
-        data = self._forecast_data(data)
+        data = _without_covariate_effects(self, self._forecast_data(data))
         self.network_.eval()
         return pd.Series({key: self._series_log_prob(series, data.freq) for key, series in data},
                          name="log_prob")
@@ -329,3 +339,10 @@ def _repeat_state(state, times: int):
     if isinstance(state, (tuple, list)):
         return type(state)(_repeat_state(part, times) for part in state)
     return state.repeat_interleave(times, dim=0)
+
+
+def _without_covariate_effects(model, data: SeriesSet) -> SeriesSet:
+    """``data``'s series less their covariates' effects (the errors the network learns and
+    scores), or ``data`` where it has no covariates."""
+    effects = covariate_effects(model, data)
+    return data if effects is None else effects.remove(data)

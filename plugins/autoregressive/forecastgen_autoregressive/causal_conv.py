@@ -123,7 +123,7 @@ class Recompute(nn.Module):
 
 class CausalConvForecaster(AutoregressiveForecaster):
     name = "causal-conv"
-    capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
+    capabilities = frozenset({"forecast", "log_prob", "series", "new_series", "covariates"})
     parameter_help = {
         "channels": "channels of every convolution",
         "num_layers": "dilated layers (dilations 1, 2, 4, ...: the receptive field doubles with each)",

@@ -12,14 +12,14 @@ def register_models(register):
     register(ModelSpec(
         name="rnn", factory="forecastgen_autoregressive.rnn:RNNForecaster",
         interface="sequence", family="autoregressive",
-        capabilities=frozenset({"forecast", "log_prob", "series", "new_series"}),
+        capabilities=frozenset({"forecast", "log_prob", "series", "new_series", "covariates"}),
         summary="global LSTM/GRU with a likelihood head (DeepAR), ancestral sampling",
         trains=True, **WINDOWED,
         test_params={"hidden_size": 8, "num_layers": 1, "max_epochs": 2, "batches_per_epoch": 4}))
     register(ModelSpec(
         name="causal-conv", factory="forecastgen_autoregressive.causal_conv:CausalConvForecaster",
         interface="sequence", family="autoregressive",
-        capabilities=frozenset({"forecast", "log_prob", "series", "new_series"}),
+        capabilities=frozenset({"forecast", "log_prob", "series", "new_series", "covariates"}),
         summary="dilated causal convolutions (WaveNet) with a likelihood head, cached sampling",
         trains=True, **WINDOWED,
         test_params={"channels": 8, "num_layers": 3, "max_epochs": 2, "batches_per_epoch": 4}))

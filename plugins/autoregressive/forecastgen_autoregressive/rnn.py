@@ -59,7 +59,7 @@ def _swap_batch(state):
 
 class RNNForecaster(AutoregressiveForecaster):
     name = "rnn"
-    capabilities = frozenset({"forecast", "log_prob", "series", "new_series"})
+    capabilities = frozenset({"forecast", "log_prob", "series", "new_series", "covariates"})
     parameter_help = {
         "cell": "lstm or gru",
         "hidden_size": "units in each recurrent layer",
