@@ -87,7 +87,10 @@ VARIANTS = {"auto-with-arima": ("auto", {"candidates": "snaive,ets,theta,arima,c
             # the default until the night of 2026-12-01: one backtest window, the winner and three anchors
             "auto-anchors": ("auto", {"combination": "anchors", "windows": 1,
                                       "candidates": OWN_PATHS_CANDIDATES,
-                                      "anchors": "ets:center=model,theta,patchcast"})}
+                                      "anchors": "ets:center=model,theta,patchcast"}),
+            # the mixture's quantiles calibrated by its own backtests (issue 38)
+            "auto-cqr": ("auto", {"calibrate": "cqr"}),
+            "auto-conformal": ("auto", {"calibrate": "conformal"})}
 
 def variant(model: str) -> tuple[str, dict]:
     """The registered name and parameters behind a model's name in the table."""

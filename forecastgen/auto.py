@@ -79,13 +79,15 @@ class AutoForecaster(SequenceGenerator):
         "quick_batches": "minibatches per epoch of a neural candidate in the backtests",
         "num_samples": "sample paths per candidate in the backtests",
         "backtest_series": "backtest on a seeded sample of this many series of a larger file (null: all)",
+        "calibrate": "correct the mixture's quantiles by its own backtest errors: cqr or conformal "
+                     "(forecastgen.calibration; null: as the candidates give them)",
         "seed": "seed of the backtests, the series sample and the forecast",
     }
 
     def __init__(self, candidates: str | None = None, combination: str = INVERSE_SCORE,
                  anchors: str | None = None, windows: int = 2, quick_epochs: int = 8,
                  quick_batches: int = 15, num_samples: int = 100, backtest_series: int | None = 300,
-                 seed: int = 0, n_jobs: int | None = None):
+                 calibrate: str | None = None, seed: int = 0, n_jobs: int | None = None):
         self.store_params(locals())
 
     def fit(self, data) -> AutoForecaster:
@@ -116,18 +118,21 @@ class AutoForecaster(SequenceGenerator):
     def _select(self, data: SeriesSet):
         """Backtest the candidates on ``data`` and keep their scores, the combination's
         weights and the reason; returns the registry the candidates came from."""
-        from forecastgen.evaluate import backtest
+        from forecastgen.calibration import METHODS
         from forecastgen.registry import default_registry
 
         if self.combination not in (INVERSE_SCORE, ANCHORS, WINNER):
             raise InputError(f"auto: combination must be '{INVERSE_SCORE}', '{ANCHORS}' or '{WINNER}', "
                              f"not {self.combination!r}")
+        if self.calibrate is not None and self.calibrate not in METHODS:
+            raise InputError(f"auto: calibrate must be {' or '.join(METHODS)} or None, "
+                             f"not {self.calibrate!r}")
         registry = default_registry()
         names, excluded = self.suitable_candidates(data, registry)
         constant = all(np.ptp(series.to_numpy(dtype=float)) == 0 for _, series in data)
         horizon = None if constant else self.backtest_horizon(data)
         backtested = self.selection_series(data)
-        rows, self.settings_ = [], {}
+        rows, self.settings_, backtests = [], {}, {}
         for name in names:
             try:
                 self.settings_[name] = self.candidate_settings(registry, name)
@@ -145,13 +150,13 @@ class AutoForecaster(SequenceGenerator):
             began = time.perf_counter()
             try:
                 with doing(f"backtest of {name}"):
-                    result = backtest(backtested, candidate, windows=self.windows, horizon=horizon,
-                                      num_samples=self.num_samples, seed=self.seed, quantiles=None)
+                    backtests[name] = self._backtest(backtested, candidate, horizon)
             except InputError as exc:  # e.g. no autocorrelation left in the shorter history
                 excluded.append(f"{name} (refused the backtest's shorter history: "
                                 f"{str(exc).split(':')[0]})")
                 continue
-            means = result.scores[["crps", "mase"]].mean()  # NaN only where no series has a scale
+            scores = pd.DataFrame([row for window in backtests[name] for row in window.scores()])
+            means = scores[["crps", "mase"]].mean()  # NaN only where no series has a scale
             rows.append({"model": name, "crps": means["crps"], "mase": means["mase"],
                          "seconds": time.perf_counter() - began})
         if not rows:
@@ -159,22 +164,63 @@ class AutoForecaster(SequenceGenerator):
         self.scores_ = self.rank(pd.DataFrame(rows).set_index("model"))
         self.weights_ = self.combination_weights()
         self.chosen_ = next(iter(self.weights_))
+        self.season_ = data.freq.season
+        self.correction_ = self.learn_correction(backtests, data.freq.season)
         self.reason_ = self._reason(horizon, excluded, len(backtested), len(data),
                                     self._unranked_why(constant, horizon, data.shortest()))
         return registry
+
+    def _backtest(self, data: SeriesSet, candidate, horizon: int) -> list:
+        """The candidate's forecasts from the last ``windows`` cutoffs of ``data``
+        (``forecastgen.evaluate.RollingForecast``, oldest first)."""
+        from forecastgen.evaluate import rolling_forecasts
+
+        return list(rolling_forecasts(data, candidate, self.windows, horizon, None, True,
+                                      self.num_samples, self.seed, {}))
+
+    def learn_correction(self, backtests: dict[str, list], season: int):
+        """With ``calibrate``, the correction of the mixture's quantiles learned from the
+        mixture's own backtest forecasts (``forecastgen.calibration.Correction``); None without
+        ``calibrate`` or where the backtest ranked nothing.
+
+        Each window's mixture is weighted by the candidates' scores on the other windows
+        (cross-fitting): weighted by its own window's scores, it would favour the candidates
+        that happened to do well there, and its errors would understate the forecast's."""
+        from forecastgen.calibration import Correction
+
+        if self.calibrate is None or not self.ranked():
+            return None
+        by_window = {name: [pd.DataFrame(window.scores())[["crps", "mase"]].mean() for window in windows]
+                     for name, windows in backtests.items()}
+        scores = []
+        for number in range(self.windows):
+            others = [other for other in range(self.windows) if other != number] or [number]
+            table = pd.DataFrame([{"model": name, **pd.concat([means[o] for o in others], axis=1)
+                                   .mean(axis=1).to_dict()} for name, means in by_window.items()])
+            weights = self.combination_weights(self.rank(table.set_index("model")))
+            counts = dict(zip(weights, _allocate(self.num_samples, list(weights.values()))))
+            windows = {name: backtests[name][number] for name, count in counts.items() if count}
+            first = next(iter(windows.values()))
+            for key in first.data.ids:
+                paths = np.concatenate([window.forecast.samples[key][:counts[name]]
+                                        for name, window in windows.items()])
+                scores.append(Correction.score(self.calibrate, paths, first.actual(key),
+                                               first.history.values(key), season))
+        return Correction(self.calibrate, np.stack(scores))
 
     def rank(self, scores: pd.DataFrame) -> pd.DataFrame:
         """The backtest table (a row per candidate: crps, mase, seconds) with a ``score``
         column, best first: the first row is the winner."""
         return rank_scores(scores)
 
-    def combination_weights(self) -> dict[str, float]:
+    def combination_weights(self, ranked: pd.DataFrame | None = None) -> dict[str, float]:
         """Each combined model's share, winner first: by ``combination``, every scored
         candidate by the inverse square of its score, or one share for each anchor that was
         scored and one for the winner, or the winner alone. Where no candidate has a finite
-        score (``ranked()`` is False), every candidate gets an equal share."""
-        scores = self.scores_["score"]
-        if not self.ranked():
+        score (``ranked()`` is False), every candidate gets an equal share. ``ranked``: another
+        table of ``rank``'s (by default the backtest's, ``scores_``)."""
+        scores = (self.scores_ if ranked is None else ranked)["score"]
+        if not np.isfinite(scores).any():
             return {name: 1.0 / len(scores) for name in scores.index}
         winner = scores.index[0]
         if self.combination == INVERSE_SCORE:
@@ -223,8 +269,19 @@ class AutoForecaster(SequenceGenerator):
         samples = {key: rng.permutation(np.concatenate([f.samples.pop(key) for f in forecasts]))
                    for key in list(first.ids)}
         notes = list(dict.fromkeys([self.reason_] + [note for f in forecasts for note in f.notes]))
+        if self.correction_ is not None:  # the paths move: their mean is the mixture's mean now
+            samples, means = self._calibrated(samples, first), {}
+            notes.append(f"auto's quantiles calibrated by {self.calibrate} on "
+                         f"{len(self.correction_.scores)} backtest forecasts of its mixture")
         return Forecast(samples, first.index, model="auto: " + "+".join(self.weights_),
                         history=first.history, notes=notes, means=means)
+
+    def _calibrated(self, samples: dict[str, np.ndarray], forecast: Forecast) -> dict[str, np.ndarray]:
+        from forecastgen.calibration import series_scale
+
+        season = self.season_
+        return {key: self.correction_.corrected(paths, series_scale(forecast.history[key].to_numpy(
+                    dtype=float), season)) for key, paths in samples.items()}
 
     def suitable_candidates(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
         """The candidates to backtest on ``data``, cheapest first, and those left out with

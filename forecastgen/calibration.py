@@ -25,6 +25,7 @@ the corrected quantile function at (r + 0.5) / n, so paths still wander as the m
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -72,9 +73,10 @@ class Calibrated(SequenceGenerator):
         self.check_params()
         data = as_series_set(data)
         check_covariates(self, data)
-        self.scores_, self.notes_ = self._backtest_scores(data, data.default_horizon)
+        scores, self.notes_ = self._backtest_scores(data, data.default_horizon)
+        self.correction_ = Correction(self.method, scores)
         self.model_ = self._inner().fit(data)
-        self.scales_ = {key: _scale(data.values(key), data.freq.season) for key in data.ids}
+        self.scales_ = {key: series_scale(data.values(key), data.freq.season) for key in data.ids}
         return self
 
     def predict(self, horizon: int | None = None, num_samples: int = 200,
@@ -82,7 +84,7 @@ class Calibrated(SequenceGenerator):
         self.check_is_fitted()
         with_future = {} if future is None else {"future": future}
         forecast = self.model_.predict(horizon, num_samples=num_samples, seed=seed, **with_future)
-        samples = {key: self.corrected(paths, self.scales_.get(key, 1.0))
+        samples = {key: self.correction_.corrected(paths, self.scales_.get(key, 1.0))
                    for key, paths in forecast.samples.items()}
         return Forecast(samples, forecast.index, model=f"{forecast.model} (calibrated: {self.method})",
                         history=forecast.history, notes=[*forecast.notes, *self.notes_])
@@ -112,27 +114,39 @@ class Calibrated(SequenceGenerator):
         scores = []
         for window in rolling_forecasts(data, self._inner(), windows, horizon, None, True, 200, 0, {}):
             for key in window.data.ids:
-                scores.append(self._scores(window.forecast.samples[key], window.actual(key),
-                                           window.history.values(key), data.freq.season))
+                scores.append(Correction.score(self.method, window.forecast.samples[key], window.actual(key),
+                                               window.history.values(key), data.freq.season))
         count = len(scores)
         return np.stack(scores), [f"calibrated by {self.method} on {count} backtest forecasts "
                                   f"({windows} window(s) of {horizon} steps)"]
 
-    def _scores(self, paths: np.ndarray, actual: np.ndarray, history: np.ndarray, season: int) -> np.ndarray:
-        if self.method == "conformal":
-            scale = _scale(history, season)
+
+@dataclass
+class Correction:
+    """What calibration learned from backtest forecasts: the ``method`` and the ``scores``
+    of the actual values against them ((forecasts, steps, levels) for cqr, (forecasts, steps)
+    for conformal; None: nothing learned, paths kept as they are)."""
+
+    method: str
+    scores: np.ndarray | None
+
+    @staticmethod
+    def score(method: str, paths: np.ndarray, actual: np.ndarray, history: np.ndarray,
+              season: int) -> np.ndarray:
+        """The scores of ``actual`` against one forecast's ``paths`` (num_samples, steps)."""
+        if method == "conformal":
+            scale = series_scale(history, season)
             return np.abs(actual - np.median(paths, axis=0)) / scale
         low = np.quantile(paths, LOWER_LEVELS, axis=0)  # (levels, steps)
         high = np.quantile(paths, [1 - level for level in LOWER_LEVELS], axis=0)
-        width = np.maximum(high - low, 1e-9 * _scale(history, season))
+        width = np.maximum(high - low, 1e-9 * series_scale(history, season))
         return (np.maximum(low - actual, actual - high) / width).T  # (steps, levels)
 
-    # -- applying it --------------------------------------------------------------------------
     def corrected(self, paths: np.ndarray, scale: float = 1.0) -> np.ndarray:
         """``paths`` (num_samples, horizon) moved so that each step's quantiles are corrected,
         each path keeping its rank; ``scale``: the series' MASE scale (the conformal method's
         scores are in its units)."""
-        if self.scores_ is None:
+        if self.scores is None:
             return paths
         ranks = np.argsort(np.argsort(paths, axis=0), axis=0)
         levels = (np.arange(len(paths)) + 0.5) / len(paths)
@@ -165,7 +179,7 @@ class Calibrated(SequenceGenerator):
     def _step_quantiles(self, step: int, coverages: np.ndarray) -> np.ndarray:
         """The conformal quantile of the scores at ``step`` (every step's where it has too few)
         for each interval's coverage."""
-        scores = self.scores_
+        scores = self.scores
         steps = scores.shape[1]
         if self.method == "cqr":
             pooled = scores[:, min(step, steps - 1), :] if len(scores) >= MIN_SCORES_PER_STEP else \
@@ -187,11 +201,13 @@ def conformal_quantile(scores: np.ndarray, coverage: float) -> float:
     return float(scores[rank - 1])
 
 
-def _scale(history: np.ndarray, season: int) -> float:
+def series_scale(history: np.ndarray, season: int) -> float:
+    """The MASE scale of a history (its mean absolute seasonal difference; its mean absolute
+    value where that is 0): the unit of the conformal method's scores."""
     scale = seasonal_scale(history, season)
     if not np.isfinite(scale) or scale <= 0:
         scale = max(float(np.mean(np.abs(history))) if len(history) else 0.0, 1e-12)
     return scale
 
 
-__all__ = ["METHODS", "Calibrated", "conformal_quantile"]
+__all__ = ["METHODS", "Calibrated", "Correction", "conformal_quantile", "series_scale"]

@@ -101,12 +101,15 @@ def forecaster(model: str | Model, *, device: str | None = None, force: bool = F
     into a forecaster where it is a density model of windows (``predict -m gmm``);
     ``device``, ``force`` and ``jobs`` go to the models that take them. ``calibrate`` ("cqr"
     or "conformal") corrects its quantiles by its own backtest errors
-    (``forecastgen.calibration``)."""
+    (``forecastgen.calibration``; a model with a ``calibrate`` parameter, as auto, does it
+    itself)."""
     from forecastgen.window_forecaster import as_forecaster
 
     estimator = as_forecaster(_model(model, params, device=device, force=force, jobs=jobs))
     if calibrate is None:
         return estimator
+    if "calibrate" in estimator.param_names():  # auto calibrates its mixture from its own backtests
+        return estimator.set_params(calibrate=calibrate)
     from forecastgen.calibration import Calibrated
 
     calibrated = Calibrated(estimator, method=calibrate)

@@ -102,3 +102,30 @@ def test_the_library_and_the_command_line_calibrate(airline):
                                       "-H", "6", "-q"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("backtest of 'theta' calibrated by 'cqr' (2 window(s)")
+
+
+@pytest.mark.parametrize("method", ["cqr", "conformal"])
+def test_auto_calibrates_its_mixture_from_the_backtests_it_ran(method):
+    """auto's candidates on noise: seasonal naive's and Theta's intervals, mixed, cover too much;
+    the correction learned from the mixture's own backtest forecasts brings them to nominal."""
+    series = noise_series(60, 120, seed=0)
+    history, test = series.iloc[:-14], series.iloc[-14:]
+
+    def auto(calibrate):
+        return forecastgen.create("auto", candidates="snaive,theta", calibrate=calibrate)
+
+    raw80, raw95 = coverage(auto(None), history, test, 0.8), coverage(auto(None), history, test, 0.95)
+    fixed80, fixed95 = coverage(auto(method), history, test, 0.8), coverage(auto(method), history, test, 0.95)
+    assert raw80 > 0.84 and raw95 > 0.97
+    assert abs(fixed80 - 0.8) < 0.04 and abs(fixed95 - 0.95) < 0.02
+    model = auto(method).fit(history)
+    assert model.correction_.scores.shape[0] == 2 * 60  # two windows of every series
+    forecast = model.predict(14, seed=0)
+    assert any(f"calibrated by {method} on 120 backtest forecasts" in note for note in forecast.notes)
+
+
+def test_auto_takes_calibrate_as_its_own_setting_and_refuses_unknown_methods(airline):
+    assert forecastgen.forecaster("auto", calibrate="cqr").get_params()["calibrate"] == "cqr"
+    assert isinstance(forecastgen.forecaster("ets", calibrate="cqr"), Calibrated)
+    with pytest.raises(InputError, match="auto: calibrate must be cqr or conformal"):
+        forecastgen.create("auto", calibrate="isotonic").fit(airline)

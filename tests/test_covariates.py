@@ -303,3 +303,20 @@ def test_the_calendar_adds_the_day_of_the_week_to_hourly_data_and_nothing_to_mon
     assert "covariate dayofweek: the day of the week, a category" in notes
     monthly = forecastgen.forecast(EXAMPLES / "airline.csv", "snaive", calendar=True, horizon=3)
     assert any("no calendar cycle beside its season" in note for note in monthly.notes)
+
+
+def test_parquet_histories_and_futures_read_as_csv_ones(tmp_path):
+    pytest.importorskip("pyarrow")
+    history, future, _ = promotions()
+    history.to_parquet(tmp_path / "h.parquet")
+    future.to_parquet(tmp_path / "f.parquet")
+    from_parquet = read_series(tmp_path / "h.parquet", future=tmp_path / "f.parquet", id_col="store")
+    from_csv = read_series(write(tmp_path, "h.csv", history), future=write(tmp_path, "f.csv", future),
+                           id_col="store")
+    for key in from_csv.ids:
+        np.testing.assert_array_equal(from_parquet.covariates.future_values(key, 14),
+                                      from_csv.covariates.future_values(key, 14))
+    spoiled = future.assign(price=future["price"].where(future.index != 4))
+    spoiled.to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match=r"bad.parquet: line 5: column 'price' is empty \(series 'north'\)"):
+        read_series(tmp_path / "h.parquet", future=tmp_path / "bad.parquet", id_col="store")
