@@ -151,7 +151,7 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
                                **(params or {}))
     data = _series(data, read_options, notes, future)
     horizon = _horizon(data, horizon, notes)
-    data = _with_calendar_covariates(data, holidays, calendar, horizon, notes)
+    data = with_calendar_covariates(data, holidays, calendar, horizon, notes.add)
     check_covariates(estimator, data)
     data = data.without_shorter_than(horizon)  # keeps those left out for bad values in skipped
     use_threads(choose_threads(data.points()))
@@ -332,12 +332,13 @@ def _series(data, read_options: dict | None, notes: Notes, future=None) -> Serie
     return data
 
 
-def _with_calendar_covariates(data: SeriesSet, holidays: str | None, calendar: bool, horizon: int,
-                              notes: Notes) -> SeriesSet:
+def with_calendar_covariates(data: SeriesSet, holidays: str | None, calendar: bool, horizon: int,
+                             on_note: NoteHandler | None = None) -> SeriesSet:
     """``data`` with the holidays of the country ``holidays`` and, with ``calendar``, the calendar
-    cycle its season leaves out, as covariates."""
+    cycle its season leaves out, as covariates over the history and ``horizon`` steps."""
     from forecastgen.data.calendar_covariates import calendar_cycle, with_calendar, with_holidays
 
+    notes = Notes(on_note)
     if holidays:
         data = with_holidays(data, holidays, horizon)
         notes.add(f"covariate holiday_{holidays.lower()}: the public holidays of {holidays.upper()} "
@@ -383,4 +384,4 @@ def _items(data, notes: Notes) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 __all__ = ["IMAGES", "SERIES", "WINDOWS", "check", "fit", "forecast", "forecaster", "kind_of", "read",
-           "sample", "score", "upscale"]
+           "sample", "score", "upscale", "with_calendar_covariates"]

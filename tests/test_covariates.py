@@ -320,3 +320,18 @@ def test_parquet_histories_and_futures_read_as_csv_ones(tmp_path):
     spoiled.to_parquet(tmp_path / "bad.parquet")
     with pytest.raises(InputError, match=r"bad.parquet: line 5: column 'price' is empty \(series 'north'\)"):
         read_series(tmp_path / "h.parquet", future=tmp_path / "bad.parquet", id_col="store")
+
+
+def test_backtest_takes_the_future_files_covariates_and_scores_each_cutoff_with_them():
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+
+    arguments = ["backtest", str(SEATBELTS), "-m", "ets", "-w", "2", "-H", "12", "-n", "50", "-q"]
+    with_covariates = CliRunner().invoke(cli, [*arguments, "--future", str(SEATBELTS_FUTURE)])
+    plain = CliRunner().invoke(cli, [*arguments, "--value-col", "DriversKilled"])
+    assert with_covariates.exit_code == 0 and plain.exit_code == 0, with_covariates.output
+    assert "all windows" in with_covariates.output and with_covariates.output != plain.output
+    expected = forecastgen.backtest(read_series(SEATBELTS, future=SEATBELTS_FUTURE), "ets", windows=2,
+                                    horizon=12, num_samples=50).summary()
+    assert f"{expected.loc['all windows', 'mase']:.3f}" in with_covariates.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from forecastgen.cli.options import (
+    covariate_options,
     data_options,
     finish,
     model_options,
@@ -37,9 +38,11 @@ from forecastgen.cli.options import (
               help="Quantile levels of the --forecasts table and the --plot band.")
 @click.option("--plot", type=click.Path(dir_okay=False),
               help="Also write a PNG of each cutoff's forecast against the actual values.")
+@covariate_options
 @data_options
 def backtest(path, model, windows, step, no_refit, horizon, samples, seed, params, per_series, forecasts,
-             quantiles, plot, device, force, jobs, cluster, calibrate, **options):
+             quantiles, plot, future, holidays, calendar, device, force, jobs, cluster, calibrate,
+             **options):
     """Rolling-origin backtest over the last windows: MASE, sMAPE, CRPS, coverage.
 
     \b
@@ -48,12 +51,17 @@ def backtest(path, model, windows, step, no_refit, horizon, samples, seed, param
       forecastgen backtest examples/data/airline.csv -m snaive -H 12 --per-series
       forecastgen backtest examples/data/airline.csv -m theta -w 6 --step 3 --forecasts cv.csv --plot cv.png
       forecastgen backtest examples/data/macro.csv -m theta --calibrate cqr
+      forecastgen backtest examples/data/seatbelts.csv --future examples/data/seatbelts_future.csv -m ets
+
+    \b
+    With --future (or --holidays, --calendar) the series have covariates: each
+    cutoff's forecast is given their values over its window, as predict would be.
     """
     from forecastgen.data.writer import check_writable, write_table
     from forecastgen.engine.parallel import cluster_at
     from forecastgen.evaluate import backtest as run_backtest
     from forecastgen.progress import doing
-    from forecastgen.workflows import forecaster, read
+    from forecastgen.workflows import forecaster, read, with_calendar_covariates
 
     levels = parse_quantiles(quantiles)
     check_writable(forecasts, "--forecasts")
@@ -61,7 +69,9 @@ def backtest(path, model, windows, step, no_refit, horizon, samples, seed, param
     model_registry()
     estimator = forecaster(model, device=device, force=force, jobs=jobs, calibrate=calibrate,
                            **parse_params(params))
-    data = read(path, "series", **read_options(options), on_note=printer(options))
+    data = read(path, "series", **read_options(options), future=future, on_note=printer(options))
+    data = with_calendar_covariates(data, holidays, calendar, horizon or data.default_horizon,
+                                    printer(options))
     warn_left_out(path, data.skipped.values())
     with doing(f"backtest of {estimator.name}"), cluster_at(cluster):
         result = run_backtest(data, estimator, windows=windows, horizon=horizon, step=step,

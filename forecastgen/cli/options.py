@@ -33,6 +33,24 @@ def data_options(command):
     return command
 
 
+def covariate_options(command):
+    """The options that give the series covariates: a future file, holidays, the calendar."""
+    options = [
+        click.option("--future", type=click.Path(dir_okay=False),
+                     help="CSV (or parquet) of the horizon's timestamps (and ids) with the covariates' "
+                          "values: the columns it shares with PATH are covariates, its steps the "
+                          "horizon."),
+        click.option("--holidays", metavar="COUNTRY",
+                     help="Add the public holidays of COUNTRY (US, GB, DE...) per step as a covariate."),
+        click.option("--calendar", is_flag=True,
+                     help="Add the calendar cycle the season leaves out as a covariate: the day of the "
+                          "week for hourly data, the month for daily and weekly data."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def read_options(options: dict) -> dict:
     """The reading options of ``data_options``, as the library's ``read`` takes them."""
     return {key: options[key] for key in ("time_col", "value_col", "id_col", "freq")}

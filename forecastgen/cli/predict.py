@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from forecastgen.cli.options import (
+    covariate_options,
     data_options,
     finish,
     model_options,
@@ -29,14 +30,7 @@ from forecastgen.cli.options import (
               help="Also write a PNG plot of history and forecast.")
 @click.option("--model-path", type=click.Path(file_okay=False),
               help="Forecast with a model saved by `forecastgen fit` instead of fitting one.")
-@click.option("--future", type=click.Path(dir_okay=False),
-              help="CSV (or parquet) of the horizon's timestamps (and ids) with the covariates' "
-                   "values: the columns it shares with PATH are covariates, its steps the horizon.")
-@click.option("--holidays", metavar="COUNTRY",
-              help="Add the public holidays of COUNTRY (US, GB, DE...) per step as a covariate.")
-@click.option("--calendar", is_flag=True,
-              help="Add the calendar cycle the season leaves out as a covariate: the day of the "
-                   "week for hourly data, the month for daily and weekly data.")
+@covariate_options
 @data_options
 def predict(path, model, horizon, quantiles, samples, seed, params, output, plot, model_path,
             future, holidays, calendar, device, force, jobs, cluster, calibrate, **options):
