@@ -104,13 +104,19 @@ class Calibrated(SequenceGenerator):
     def _backtest_scores(self, data: SeriesSet, horizon: int) -> tuple[np.ndarray | None, list[str]]:
         """The scores of the model's rolling-origin forecasts of ``data``'s past: (windows x series,
         steps, levels) for cqr, (windows x series, steps) for conformal; None where the series
-        are too short for one window (with a note)."""
+        are too short for one window (with a note). The windows are as many as the median
+        series has room for (up to ``windows``), and the series too short for them are left out
+        of the backtest: one short series does not stop a file's calibration."""
         from forecastgen.evaluate import rolling_forecasts
 
-        windows = min(self.windows, max(0, (data.shortest() - max(horizon, 3)) // horizon))
+        lengths = {key: len(series) for key, series in data}
+        room = int(np.median(list(lengths.values())))
+        windows = min(self.windows, max(0, (room - max(horizon, 3)) // horizon))
         if windows < 1:
-            return None, [f"not calibrated: the shortest series ({data.shortest()} points) leaves no "
+            return None, [f"not calibrated: the series ({room} points, the median) leave no "
                           f"backtest window of {horizon} steps"]
+        needed = windows * horizon + max(horizon, 3)
+        data = data.subset([key for key, length in lengths.items() if length >= needed])
         scores = []
         for window in rolling_forecasts(data, self._inner(), windows, horizon, None, True, 200, 0, {}):
             for key in window.data.ids:

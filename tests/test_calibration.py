@@ -72,7 +72,20 @@ def test_too_short_a_history_is_forecast_uncalibrated_with_a_note():
     short = pd.Series(np.arange(20.0), index=pd.date_range("2000-01", periods=20, freq="MS"), name="short")
     forecast = Calibrated("snaive").fit(short).predict(6, seed=0)
     assert np.isfinite(forecast.samples["short"]).all()
-    assert any(note.startswith("not calibrated: the shortest series (20 points)") for note in forecast.notes)
+    assert any(note.startswith("not calibrated: the series (20 points, the median)") for note in forecast.notes)
+
+
+def test_a_short_series_in_a_file_does_not_stop_the_files_calibration():
+    """The backtests leave out the series too short for them; every series is still forecast,
+    calibrated by what the others' backtests taught."""
+    series = noise_series(30, 120, seed=3)
+    series["short"] = np.nan
+    series.loc[series.index[-15:], "short"] = np.arange(15.0)
+    history = series.iloc[:-6]
+    model = Calibrated("snaive", windows=2).fit(history)
+    assert model.correction_.scores.shape[0] == 2 * 30  # two windows of the 30 long series
+    forecast = model.predict(6, seed=0)
+    assert set(forecast.ids) == set(series.columns) and np.isfinite(forecast.samples["short"]).all()
 
 
 def test_the_conformal_quantile_has_its_finite_sample_correction():
