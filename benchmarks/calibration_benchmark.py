@@ -5,7 +5,8 @@ data set as one file (the catalogue a calibration pools its backtest errors over
 For each data set and frequency, the series' histories form one SeriesSet forecast at once
 (``forecastgen.forecast`` as ``predict`` does on a long file); each model is run plain and
 calibrated (``MODEL@cqr`` or ``MODEL@conformal``: ``calibrate=``; auto calibrates its own
-mixture from the backtests it ran, the others through ``forecastgen.calibration.Calibrated``).
+mixture from the backtests it ran, the others through ``forecastgen.calibration.Calibrated``;
+``auto`` is the default as users get it, ``auto@none`` auto never calibrated).
 Scores per series: coverage of the central 50%, 80% and 95% intervals, the Winkler interval
 score of the 80% and 95% intervals scaled like MASE (Gneiting & Raftery 2007: width plus
 2/alpha times the miss), scaled CRPS, MASE and sMAPE of the median; then their means per
@@ -72,16 +73,18 @@ def run(model: str, data, horizon: int, samples: int):
     import forecastgen
 
     name, _, method = model.partition("@")
+    params = {"calibrate": None} if method == "none" else {}  # auto@none: auto never calibrated
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return forecastgen.forecast(data, name, horizon=horizon, num_samples=samples, seed=0,
-                                    calibrate=method or None)
+                                    calibrate=None if method in ("", "none") else method, params=params)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default="dev", help="dev, m1 and/or tourism")
-    parser.add_argument("--models", default="auto,auto@cqr,auto@conformal,ets,ets@cqr,theta,theta@cqr")
+    parser.add_argument("--models",
+                        default="auto@none,auto,auto@cqr,auto@conformal,ets,ets@cqr,theta,theta@cqr")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--limit", type=int, default=None, help="the first N series of each set")
     parser.add_argument("--output", default=str(RESULTS / "calibration_benchmark"))

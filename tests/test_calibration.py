@@ -72,7 +72,8 @@ def test_too_short_a_history_is_forecast_uncalibrated_with_a_note():
     short = pd.Series(np.arange(20.0), index=pd.date_range("2000-01", periods=20, freq="MS"), name="short")
     forecast = Calibrated("snaive").fit(short).predict(6, seed=0)
     assert np.isfinite(forecast.samples["short"]).all()
-    assert any(note.startswith("not calibrated: the series (20 points, the median)") for note in forecast.notes)
+    assert any(note.startswith("not calibrated: the series (20 points, the median)")
+               for note in forecast.notes)
 
 
 def test_a_short_series_in_a_file_does_not_stop_the_files_calibration():
@@ -140,5 +141,17 @@ def test_auto_calibrates_its_mixture_from_the_backtests_it_ran(method):
 def test_auto_takes_calibrate_as_its_own_setting_and_refuses_unknown_methods(airline):
     assert forecastgen.forecaster("auto", calibrate="cqr").get_params()["calibrate"] == "cqr"
     assert isinstance(forecastgen.forecaster("ets", calibrate="cqr"), Calibrated)
-    with pytest.raises(InputError, match="auto: calibrate must be cqr or conformal"):
+    with pytest.raises(InputError, match="auto: calibrate must be cqr, conformal, auto or None"):
         forecastgen.create("auto", calibrate="isotonic").fit(airline)
+
+
+def test_auto_calibrates_by_default_only_a_catalogue_of_a_hundred_series_or_more():
+    """calibrate="auto" (the default): cqr where the backtests cover 100 series or more, where
+    pooled errors pay; a smaller file's forecasts stay the candidates' own."""
+    many = noise_series(100, 60, seed=4)
+    model = forecastgen.create("auto", candidates="snaive").fit(many)
+    assert model.calibration_method(100) == "cqr" and model.correction_.method == "cqr"
+    assert model.correction_.scores.shape[0] == 2 * 100
+    few = forecastgen.create("auto", candidates="snaive").fit(many.iloc[:, :99])
+    assert few.correction_ is None and few.calibration_method(99) is None
+    assert forecastgen.create("auto", candidates="snaive", calibrate=None).fit(many).correction_ is None
