@@ -29,7 +29,8 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 FIGURES = DOCS / "figures"
 PAGES_WITH_EXAMPLES = sorted((DOCS / "models").glob("*.md")) + [DOCS / "synthesis.md", DOCS / "api.md",
-                                                                DOCS / "choosing.md", DOCS / "calibration.md"]
+                                                                DOCS / "choosing.md", DOCS / "calibration.md",
+                                                                DOCS / "covariates.md"]
 CODE_BLOCK = re.compile(r"^```(bash|python)\n(.*?)^```", re.S | re.M)
 FIGURE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.png)\)")
 
