@@ -135,7 +135,7 @@ class AutoForecaster(SequenceGenerator):
         constant = all(np.ptp(series.to_numpy(dtype=float)) == 0 for _, series in data)
         horizon = None if constant else self.backtest_horizon(data)
         backtested = self.selection_series(data)
-        rows, self.settings_, backtests = [], {}, {}
+        rows, self.settings_, backtests, window_scores = [], {}, {}, {}
         for name in names:
             try:
                 self.settings_[name] = self.candidate_settings(registry, name)
@@ -158,8 +158,9 @@ class AutoForecaster(SequenceGenerator):
                 excluded.append(f"{name} (refused the backtest's shorter history: "
                                 f"{str(exc).split(':')[0]})")
                 continue
-            scores = pd.DataFrame([row for window in backtests[name] for row in window.scores()])
-            means = scores[["crps", "mase"]].mean()  # NaN only where no series has a scale
+            window_scores[name] = [pd.DataFrame(window.scores())[["crps", "mase"]]
+                                   for window in backtests[name]]
+            means = pd.concat(window_scores[name]).mean()  # NaN only where no series has a scale
             rows.append({"model": name, "crps": means["crps"], "mase": means["mase"],
                          "seconds": time.perf_counter() - began})
         if not rows:
@@ -168,7 +169,8 @@ class AutoForecaster(SequenceGenerator):
         self.weights_ = self.combination_weights()
         self.chosen_ = next(iter(self.weights_))
         self.season_ = data.freq.season
-        self.correction_ = self.learn_correction(backtests, data.freq.season)
+        self.correction_ = self.learn_correction(backtests, window_scores, data.freq.season,
+                                                 len(backtested))
         self.reason_ = self._reason(horizon, excluded, len(backtested), len(data),
                                     self._unranked_why(constant, horizon, data.shortest()))
         return registry
@@ -181,21 +183,22 @@ class AutoForecaster(SequenceGenerator):
         return list(rolling_forecasts(data, candidate, self.windows, horizon, None, True,
                                       self.num_samples, self.seed, {}))
 
-    def learn_correction(self, backtests: dict[str, list], season: int):
+    def learn_correction(self, backtests: dict[str, list], window_scores: dict[str, list], season: int,
+                         series: int):
         """With ``calibrate``, the correction of the mixture's quantiles learned from the
-        mixture's own backtest forecasts (``forecastgen.calibration.Correction``); None without
-        ``calibrate`` or where the backtest ranked nothing.
+        mixture's own backtest forecasts (``forecastgen.calibration.Correction``) over ``series``
+        series; None without ``calibrate`` or where the backtest ranked nothing.
+        ``window_scores``: each candidate's scores (crps, mase) per series in each window.
 
         Each window's mixture is weighted by the candidates' scores on the other windows
         (cross-fitting): weighted by its own window's scores, it would favour the candidates
         that happened to do well there, and its errors would understate the forecast's."""
         from forecastgen.calibration import Correction
 
-        method = self.calibration_method(len(next(iter(backtests.values()))[0].data) if backtests else 0)
+        method = self.calibration_method(series)
         if method is None or not self.ranked():
             return None
-        by_window = {name: [pd.DataFrame(window.scores())[["crps", "mase"]].mean() for window in windows]
-                     for name, windows in backtests.items()}
+        by_window = {name: [scores.mean() for scores in frames] for name, frames in window_scores.items()}
         scores = []
         for number in range(self.windows):
             others = [other for other in range(self.windows) if other != number] or [number]

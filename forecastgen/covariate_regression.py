@@ -23,7 +23,7 @@ import numpy as np
 
 from forecastgen.data import SeriesSet
 from forecastgen.forecasts import Forecast
-from forecastgen.interfaces import Model
+from forecastgen.interfaces import Model, check_covariates
 
 RIDGE = 1e-3  # the penalty per history point on each standardized covariate's coefficient
 HUBER_K, HUBER_ITERATIONS = 1.345, 10  # Huber's constant (95% efficiency under normal errors)
@@ -128,8 +128,6 @@ def covariate_effects(model: Model, data: SeriesSet) -> CovariateEffects | None:
     """The effects of ``data``'s covariates for ``model`` to forecast around, or None where the
     series have none; refused where ``model`` takes no covariates, or where some have no
     future values (past-only covariates: a regression needs them over the horizon)."""
-    from forecastgen.interfaces import check_covariates
-
     check_covariates(model, data)
     if not data.covariate_names():
         return None

@@ -464,10 +464,6 @@ def _checked_horizon(data, horizon: int | None, num_samples: int) -> int:
     ``num_samples`` cannot take it."""
     horizon = int(data.default_horizon if horizon is None else horizon)
     data.check_horizon(horizon)
-    if data.covariate_names() and data.covariates.steps() < horizon:
-        raise InputError(f"the future covariates cover {data.covariates.steps()} steps, fewer than "
-                         f"the horizon {horizon}; give their values for every step forecast, or "
-                         f"forecast at most {data.covariates.steps()} steps")
     if num_samples < 1:
         raise InputError(f"num_samples must be at least 1, not {num_samples}")
     return horizon

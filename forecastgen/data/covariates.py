@@ -29,6 +29,7 @@ from forecastgen.data.layout import (
     VALUE_NAMES,
     column_type,
     find_time_column,
+    line_numbers,
     parse_numbers,
     parse_timestamps,
     text_cells,
@@ -192,7 +193,7 @@ def past_covariates(history: pd.DataFrame, columns: CovariateColumns, kinds: dic
     """Each series' covariates (the known ones, encoded) on its history's timestamps, and the
     levels of each categorical covariate. Missing values are filled (numbers interpolated,
     categories carried forward and back), with a note."""
-    lines = _lines(history)
+    lines = line_numbers(history)
     stamps = parse_timestamps(history[columns.time_col], lines, columns.time_col, [])
     ids = _ids(history, columns.id_col, single_name)
     raw = pd.DataFrame({"id": ids, "timestamp": stamps}, index=np.arange(len(history)))
@@ -229,7 +230,7 @@ def future_covariates(future: pd.DataFrame, covariates: Covariates, series: dict
     checked: every value given, the steps right after the history without gaps, only the
     history's series, and the same number of steps for each."""
     columns = covariates.columns
-    lines = _lines(future)
+    lines = line_numbers(future)
     stamps = parse_timestamps(future[columns.time_col], lines, columns.time_col, [])
     ids = _ids(future, columns.id_col, single_name)
     raw = pd.DataFrame({"id": ids, "timestamp": stamps, "line": lines}, index=np.arange(len(future)))
@@ -318,10 +319,6 @@ def _encode(rows: pd.DataFrame, names, kinds: dict[str, str], levels: dict) -> p
             for level in levels[name][1:]:
                 encoded[f"{name}={level}"] = (values == level).astype(float)
     return pd.DataFrame(encoded, index=rows.index, columns=encoded_names(names, kinds, levels))
-
-
-def _lines(frame: pd.DataFrame) -> np.ndarray:
-    return (frame[LINE_COLUMN] if LINE_COLUMN in frame else pd.Series(np.arange(len(frame)) + 1)).to_numpy()
 
 
 def _ids(frame: pd.DataFrame, id_col: str | None, single_name: str) -> np.ndarray:

@@ -158,8 +158,7 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
     with a ``skipped`` dict, a series with unusable values is left out and ``skipped`` says
     why (series id -> the problem, its line); when every series has one, the first is raised.
     """
-    lines = frame[LINE_COLUMN] if LINE_COLUMN in frame else pd.Series(frame.index + 1)
-    lines = lines.to_numpy()
+    lines = line_numbers(frame)
     if layout.time_col is None:
         timestamps = pd.Index(np.arange(len(frame)))
         notes.append("no time column found: the rows are taken as consecutive steps")
@@ -181,6 +180,12 @@ def to_long_frame(frame: pd.DataFrame, layout: Layout, notes: list[str],
             raise InputError(skipped[next(key for key in long["id"].unique() if key in skipped)])
         long = long[~left_out].reset_index(drop=True)
     return long
+
+
+def line_numbers(frame: pd.DataFrame) -> np.ndarray:
+    """Each row's line in its file (the CSV reader's ``__line__``; for a frame without one, a
+    parquet file's or a library frame's, its index from 1)."""
+    return (frame[LINE_COLUMN] if LINE_COLUMN in frame else pd.Series(frame.index + 1)).to_numpy()
 
 
 LARGEST_VALUE = 1e100  # larger magnitudes overflow the squares and sums models and scores take

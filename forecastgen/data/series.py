@@ -98,7 +98,8 @@ class SeriesSet:
                        covariates=replace(self.covariates, future=frames, source=label))
 
     def _single_name(self) -> str:
-        return self.ids[0] if self.covariates is None or self.covariates.columns.id_col is None else ""
+        """The id of a single series read without an id column ("" for a long file)."""
+        return "" if self.covariates.columns.id_col else self.ids[0]
 
     def points(self) -> int:
         """The number of values in all series together."""
@@ -140,9 +141,14 @@ class SeriesSet:
                          {**self.skipped, **reasons}, self.covariates and self.covariates.subset(kept))
 
     def check_horizon(self, horizon: int) -> None:
-        """Refuse a horizon longer than a series' history."""
+        """Refuse a horizon longer than a series' history, or than the future covariates."""
         if horizon < 1:
             raise InputError(f"the horizon must be at least 1, not {horizon}")
+        steps = self.covariates.steps() if self.covariate_names() else horizon
+        if steps < horizon:
+            raise InputError(f"the future covariates cover {steps} steps, fewer than the horizon "
+                             f"{horizon}; give their values for every step forecast, or forecast at "
+                             f"most {steps} steps")
         for key, s in self.series.items():
             if len(s) < horizon:
                 raise InputError(
