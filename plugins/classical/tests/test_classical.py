@@ -436,3 +436,36 @@ def test_damped_fits_one_fixed_damped_form():
     assert multiplicative.model_["components"] == "MAMD"
     with pytest.raises(forecastgen.InputError, match="seasonal must be add or mul"):
         forecastgen.create("damped", seasonal="none").fit(airline)
+
+
+def test_damped_is_statsmodels_holt_winters_with_its_forecast_reproduced_by_the_states(airline_history):
+    """The fit is statsmodels' least squares (on the standardized series), the paths run the same
+    equations forward: their centre is Holt-Winters' forecast."""
+    from forecastgen_classical.damped import forecast_states
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    y = airline_history.values("airline")
+    reference = ExponentialSmoothing(y, trend="add", damped_trend=True, seasonal="add",
+                                     seasonal_periods=12).fit().forecast(12)
+    model = forecastgen.create("damped").fit(airline_history)
+    forecast = model.predict(12, num_samples=200, seed=0)
+    np.testing.assert_allclose(forecast.point_mean("airline"), reference, rtol=0.01)
+    np.testing.assert_allclose(np.median(forecast.samples["airline"], axis=0), forecast.point_mean("airline"))
+    for seasonal in ("add", "mul"):
+        state = forecastgen.create("damped", seasonal=seasonal).fit(airline_history).states_["airline"]
+        np.testing.assert_allclose(forecast_states(state.model_, 300)[:200], state.forecast, rtol=1e-9)
+        assert 0.8 <= state.model_["par"][3] <= 0.995  # phi, statsmodels' bounds
+
+
+def test_damped_leaves_out_a_season_it_cannot_fit():
+    rng = np.random.default_rng(3)
+    weekly = pd.Series(100 + np.cumsum(rng.normal(size=150)), name="w",
+                       index=pd.date_range("2020-01-05", periods=150, freq="W"))
+    assert forecastgen.create("damped").fit(weekly).states_["w"].model_["components"] == "AAND"
+    monthly = pd.Series(100 + np.cumsum(rng.normal(size=20)), name="m",
+                        index=pd.date_range("2020-01-01", periods=20, freq="MS"))
+    state = forecastgen.create("damped").fit(monthly).states_["m"]  # under two seasons
+    assert state.model_["components"] == "AAND"
+    paths = forecastgen.create("damped").fit(monthly).predict(6, num_samples=2000, seed=0).samples["m"]
+    assert np.isfinite(paths).all() and paths[:, -1].std() > paths[:, 0].std()
+
