@@ -1,19 +1,32 @@
 """``auto``: choose the forecaster for the data at hand by backtesting the candidates.
 
 The registered forecasters that suit the series are backtested on the series' own
-last two windows and scored by scaled CRPS (the whole predictive distribution) and MASE
+last three windows and scored by scaled CRPS (the whole predictive distribution) and MASE
 (the median), both relative to the best candidate; the lowest mean of the two wins.
-The forecast combines every candidate's sample paths, each weighted by the inverse
-square of its score (the winner's is 1; one scoring twice as badly gets a quarter of its
-share): performance-weighted forecast combination (Bates & Granger 1969; inverse-error
-weights as in Stock & Watson 2004). Selection on one series' short past is noisy;
-combining hedges it (the strongest simple idea of the M4 competition: Makridakis,
-Spiliotis & Assimakopoulos 2020), and weighting by the backtest keeps a poor candidate's
-share small. ``combination="anchors"`` mixes the winner with the ``anchors`` instead
-(one share each; a winner that is an anchor gets two; forecastgen 0.1's rule with the
-anchors ETS, Theta and patchcast); ``combination="winner"`` forecasts with the winner alone. The rules were
-compared offline on the dev series and M1 (benchmarks/results/auto_study.md); figures
-against statsforecast: benchmarks/results/pretrained_benchmark.md.
+The forecast combines every candidate, each weighted by the inverse square of its score
+(the winner's is 1; one scoring twice as badly gets a quarter of its share):
+performance-weighted forecast combination (Bates & Granger 1969; inverse-error weights as
+in Stock & Watson 2004). Selection on one series' short past is noisy; combining hedges it
+(the strongest simple idea of the M4 competition: Makridakis, Spiliotis & Assimakopoulos
+2020), and weighting by the backtest keeps a poor candidate's share small.
+
+Pooling (``pooling="centred"``, the default): the candidates' sample paths are mixed by
+weight (linear pooling: the spread includes the candidates' disagreement), then each step
+is moved so that the mixture's median, the point forecast, is the weighted average of the
+candidates' medians (the median of the quantile average: Lichtendahl, Grushka-Cockayne &
+Winkler 2013). The median of a mixture leans toward whichever candidate is most certain;
+the average of the medians is the combined forecast the combination literature measures.
+``pooling="linear"`` keeps the mixture as it is.
+
+``combination="anchors"`` mixes the winner with the ``anchors`` instead (one share each; a
+winner that is an anchor gets two; forecastgen 0.1's rule with the anchors ETS, Theta and
+patchcast); ``combination="winner"`` forecasts with the winner alone.
+
+The default candidates (``theta``, ``damped``, ``ces`` and ``patchcast``), the three windows,
+the shrinking and the pooling were chosen by issue 40's protocol: the geometric mean of MASE
+relative to seasonal naive on the dev series and on M1, the two data sets weighted equally, M1
+without patchcast, its validation set (benchmarks/results/default_study.md). Figures against
+statsforecast: benchmarks/results/pretrained_benchmark.md.
 
 Candidates: what auto needs to know of a model, its plugin declares on its ``ModelSpec``. By
 default auto backtests every installed forecaster that declares ``auto_default`` (fast
@@ -60,6 +73,7 @@ from forecastgen.registry import split_model_spec
 
 EVERY_MODEL = "all"  # candidates="all": every installed forecaster, those that train included
 INVERSE_SCORE, ANCHORS, WINNER = "inverse-score", "anchors", "winner"  # the ways to combine
+CENTRED, LINEAR = "centred", "linear"  # the ways to pool the members' paths
 SCORE_POWER = 2  # inverse-score: each candidate's share is its score to the power -SCORE_POWER
 AUTOMATIC = "auto"  # calibrate="auto": cqr where the backtests cover CALIBRATED_FROM series or more
 CALIBRATED_FROM = 100
@@ -76,7 +90,12 @@ class AutoForecaster(SequenceGenerator):
                        "anchors (the winner with the anchors, one share each) or winner (the "
                        "best alone)",
         "anchors": "the models mixed with the winner under combination=anchors (null: none)",
+        "pooling": "centred (the mixed paths moved so their median is the members' medians "
+                   "averaged by weight) or linear (the members' paths mixed as they are)",
         "windows": "backtest windows at the end of each series",
+        "full_weight_from": "series shorter than this many points (the median series of a file) weight "
+                            "the candidates by a lower power of their scores, toward equal shares "
+                            "(40 points: 1/score; null: 1/score^2 always)",
         "quick_epochs": "training epochs of a neural candidate in the backtests",
         "quick_batches": "minibatches per epoch of a neural candidate in the backtests",
         "num_samples": "sample paths per candidate in the backtests",
@@ -88,7 +107,8 @@ class AutoForecaster(SequenceGenerator):
     }
 
     def __init__(self, candidates: str | None = None, combination: str = INVERSE_SCORE,
-                 anchors: str | None = None, windows: int = 2, quick_epochs: int = 8,
+                 anchors: str | None = None, pooling: str = CENTRED, windows: int = 3,
+                 full_weight_from: int | None = 80, quick_epochs: int = 8,
                  quick_batches: int = 15, num_samples: int = 100, backtest_series: int | None = 300,
                  calibrate: str | None = AUTOMATIC, seed: int = 0, n_jobs: int | None = None):
         self.store_params(locals())
@@ -110,13 +130,13 @@ class AutoForecaster(SequenceGenerator):
         self.models_, forecasts = {}, {}
         for name in self.weights_:
             self.models_[name] = self.create_candidate(registry, name)
-        for name, count in self._sample_counts(num_samples).items():
+        for name, count in self._draws(num_samples).items():
             with doing(name):
                 forecasts[name] = self.models_[name].fit_predict(data, horizon, num_samples=count, seed=seed)
         for name in self.weights_.keys() - forecasts.keys():  # drew no path, yet fitted as after fit()
             with doing(name):
                 self.models_[name].fit(data)
-        return self._mixture(forecasts, seed)
+        return self._mixture(forecasts, seed, num_samples)
 
     def _select(self, data: SeriesSet):
         """Backtest the candidates on ``data`` and keep their scores, the combination's
@@ -127,6 +147,11 @@ class AutoForecaster(SequenceGenerator):
         if self.combination not in (INVERSE_SCORE, ANCHORS, WINNER):
             raise InputError(f"auto: combination must be '{INVERSE_SCORE}', '{ANCHORS}' or '{WINNER}', "
                              f"not {self.combination!r}")
+        limit = self.full_weight_from
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+            raise InputError(f"auto: full_weight_from must be a positive whole number or None, not {limit!r}")
+        if self.pooling not in (CENTRED, LINEAR):
+            raise InputError(f"auto: pooling must be '{CENTRED}' or '{LINEAR}', not {self.pooling!r}")
         if self.calibrate is not None and self.calibrate not in (*METHODS, AUTOMATIC):
             raise InputError(f"auto: calibrate must be {', '.join(METHODS)}, {AUTOMATIC} or None, "
                              f"not {self.calibrate!r}")
@@ -165,6 +190,7 @@ class AutoForecaster(SequenceGenerator):
                          "seconds": time.perf_counter() - began})
         if not rows:
             raise InputError(f"auto: every candidate refused these series ({'; '.join(excluded)})")
+        self.history_length_ = int(np.median([len(series) for _, series in backtested]))
         self.scores_ = self.rank(pd.DataFrame(rows).set_index("model"))
         self.weights_ = self.combination_weights()
         self.chosen_ = next(iter(self.weights_))
@@ -209,8 +235,8 @@ class AutoForecaster(SequenceGenerator):
             windows = {name: backtests[name][number] for name, count in counts.items() if count}
             first = next(iter(windows.values()))
             for key in first.data.ids:
-                paths = np.concatenate([window.forecast.samples[key][:counts[name]]
-                                        for name, window in windows.items()])
+                members = {name: window.forecast.samples[key] for name, window in windows.items()}
+                paths, _ = pool_paths(members, weights, counts, self.pooling)
                 scores.append(Correction.score(method, paths, first.actual(key),
                                                first.history.values(key), season))
         return Correction(method, np.stack(scores))
@@ -241,7 +267,7 @@ class AutoForecaster(SequenceGenerator):
             return {name: 1.0 / len(scores) for name in scores.index}
         winner = scores.index[0]
         if self.combination == INVERSE_SCORE:
-            shares = inverse_score_shares(scores)
+            shares = inverse_score_shares(scores, self.score_power())
         elif self.combination == ANCHORS:
             shares = {name: 1.0 for name in _names(self.anchors)
                       if name in scores.index and np.isfinite(scores[name])}
@@ -250,6 +276,17 @@ class AutoForecaster(SequenceGenerator):
             shares = {winner: 1.0}
         total = sum(shares.values())
         return {name: share / total for name, share in shares.items()}
+
+    def score_power(self) -> float:
+        """The power of the inverse-score weights: ``SCORE_POWER``, shrunk in proportion where the
+        (median) series is shorter than ``full_weight_from`` points: a short history's few, short
+        backtest windows rank the candidates less reliably, so its weights move toward equal
+        shares (issue 40: of the rules compared on the dev series and M1, this one with 80
+        points scored best; benchmarks/results/default_study.md)."""
+        limit = self.full_weight_from
+        if limit is None:
+            return SCORE_POWER
+        return SCORE_POWER * min(1.0, getattr(self, "history_length_", limit) / limit)
 
     def ranked(self) -> bool:
         """Whether the backtest ranked the candidates: False where the series were too short to
@@ -266,25 +303,38 @@ class AutoForecaster(SequenceGenerator):
             return self.fit(data).predict(horizon, num_samples, seed, future=future)
         with_future = {} if future is None else {"future": future}
         forecasts = {name: self.models_[name].predict(horizon, num_samples=count, seed=seed, **with_future)
-                     for name, count in self._sample_counts(num_samples).items()}
-        return self._mixture(forecasts, seed)
+                     for name, count in self._draws(num_samples).items()}
+        return self._mixture(forecasts, seed, num_samples)
 
     def _sample_counts(self, num_samples: int) -> dict[str, int]:
-        """How many of the ``num_samples`` paths each chosen model draws (by its weight; none
-        for a model whose share rounds to zero)."""
+        """How many of the ``num_samples`` paths each chosen model gives the mixture (by its
+        weight; none for a model whose share rounds to zero)."""
         counts = _allocate(num_samples, list(self.weights_.values()))
         return {name: count for name, count in zip(self.weights_, counts) if count}
 
-    def _mixture(self, by_model: dict[str, Forecast], seed: int | None) -> Forecast:
+    def _draws(self, num_samples: int) -> dict[str, int]:
+        """How many paths each chosen model draws: its share of the mixture, or, pooled
+        ``centred``, all ``num_samples`` (its median is taken from them all)."""
+        counts = self._sample_counts(num_samples)
+        return counts if self.pooling == LINEAR else dict.fromkeys(counts, num_samples)
+
+    def _mixture(self, by_model: dict[str, Forecast], seed: int | None, num_samples: int) -> Forecast:
         """The chosen models' forecasts (by name, in ``_sample_counts``' order) as one: their
-        paths shuffled together, their means by weight. Consumes the members' paths, series by
-        series, so that a big catalogue's paths are not held twice."""
+        paths pooled (``pool_paths``) and shuffled, their means by weight. Consumes the
+        members' paths, series by series, so that a big catalogue's paths are not held twice."""
         forecasts = list(by_model.values())
         first = forecasts[0]
-        means = mixture_means(forecasts, [self.weights_[name] for name in by_model])
+        weights = {name: self.weights_[name] for name in by_model}
+        means = mixture_means(forecasts, list(weights.values()))
+        counts = self._sample_counts(num_samples)
         rng = np.random.default_rng(seed)
-        samples = {key: rng.permutation(np.concatenate([f.samples.pop(key) for f in forecasts]))
-                   for key in list(first.ids)}
+        samples = {}
+        for key in list(first.ids):
+            members = {name: forecast.samples.pop(key) for name, forecast in by_model.items()}
+            pooled, shift = pool_paths(members, weights, counts, self.pooling)
+            samples[key] = rng.permutation(pooled)
+            if key in means:
+                means[key] = means[key] + shift
         notes = list(dict.fromkeys([self.reason_] + [note for f in forecasts for note in f.notes]))
         if self.correction_ is not None:  # the paths move: their mean is the mixture's mean now
             samples, means = self._calibrated(samples, first), {}
@@ -398,9 +448,14 @@ class AutoForecaster(SequenceGenerator):
         if len(self.weights_) > 1:
             mixture = ", ".join(f"{name} {weight:.2f}" for name, weight in self.weights_.items())
             others = _listing([name for name in self.weights_ if name != self.chosen_])
-            how = (" by the inverse square of their backtest scores" if self.combination == INVERSE_SCORE
-                   else "")
-            text += (f"; its sample paths are mixed with those of {others}{how}, a combination "
+            how = ""
+            if self.combination == INVERSE_SCORE:
+                power = self.score_power()
+                how = (" by the inverse square of their backtest scores" if power == SCORE_POWER else
+                       f" by their backtest scores to the power -{power:.2g} (nearer equal shares: "
+                       f"{self.history_length_} points are a short history)")
+            centred = ", centred on their medians averaged by weight" if self.pooling == CENTRED else ""
+            text += (f"; its sample paths are mixed with those of {others}{how}{centred}, a combination "
                      f"more accurate than any one choice (weights: {mixture})")
         if excluded:
             text += f"; not tried: {', '.join(excluded)}"
@@ -424,6 +479,23 @@ def _allocate(total: int, weights: list[float]) -> list[int]:
     for position in np.argsort(counts - exact)[: total - counts.sum()]:
         counts[position] += 1
     return counts.tolist()
+
+
+def pool_paths(members: dict[str, np.ndarray], weights: dict[str, float], counts: dict[str, int],
+               pooling: str) -> tuple[np.ndarray, np.ndarray | float]:
+    """One series' mixture: the first ``counts[name]`` paths of each member (linear pooling,
+    Stone 1961), and, pooled ``centred``, the shift of each step that moves the mixture's
+    median to the members' medians averaged by ``weights`` (the quantile average's median:
+    Lichtendahl, Grushka-Cockayne & Winkler 2013). The mixture keeps its spread, which the
+    members' disagreement widens; its centre is the combined point forecast. Returns the
+    paths and the shift (0 for linear pooling)."""
+    mixed = np.concatenate([paths[:counts[name]] for name, paths in members.items() if counts.get(name)])
+    if pooling == LINEAR:
+        return mixed, 0.0
+    shares = np.array([weights[name] for name in members], dtype=float)
+    medians = np.stack([np.median(paths, axis=0) for paths in members.values()])
+    shift = shares @ medians / shares.sum() - np.median(mixed, axis=0)
+    return mixed + shift, shift
 
 
 def mixture_means(forecasts: list[Forecast], weights: list[float]) -> dict[str, np.ndarray]:

@@ -130,12 +130,12 @@ def test_auto_calibrates_its_mixture_from_the_backtests_it_ran(method):
 
     raw80, raw95 = coverage(auto(None), history, test, 0.8), coverage(auto(None), history, test, 0.95)
     fixed80, fixed95 = coverage(auto(method), history, test, 0.8), coverage(auto(method), history, test, 0.95)
-    assert raw80 > 0.84 and raw95 > 0.97
+    assert raw80 > 0.82 and raw95 > 0.97
     assert abs(fixed80 - 0.8) < 0.04 and abs(fixed95 - 0.95) < 0.02
     model = auto(method).fit(history)
-    assert model.correction_.scores.shape[0] == 2 * 60  # two windows of every series
+    assert model.correction_.scores.shape[0] == 3 * 60  # three windows of every series
     forecast = model.predict(14, seed=0)
-    assert any(f"calibrated by {method} on 120 backtest forecasts" in note for note in forecast.notes)
+    assert any(f"calibrated by {method} on 180 backtest forecasts" in note for note in forecast.notes)
 
 
 def test_auto_takes_calibrate_as_its_own_setting_and_refuses_unknown_methods(airline):
@@ -151,7 +151,7 @@ def test_auto_calibrates_by_default_only_a_catalogue_of_a_hundred_series_or_more
     many = noise_series(100, 60, seed=4)
     model = forecastgen.create("auto", candidates="snaive").fit(many)
     assert model.calibration_method(100) == "cqr" and model.correction_.method == "cqr"
-    assert model.correction_.scores.shape[0] == 2 * 100
+    assert model.correction_.scores.shape[0] == 3 * 100  # three windows of every series
     few = forecastgen.create("auto", candidates="snaive").fit(many.iloc[:, :99])
     assert few.correction_ is None and few.calibration_method(99) is None
     assert forecastgen.create("auto", candidates="snaive", calibrate=None).fit(many).correction_ is None

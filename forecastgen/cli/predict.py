@@ -52,8 +52,8 @@ def predict(path, model, horizon, quantiles, samples, seed, params, output, plot
 
     \b
     The default model, auto, backtests the forecasters that suit the data on their
-    last two windows and mixes their sample paths, each weighted by its backtest
-    score; notes on stderr say which and why.
+    last three windows and combines them, each weighted by its backtest score;
+    notes on stderr say which and why.
 
     \b
     Examples:

@@ -11,5 +11,5 @@ def register_models(register):
         capabilities=frozenset({"forecast", "log_prob", "series"}),
         summary="AR(p) by least squares with Gaussian noise (template plugin)",
         test_params={"order": 2},
-        auto_default=True, cost_rank=25))  # auto backtests it by default, after snaive and theta
+        auto_default=True, cost_rank=25))  # auto backtests it by default, after theta
 # --8<-- [end:registration]

@@ -7,16 +7,18 @@ SERIES_FORECASTER = frozenset({"forecast", "series", "covariates"})
 
 @hookimpl
 def register_models(register):
+    # auto's default candidates here: theta, damped and ces (with patchcast), chosen by issue 40's
+    # protocol (benchmarks/results/default_study.md); snaive and ets added nothing to them
     register(ModelSpec(
         name="snaive", factory="forecastgen_classical.seasonal_naive:SeasonalNaive",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="seasonal naive: repeats the last season, Gaussian random-walk uncertainty",
-        auto_default=True, cost_rank=10))
+        cost_rank=10))
     register(ModelSpec(
         name="ets", factory="forecastgen_classical.ets:ETS",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="exponential smoothing state space model, trend/damping/season chosen by AICc",
-        test_params={"error": "add"}, auto_default=True, cost_rank=30))
+        test_params={"error": "add"}, cost_rank=30))
     register(ModelSpec(
         name="theta", factory="forecastgen_classical.theta:Theta",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
@@ -33,7 +35,7 @@ def register_models(register):
         name="damped", factory="forecastgen_classical.damped:DampedTrend",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="damped-trend Holt-Winters (Gardner & McKenzie): one fixed form, no search",
-        cost_rank=35))
+        auto_default=True, cost_rank=35))
     register(ModelSpec(
         name="ces", factory="forecastgen_classical.ces:CES",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
