@@ -88,6 +88,9 @@ VARIANTS = {"auto-with-arima": ("auto", {"candidates": "snaive,ets,theta,arima,c
             "auto-anchors": ("auto", {"combination": "anchors", "windows": 1,
                                       "candidates": OWN_PATHS_CANDIDATES,
                                       "anchors": "ets:center=model,theta,patchcast"}),
+            # the default until 2026-12-06 (issue 40 re-chose it: benchmarks/results/default_study.md)
+            "auto-previous": ("auto", {"candidates": "snaive,theta,ets,ces,patchcast", "windows": 2,
+                                       "pooling": "linear", "full_weight_from": None}),
             # the mixture's quantiles calibrated by its own backtests (issue 38)
             "auto-cqr": ("auto", {"calibrate": "cqr"}),
             "auto-conformal": ("auto", {"calibrate": "conformal"})}
@@ -391,7 +394,8 @@ def _markdown(table: pd.DataFrame, scores: pd.DataFrame, args) -> str:
              "Mean over series; seconds: the whole data set (patchcast: one batched pass, "
              "statsforecast: fit and forecast).", *([args.conditions] if args.conditions else []),
              *([f"Not run yet (no scores cached): {', '.join(missing)}."] if missing else []), ""]
-    return "\n".join(lines) + "\n" + markdown_table(table) + "\n" + paired_table(scores)
+    return ("\n".join(lines) + "\n" + markdown_table(table) + "\n" + paired_table(scores)
+            + against_damped(scores))
 
 
 def paired_table(scores: pd.DataFrame) -> str:
@@ -421,6 +425,38 @@ def paired_table(scores: pd.DataFrame) -> str:
                       "has the lower MASE):", "",
                       "| dataset | ours | theirs | series | MASE difference | median | sMAPE difference | "
                       "median | MASE lower |", "|---|---|---|---|---|---|---|---|---|", *rows]) + "\n"
+
+
+BENCHMARK = "damped"  # the yardstick of issue 40: a fixed damped trend
+
+
+def against_damped(scores: pd.DataFrame, seed: int = 0) -> str:
+    """Each model's MASE relative to the damped trend's, series by series: the geometric mean of
+    the ratios with its 95% bootstrap interval over series, per data set and frequency (issue 40's
+    measure), for the models that forecast every series the damped trend did."""
+    ok = scores[scores["error"] == ""]
+    if BENCHMARK not in set(ok["model"]):
+        return ""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for dataset in dict.fromkeys(ok["dataset"]):
+        wide = ok[ok["dataset"] == dataset].pivot_table(index=["frequency", "series"], columns="model",
+                                                         values="mase")
+        logs = np.log(wide.clip(lower=1e-9)).sub(np.log(wide[BENCHMARK].clip(lower=1e-9)), axis=0)
+        groups = [("all", logs)] + list(logs.groupby(level="frequency"))
+        for model in [m for m in ("auto", "auto-previous", "patchcast", *PEERS, "median4") if m in logs]:
+            cells = []
+            for _, part in groups:
+                values = part[model].dropna().to_numpy()
+                draws = values[rng.integers(0, len(values), (2000, len(values)))].mean(axis=1)
+                low, high = np.exp(np.quantile(draws, [0.025, 0.975]))
+                cells.append(f"{np.exp(values.mean()):.3f} [{low:.3f}, {high:.3f}]")
+            rows.append(f"| {dataset} | {model} | " + " | ".join(
+                f"{name}: {cell}" for (name, _), cell in zip(groups, cells)) + " |")
+    return "\n".join(["", f"Against the damped trend (issue 40): geometric mean over series of MASE / "
+                      f"{BENCHMARK}'s MASE, with its 95% bootstrap interval over series; below 1 is "
+                      "better than the damped trend.", "", "| dataset | model | by frequency |",
+                      "|---|---|---|", *rows]) + "\n"
 
 
 if __name__ == "__main__":
