@@ -17,11 +17,13 @@ sets, not series by series). M1's test windows are patchcast's validation set, s
 rule is scored with patchcast left out of its candidates; whether patchcast is worth its place
 is decided by the dev series alone. Tourism (``--record``) is printed, never chosen on.
 
-Rules: each candidate alone; every candidate weighted by the inverse of its backtest score to
-a power (auto's rule, power 2 over two windows), with and without ``damped``; the same with
-the power shrunk on short histories (a 20-point yearly series cannot rank candidates on two
-6-step windows: its weights move toward equal shares); and the median of the candidates'
-quantiles level by level (the SCUM idea: Petropoulos & Svetunkov 2020).
+Rules: each candidate alone; for each pool of ``POOLS`` (auto's candidates of before, with
+and without ``damped``, and smaller pools), equal weights or the inverse of the backtest score
+to the power 1 or 2 over two or three windows, the mixture pooled ``centred`` or (auto's pools)
+``linear`` as well (``forecastgen.auto.pool_paths``); the inverse-square weights with the
+power shrunk on histories under 80 points (a 20-point yearly series' few short windows rank
+the candidates less reliably: its weights move toward equal shares); and the median of the
+candidates' quantiles level by level (the SCUM idea: Petropoulos & Svetunkov 2020).
 
 Files per series: OUTPUT/NAME.npz (test window, history, season, each candidate's paths, the
 yardstick's points) and OUTPUT/NAME.csv (each candidate's backtest scores per window).

@@ -41,7 +41,7 @@ def test_predict_airline_prints_forecast_with_quantiles():
     november = table.loc[table["timestamp"] == "1961-11-01", "q50"].item()
     assert 550 < july < 700 and november < july - 100
     assert "note: horizon 18, the default for monthly data" in result.stderr
-    assert re.search(r"note: auto chose [a-z-]+: best backtest over the last 2 windows of 18 steps",
+    assert re.search(r"note: auto chose [a-z-]+: best backtest over the last 3 windows of 18 steps",
                      result.stderr)
     assert "Traceback" not in result.stderr
 
