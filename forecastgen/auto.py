@@ -148,7 +148,7 @@ class AutoForecaster(SequenceGenerator):
             raise InputError(f"auto: combination must be '{INVERSE_SCORE}', '{ANCHORS}' or '{WINNER}', "
                              f"not {self.combination!r}")
         limit = self.full_weight_from
-        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        if not _positive_whole_or_none(limit):
             raise InputError(f"auto: full_weight_from must be a positive whole number or None, not {limit!r}")
         if self.pooling not in (CENTRED, LINEAR):
             raise InputError(f"auto: pooling must be '{CENTRED}' or '{LINEAR}', not {self.pooling!r}")
@@ -400,7 +400,7 @@ class AutoForecaster(SequenceGenerator):
         """The series the candidates are backtested on: all of them, or a random sample of
         ``backtest_series`` (seeded, in the file's order) where there are more."""
         limit = self.backtest_series
-        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        if not _positive_whole_or_none(limit):
             raise InputError(f"auto: backtest_series must be a positive whole number or None (every "
                              f"series), not {limit!r}")
         if limit is None or len(data) <= limit:
@@ -465,6 +465,10 @@ class AutoForecaster(SequenceGenerator):
 def _names(text: str | None) -> list[str]:
     """Model names from a comma-separated setting ("ets, theta"); none for None or ""."""
     return [name.strip() for name in (text or "").split(",") if name.strip()]
+
+
+def _positive_whole_or_none(value) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)
 
 
 def _listing(names: list[str]) -> str:

@@ -84,13 +84,13 @@ class DampedTrend(ETS):
         forecast = np.asarray(fitted.forecast(MAX_FORECAST), dtype=float)
         if not (np.isfinite(fitted.sse) and np.all(np.isfinite(forecast))):
             raise ForecastFailed("the damped trend's fit did not converge")
-        return HoltWinters(state_space(fitted, y, seasonal, season), forecast)
+        return HoltWinters(state_space(fitted, forecast, y, seasonal, season), forecast)
 
 
 MAX_FORECAST = 200  # steps forecast at fit time; a longer horizon runs the states forward
 
 
-def state_space(fitted, y: np.ndarray, seasonal: str | None, season: int) -> dict:
+def state_space(fitted, forecast: np.ndarray, y: np.ndarray, seasonal: str | None, season: int) -> dict:
     """The fit as statsforecast's ETS dict: components, (alpha, beta, gamma, phi) in the
     error-correction form (beta = alpha x Holt's trend smoothing), the last state (level,
     slope, seasonal states newest first) and the error variance."""
@@ -102,7 +102,7 @@ def state_space(fitted, y: np.ndarray, seasonal: str | None, season: int) -> dic
     state = [level, slope]
     if seasonal:  # the states the forecast's first season uses (statsmodels keeps the newest apart)
         trend_part = level + slope * np.cumsum(phi ** np.arange(1, season + 1))
-        first_season = np.asarray(fitted.forecast(season), dtype=float)
+        first_season = forecast[:season]
         states = first_season / trend_part if seasonal == "mul" else first_season - trend_part
         state += list(states[::-1])
     fitted_values = np.asarray(fitted.fittedvalues, dtype=float)
