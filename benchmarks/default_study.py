@@ -22,8 +22,11 @@ and without ``damped``, and smaller pools), equal weights or the inverse of the 
 to the power 1 or 2 over two or three windows, the mixture pooled ``centred`` or (auto's pools)
 ``linear`` as well (``forecastgen.auto.pool_paths``); the inverse-square weights with the
 power shrunk on histories under 80 points (a 20-point yearly series' few short windows rank
-the candidates less reliably: its weights move toward equal shares); and the median of the
-candidates' quantiles level by level (the SCUM idea: Petropoulos & Svetunkov 2020).
+the candidates less reliably: its weights move toward equal shares); the median of the
+candidates' quantiles level by level (the SCUM idea: Petropoulos & Svetunkov 2020); and rules
+that keep the first chosen pool (``CHOSEN``) where the series has a season and use another
+where it has none, ``arima`` among them (cheap without a season), on every such series or from
+``LONG`` points on.
 
 Files per series: OUTPUT/NAME.npz (test window, history, season, each candidate's paths, the
 yardstick's points) and OUTPUT/NAME.csv (each candidate's backtest scores per window).
@@ -46,17 +49,33 @@ import pandas as pd
 
 from benchmarks.common import DATA_SETS, RESULTS, Task, paired, results_header, write_results
 
-POOL = ("snaive", "theta", "ets", "ces", "damped", "patchcast")
+POOL = ("snaive", "theta", "ets", "ces", "damped", "patchcast", "arima")
 YARDSTICK = "damped HW (statsmodels)"
 WINDOW_COUNTS = (1, 2, 3)
 RANKS = (np.arange(200) + 0.5) / 200
 PRETRAINED = "patchcast"  # left out of every rule on M1 (its validation set)
 POOLS = {"auto's (snaive, theta, ets, ces, patchcast)": ("snaive", "theta", "ets", "ces", "patchcast"),
-         "auto's + damped": POOL, **{", ".join(pool): pool for pool in (
+         "auto's + damped": POOL[:-1], **{", ".join(pool): pool for pool in (
              ("ets", "ces", "damped", "patchcast"), ("ces", "damped", "patchcast"),
              ("ets", "damped", "patchcast"),
-             ("ces", "theta", "damped", "patchcast"), ("ces", "damped"), ("ets", "ces", "damped"))}}
+             ("ces", "theta", "damped", "patchcast"), ("ces", "damped"), ("ets", "ces", "damped"),
+             ("ces", "theta", "damped", "patchcast", "arima"), ("ces", "damped", "arima", "patchcast"),
+             ("ces", "damped", "arima"))}}
+CHOSEN = ("ces", "theta", "damped", "patchcast")  # the pool chosen first (2026-12-06)
+# pools for series without a season (beside CHOSEN for the others), under and from LONG points
+NON_SEASONAL_POOLS = {"ces, damped, arima": (("ces", "damped", "arima"),) * 2,
+                      "ces, damped, arima, patchcast": (("ces", "damped", "arima", "patchcast"),) * 2,
+                      "ces, theta, damped, arima": (("ces", "theta", "damped", "arima"),) * 2,
+                      "ces, theta, damped, patchcast, arima": (CHOSEN + ("arima",),) * 2,
+                      "ces, theta, damped; arima too from 40 points": (("ces", "theta", "damped"),
+                                                                         ("ces", "theta", "damped", "arima")),
+                      "ces, theta, damped, patchcast; arima for patchcast from 40 points": (
+                          CHOSEN, ("ces", "theta", "damped", "arima")),
+                      "ces, theta, damped": (("ces", "theta", "damped"),) * 2}
+LONG = 40
 CURRENT = "auto's (snaive, theta, ets, ces, patchcast): 1/score^2 by 2 windows, linear"  # auto before
+SHRUNK = "1/score^2 by 3 windows shrunk below 80 points, centred"
+PREVIOUS = f"{', '.join(CHOSEN)}: {SHRUNK}"  # auto's first choice by this protocol
 
 
 # -- a run: backtests and test paths per series -----------------------------------------------------
@@ -217,6 +236,18 @@ def weights(pool, windows: int | None, power: float, full_power_from: int | None
     return shares
 
 
+def by_season(seasonal_pool, short_pool, long_pool, *weighting):
+    """``weights`` of ``seasonal_pool`` where the series has a season; where it has none, of
+    ``short_pool`` under ``LONG`` points and of ``long_pool`` from there on."""
+    seasonal, short, long = (weights(pool, *weighting) for pool in (seasonal_pool, short_pool, long_pool))
+
+    def shares(study):
+        if study["season"] > 1:
+            return seasonal(study)
+        return (long if len(study["history"]) >= LONG else short)(study)
+    return shares
+
+
 def alone(name: str):
     return lambda study: {name: 1.0} if name in study["paths"] else {}
 
@@ -247,8 +278,10 @@ def rules() -> dict[str, tuple]:
         for weighting, (windows, power) in weightings.items():
             for how in ("centred", "linear") if pool_name.startswith("auto's") else ("centred",):
                 table[f"{pool_name}: {weighting}, {how}"] = (weights(pool, windows, power), pooled(how))
-        table[f"{pool_name}: 1/score^2 by 3 windows shrunk below 80 points, centred"] = (
-            weights(pool, 3, 2, 80), pooled("centred"))
+        table[f"{pool_name}: {SHRUNK}"] = (weights(pool, 3, 2, 80), pooled("centred"))
+    for name, (short, long) in NON_SEASONAL_POOLS.items():
+        table[f"{', '.join(CHOSEN)}; without a season {name}: {SHRUNK}"] = (
+            by_season(CHOSEN, short, long, 3, 2, 80), pooled("centred"))
     for members in (("ets", "ces", "theta", "damped"), ("ets", "ces", "theta", "damped", "patchcast"),
                     ("ces", "damped", "patchcast")):
         table[f"median: {', '.join(members)}"] = (weights(members, None, 0), median_of)
@@ -318,7 +351,7 @@ def report(args) -> None:
         "M1 every rule runs without patchcast (its validation set). Beside them, for the record, "
         "the arithmetic mean MASE and scaled CRPS (a few series with large errors weigh most).", "",
         "## Every rule", "", "```", choice.round(4).to_string(), "```", ""]
-    shown = list(dict.fromkeys([YARDSTICK, "damped", CURRENT, *choice.index[:6], *args.show]))
+    shown = list(dict.fromkeys([YARDSTICK, "damped", CURRENT, PREVIOUS, *choice.index[:6], *args.show]))
     for title, table, logs in (("The dev series", dev_table, dev_logs),
                                ("M1 (no patchcast)", m1_table, m1_logs)):
         present = [rule for rule in shown if rule in table.index]

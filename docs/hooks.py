@@ -23,7 +23,13 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 def facts(spec) -> str:
     does = ", ".join(f"`{capability}`" for capability in sorted(spec.capabilities))
     forecasts_series = spec.interface == "sequence" and "forecast" in spec.capabilities
-    in_auto = "by default" if spec.auto_default else "when named" if forecasts_series else "-"
+    in_auto = {True: "by default", "seasonal": "by default on seasonal data",
+               "non-seasonal": "by default on data without a season"}.get(spec.auto_default)
+    if in_auto and spec.auto_default_from:
+        in_auto += f", from {spec.auto_default_from} points"
+    if in_auto and spec.auto_default_below:
+        in_auto += f", and on any under {spec.auto_default_below} points"
+    in_auto = in_auto or ("when named" if forecasts_series else "-")
     if spec.name == "auto":
         in_auto = "-"
     return (f"**{spec.summary}**\n\n"

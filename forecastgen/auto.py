@@ -22,15 +22,19 @@ the average of the medians is the combined forecast the combination literature m
 winner that is an anchor gets two; forecastgen 0.1's rule with the anchors ETS, Theta and
 patchcast); ``combination="winner"`` forecasts with the winner alone.
 
-The default candidates (``theta``, ``damped``, ``ces`` and ``patchcast``), the three windows,
-the shrinking and the pooling were chosen by issue 40's protocol: the geometric mean of MASE
-relative to seasonal naive on the dev series and on M1, the two data sets weighted equally, M1
-without patchcast, its validation set (benchmarks/results/default_study.md). Figures against
-statsforecast: benchmarks/results/pretrained_benchmark.md.
+The default candidates, the three windows, the shrinking and the pooling were chosen by issue
+40's protocol: the geometric mean of MASE relative to seasonal naive on the dev series and on
+M1, the two data sets weighted equally, M1 without patchcast, its validation set
+(benchmarks/results/default_study.md). The candidates are ``theta``, ``damped``, ``ces`` and
+``patchcast``, with ``arima`` in patchcast's place on data without a season (yearly series)
+where the series have 40 points or more: there patchcast extrapolates long trends that break,
+and ARIMA's order search, seconds a series with a season, is cheap. Figures against statsforecast:
+benchmarks/results/pretrained_benchmark.md.
 
 Candidates: what auto needs to know of a model, its plugin declares on its ``ModelSpec``. By
 default auto backtests every installed forecaster that declares ``auto_default`` (fast
-models that fit nothing big: seconds in all); the others, those that train a network
+models that fit nothing big: seconds in all), for the data's season where it names one
+(``"seasonal"`` or ``"non-seasonal"``); the others, those that train a network
 included, are tried when named (``candidates="NAME,NAME:KEY=VALUE"``) or with
 ``candidates="all"``, a trainable one with a short fixed training run (a fixed number of
 batches, so the choice does not depend on the machine's speed). Suitability: a model that
@@ -363,7 +367,8 @@ class AutoForecaster(SequenceGenerator):
             model, params = split_model_spec(name)
             spec = registry.get(model)
             forecasts_series = spec.interface == "sequence" and {FORECAST, SERIES} <= spec.capabilities
-            if model == self.name or not forecasts_series or (by_default and not spec.auto_default):
+            default = spec.auto_default_for(data.freq.season, data.shortest())
+            if model == self.name or not forecasts_series or (by_default and not default):
                 continue
             if covariates and COVARIATES not in spec.capabilities:
                 excluded.append(f"{name} (takes no covariates)")

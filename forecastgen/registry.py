@@ -19,6 +19,9 @@ from forecastgen.interfaces import CAPABILITIES
 from forecastgen.plugins import LoadedPlugins, PluginProblem, PluginWarning, describe, load_plugins
 
 INTERFACES = ("sequence", "density")
+# ModelSpec.auto_default: where auto backtests the model when no candidates are named
+SEASONAL, NON_SEASONAL = "seasonal", "non-seasonal"
+AUTO_DEFAULTS = (False, True, SEASONAL, NON_SEASONAL)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,11 @@ class ModelSpec:
     # settings for a tiny, fast fit (seconds): what the conformance kit runs in CI
     test_params: dict = field(default_factory=dict, hash=False, compare=False)
     # what `auto` needs to know of a forecaster; the defaults keep it out of auto's default set
-    auto_default: bool = False  # backtested by auto when no candidates are named (fast, fits nothing big)
+    # backtested by auto when no candidates are named (fast, fits nothing big): True on every
+    # series, "seasonal" only where the data have a season, "non-seasonal" only where they have none
+    auto_default: bool | str = False
+    auto_default_from: int = 0  # ... and only where the shortest series has this many points
+    auto_default_below: int = 0  # ... and, besides, wherever the shortest series has fewer points
     cost_rank: int = 100  # auto backtests, and names, cheaper candidates first: lower is cheaper
     needs_autocorrelation: bool = False  # refuses series without autocorrelation: auto checks first
     min_history: MinimumHistory = MinimumHistory()
@@ -74,12 +81,31 @@ class ModelSpec:
                               f"{', '.join(INTERFACES)}")
         if not self.family:
             raise PluginError(f"model '{self.name}' has no family; name one (e.g. 'classical')")
+        if self.auto_default not in AUTO_DEFAULTS:
+            raise PluginError(f"model '{self.name}' has auto_default {self.auto_default!r}; use True, "
+                              f"False, '{SEASONAL}' or '{NON_SEASONAL}'")
+        for field_name in ("auto_default_from", "auto_default_below"):
+            points = getattr(self, field_name)
+            if not (isinstance(points, int) and not isinstance(points, bool) and points >= 0):
+                raise PluginError(f"model '{self.name}' has {field_name} {points!r}; give a whole "
+                                  "number of points, 0 or more")
         if not isinstance(self.min_history, MinimumHistory):
             raise PluginError(f"model '{self.name}' has min_history {self.min_history!r}; give a "
                               "forecastgen.MinimumHistory(points=, horizons=, seasons=)")
         if ":" not in self.factory:
             raise PluginError(f"model '{self.name}' has factory '{self.factory}'; "
                               "write it as 'package.module:Class'")
+
+    def auto_default_for(self, season: int, shortest: int) -> bool:
+        """Whether auto backtests the model by default on data whose season is ``season``
+        steps (1: none) and whose shortest series has ``shortest`` points."""
+        if shortest < self.auto_default_below:
+            return True
+        if shortest < self.auto_default_from:
+            return False
+        if self.auto_default in (SEASONAL, NON_SEASONAL):
+            return (season > 1) == (self.auto_default == SEASONAL)
+        return bool(self.auto_default)
 
     def load_class(self) -> type:
         module_name, _, attribute = self.factory.partition(":")

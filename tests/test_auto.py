@@ -329,7 +329,15 @@ def test_a_plugin_joins_autos_default_candidates_by_declaring_it(airline):
         sys.path.pop(0)
     registry = Registry.build(extra_plugins=(template,))
     names, _ = forecastgen.create("auto").suitable_candidates(airline, registry)
-    assert names == ["theta", "ar", "damped", "ces", "patchcast"]  # by cost rank; arima is no default
+    assert names == ["theta", "ar", "damped", "ces", "patchcast"]  # by cost rank; arima only without a season
+    def yearly(points):
+        return as_series_set(pd.Series(np.linspace(10, 40, points) + np.sin(np.arange(points)), name="y",
+                                       index=pd.date_range("1950", periods=points, freq="YS")))
+    # without a season, from 40 points on, arima takes patchcast's place
+    assert forecastgen.create("auto").suitable_candidates(yearly(40), registry)[0] == [
+        "theta", "ar", "damped", "ces", "arima"]
+    assert forecastgen.create("auto").suitable_candidates(yearly(39), registry)[0] == [
+        "theta", "ar", "damped", "ces", "patchcast"]
     registry.specs["ar"] = dataclasses.replace(registry.specs["ar"], auto_default=False)
     assert "ar" not in forecastgen.create("auto").suitable_candidates(airline, registry)[0]
     assert "ar" in forecastgen.create("auto", candidates="ar,ets").suitable_candidates(airline, registry)[0]

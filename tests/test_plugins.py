@@ -2,6 +2,7 @@
 
 import sys
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
@@ -9,7 +10,7 @@ from forecastgen import ModelSpec, hookimpl
 from forecastgen.errors import InputError, PluginError, UnknownModelError
 from forecastgen.interfaces import SequenceGenerator
 from forecastgen.plugins import PluginWarning
-from forecastgen.registry import Registry, split_model_spec
+from forecastgen.registry import AUTO_DEFAULTS, Registry, split_model_spec
 
 
 class Drift(SequenceGenerator):
@@ -146,6 +147,22 @@ def test_spec_validation():
         ModelSpec(name="x", factory="a:B", interface="series", family="f", capabilities=set())
     with pytest.raises(PluginError, match="has no family"):
         ModelSpec(name="x", factory="a:B", interface="sequence", capabilities=set())
+    with pytest.raises(PluginError, match="auto_default 'monthly'; use True, False, 'seasonal' or"):
+        ModelSpec(name="x", factory="a:B", interface="sequence", family="f", auto_default="monthly")
+
+
+def test_auto_default_can_depend_on_the_season():
+    spec = partial(ModelSpec, name="x", factory="a:B", interface="sequence", family="f")
+    seasonal = [spec(auto_default=when).auto_default_for(12, 50) for when in AUTO_DEFAULTS]
+    yearly = [spec(auto_default=when).auto_default_for(1, 50) for when in AUTO_DEFAULTS]
+    assert seasonal == [False, True, True, False] and yearly == [False, True, False, True]
+    long_only = spec(auto_default=True, auto_default_from=40)
+    assert [long_only.auto_default_for(1, points) for points in (39, 40)] == [False, True]
+    seasonal_or_short = spec(auto_default="seasonal", auto_default_below=40)
+    assert [seasonal_or_short.auto_default_for(1, points) for points in (39, 40)] == [True, False]
+    assert seasonal_or_short.auto_default_for(12, 400)
+    with pytest.raises(PluginError, match="auto_default_from -1; give a whole number of points"):
+        spec(auto_default=True, auto_default_from=-1)
 
 
 def test_the_old_kind_keyword_still_registers_a_model_with_a_warning():

@@ -7,8 +7,9 @@ SERIES_FORECASTER = frozenset({"forecast", "series", "covariates"})
 
 @hookimpl
 def register_models(register):
-    # auto's default candidates here: theta, damped and ces (with patchcast), chosen by issue 40's
-    # protocol (benchmarks/results/default_study.md); snaive and ets added nothing to them
+    # auto's default candidates here, chosen by issue 40's protocol (benchmarks/results/
+    # default_study.md): theta, damped and ces everywhere, with patchcast, or arima on series
+    # without a season from 40 points on; snaive and ets added nothing to them
     register(ModelSpec(
         name="snaive", factory="forecastgen_classical.seasonal_naive:SeasonalNaive",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
@@ -28,9 +29,10 @@ def register_models(register):
         name="arima", factory="forecastgen_classical.arima:ARIMA",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
         summary="ARIMA with differencing and orders chosen automatically (Hyndman-Khandakar)",
-        # not in auto's default set: auto scored the same without it in much less time
-        # (benchmarks/results/pretrained_benchmark.md, rows auto and auto-with-arima)
-        test_params={"max_history": 48}, cost_rank=50))
+        # auto's default only without a season (on seasonal data its search costs seconds a
+        # series) and from 40 points on, in patchcast's place (on shorter yearly series patchcast
+        # did better: Tourism's and M1's; benchmarks/results/default_study.md)
+        test_params={"max_history": 48}, auto_default="non-seasonal", auto_default_from=40, cost_rank=50))
     register(ModelSpec(
         name="damped", factory="forecastgen_classical.damped:DampedTrend",
         interface="sequence", family="classical", capabilities=SERIES_FORECASTER,
