@@ -34,7 +34,8 @@ benchmarks/results/pretrained_benchmark.md.
 Candidates: what auto needs to know of a model, its plugin declares on its ``ModelSpec``. By
 default auto backtests every installed forecaster that declares ``auto_default`` (fast
 models that fit nothing big: seconds in all), for the data's season where it names one
-(``"seasonal"`` or ``"non-seasonal"``); the others, those that train a network
+(``"seasonal"`` or ``"non-seasonal"``) and the shortest series' length where it names that
+(``auto_default_from``, ``auto_default_below``); the others, those that train a network
 included, are tried when named (``candidates="NAME,NAME:KEY=VALUE"``) or with
 ``candidates="all"``, a trainable one with a short fixed training run (a fixed number of
 batches, so the choice does not depend on the machine's speed). Suitability: a model that
