@@ -62,17 +62,17 @@ POOLS = {"auto's (snaive, theta, ets, ces, patchcast)": ("snaive", "theta", "ets
              ("ces", "theta", "damped", "patchcast", "arima"), ("ces", "damped", "arima", "patchcast"),
              ("ces", "damped", "arima"))}}
 CHOSEN = ("ces", "theta", "damped", "patchcast")  # the pool chosen first (2026-12-06)
+LONG = 40  # auto's arima.auto_default_from and patchcast.auto_default_below
 # pools for series without a season (beside CHOSEN for the others), under and from LONG points
 NON_SEASONAL_POOLS = {"ces, damped, arima": (("ces", "damped", "arima"),) * 2,
                       "ces, damped, arima, patchcast": (("ces", "damped", "arima", "patchcast"),) * 2,
                       "ces, theta, damped, arima": (("ces", "theta", "damped", "arima"),) * 2,
                       "ces, theta, damped, patchcast, arima": (CHOSEN + ("arima",),) * 2,
-                      "ces, theta, damped; arima too from 40 points": (("ces", "theta", "damped"),
+                      f"ces, theta, damped; arima too from {LONG} points": (("ces", "theta", "damped"),
                                                                          ("ces", "theta", "damped", "arima")),
-                      "ces, theta, damped, patchcast; arima for patchcast from 40 points": (
+                      f"ces, theta, damped, patchcast; arima for patchcast from {LONG} points": (
                           CHOSEN, ("ces", "theta", "damped", "arima")),
                       "ces, theta, damped": (("ces", "theta", "damped"),) * 2}
-LONG = 40
 CURRENT = "auto's (snaive, theta, ets, ces, patchcast): 1/score^2 by 2 windows, linear"  # auto before
 SHRUNK = "1/score^2 by 3 windows shrunk below 80 points, centred"
 PREVIOUS = f"{', '.join(CHOSEN)}: {SHRUNK}"  # auto's first choice by this protocol
