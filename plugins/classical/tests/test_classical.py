@@ -457,6 +457,27 @@ def test_damped_is_statsmodels_holt_winters_with_its_forecast_reproduced_by_the_
         assert 0.8 <= state.model_["par"][3] <= 0.995  # phi, statsmodels' bounds
 
 
+@pytest.mark.parametrize("seasonal, season", [("add", 12), ("mul", 12), ("add", 1)])
+def test_damped_scores_statsmodels_start_grid_at_once_and_fits_as_statsmodels_does(airline_history,
+                                                                                  seasonal, season):
+    """The vectorized grid gives statsmodels' own brute-force start, so the fitted parameters
+    are those of ``ExponentialSmoothing(...).fit()`` to the last digit."""
+    from forecastgen_classical.damped import smoothing_grid
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    assert smoothing_grid(True).shape == (9943, 3) and smoothing_grid(False).shape == (1251, 2)
+    for y in (airline_history.values("airline"), 50 + damped_trend_series(4, length=60)):
+        state = forecastgen.create("damped", seasonal=seasonal).fit_one(y, season)
+        reference = ExponentialSmoothing(y, trend="add", damped_trend=True,
+                                         seasonal=seasonal if season > 1 else None,
+                                         seasonal_periods=season if season > 1 else None).fit()
+        params = reference.params
+        expected = [params["smoothing_level"], params["smoothing_level"] * params["smoothing_trend"],
+                    params["smoothing_seasonal"] if season > 1 else 0.0, params["damping_trend"]]
+        np.testing.assert_allclose(state.model_["par"], expected, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(state.forecast[:24], reference.forecast(24), rtol=1e-9)
+
+
 def test_damped_leaves_out_a_season_it_cannot_fit():
     rng = np.random.default_rng(3)
     weekly = pd.Series(100 + np.cumsum(rng.normal(size=150)), name="w",
