@@ -157,7 +157,7 @@ class PatchCastForecaster(SequenceGenerator):
         effects = covariate_effects(self, data)
         modelled = data if effects is None else effects.remove(data)
         histories = [modelled.values(key) for key in data.ids]
-        quantiles = ensemble_quantiles(self.members(), histories, [data.freq.season] * len(data), horizon)
+        quantiles = self._quantiles_in_id_order(data.ids, histories, data.freq.season, horizon)
         correlation = self.correlation()
         samples, index, notes = {}, {}, []
         for row, (key, rng) in enumerate(zip(data.ids, series_generators(seed, data.ids))):
@@ -167,6 +167,19 @@ class PatchCastForecaster(SequenceGenerator):
             index[key] = data.future_index(key, horizon)
         forecast = Forecast(samples, index, model=self.name, history=dict(data.series), notes=notes)
         return forecast if effects is None else effects.add(forecast, data)
+
+    def _quantiles_in_id_order(self, ids: list, histories: list[np.ndarray], season: int,
+                               horizon: int) -> np.ndarray:
+        """``ensemble_quantiles`` of the histories (in ``ids``' order), run on a batch sorted by
+        id: the networks' float32 matrix products round a row by its place in the batch (BLAS
+        kernels differ for the rows at a block's edge), so the file's order would move the
+        forecasts in their eighth digit."""
+        order = sorted(range(len(ids)), key=lambda row: str(ids[row]))
+        sorted_quantiles = ensemble_quantiles(self.members(), [histories[row] for row in order],
+                                              [season] * len(ids), horizon)
+        quantiles = np.empty_like(sorted_quantiles)
+        quantiles[order] = sorted_quantiles
+        return quantiles
 
     def correlation(self) -> float:
         """The paths' copula coefficient: the one measured for the transformer at its export
