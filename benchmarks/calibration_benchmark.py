@@ -13,11 +13,33 @@ score of the 80% and 95% intervals scaled like MASE (Gneiting & Raftery 2007: wi
 frequency and overall.
 
     python -m benchmarks.calibration_benchmark --data dev --models auto,auto@cqr,auto@conformal
+
+``--alone``: the default on each series alone, where the file is too small for a calibration
+of its own (fewer than ``forecastgen.auto.CALIBRATED_FROM`` series), and the widenings shipped
+for it (``forecastgen/shipped_calibration.py``, issue 38):
+
+1. auto, uncalibrated, forecasts each series alone (as ``predict`` does) from two cutoffs:
+   ``validation``, the history less its last ``h`` points, which are the actuals (the test
+   window unseen), and ``test``, the protocol's. Paths are cached in
+   ``benchmarks/cache/intervals`` (``--collect`` runs what is missing).
+2. cqr's widenings are learned from the validation forecasts of the ``--learn`` sets (the dev
+   series and M1, as issue 38 asks; their test windows are never used for it): per frequency
+   where each set has ``--min-series`` series of it, otherwise every frequency pooled; each
+   set's conformal quantiles averaged, so the sets weigh equally (as issue 40's protocol
+   weighs them), not by their series counts.
+3. The test forecasts of every set, plain and widened, are scored: Tourism is zero-shot for
+   the widenings. ``--write-table`` writes them into ``forecastgen/shipped_calibration.py``.
+
+    python -m benchmarks.calibration_benchmark --alone --collect --data dev,m1,tourism --jobs 2
+    python -m benchmarks.calibration_benchmark --alone --learn dev,m1 --write-table
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import os
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -25,9 +47,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import DATA_SETS, RESULTS, markdown_table, results_header, write_results
+from benchmarks.common import (
+    CACHE,
+    DATA_SETS,
+    RESULTS,
+    ROOT,
+    Task,
+    markdown_table,
+    results_header,
+    write_results,
+)
 
 LEVELS = (0.5, 0.8, 0.95)
+ALONE_CACHE = CACHE / "intervals"
+SPLITS = ("validation", "test")
+ALONE_SAMPLES = 200
+MIN_VALIDATION_HISTORY = 8  # points left before the validation cutoff for a series to take part
+TABLE = ROOT / "forecastgen" / "shipped_calibration.py"
 
 
 def winkler(actual: np.ndarray, low: np.ndarray, high: np.ndarray, level: float, scale: float) -> float:
@@ -87,8 +123,23 @@ def main(argv=None) -> int:
                         default="auto@none,auto,auto@cqr,auto@conformal,ets,ets@cqr,theta,theta@cqr")
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--limit", type=int, default=None, help="the first N series of each set")
-    parser.add_argument("--output", default=str(RESULTS / "calibration_benchmark"))
+    parser.add_argument("--output", default=None,
+                        help="results path without its suffix (default: benchmarks/results/"
+                             "calibration_benchmark, or calibration_alone with --alone)")
+    parser.add_argument("--alone", action="store_true", help="each series alone, and the shipped widenings")
+    parser.add_argument("--collect", action="store_true", help="--alone: run auto where nothing is cached")
+    parser.add_argument("--learn", default="dev,m1",
+                        help="--alone: the sets whose validation forecasts teach")
+    parser.add_argument("--min-series", type=int, default=30,
+                        help="--alone: series of a frequency each set needs for its own widenings")
+    parser.add_argument("--write-table", action="store_true",
+                        help="--alone: write forecastgen/shipped_calibration.py")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="--alone --collect: processes")
     args = parser.parse_args(argv)
+    if args.alone:
+        args.output = args.output or str(RESULTS / "calibration_alone")
+        return main_alone(args)
+    args.output = args.output or str(RESULTS / "calibration_benchmark")
     rows = []
     for dataset in args.data.split(","):
         groups = [(key, group) for key, groups in pooled(DATA_SETS[dataset](args.limit)).items()
@@ -111,19 +162,190 @@ def main(argv=None) -> int:
     return 0
 
 
+def validation_task(task: Task) -> Task | None:
+    """The task one horizon earlier: its history less the last ``h`` points, which become the
+    actuals; None where too little history is left."""
+    h = len(task.actual)
+    if len(task.history) - h < MIN_VALIDATION_HISTORY:
+        return None
+    data = task.data.drop_last(h) if task.data is not None else None
+    return Task(task.name, task.frequency, task.history[:-h], task.history[-h:], task.season, data)
+
+
+def collect_alone(dataset: str, split: str, jobs: int) -> None:
+    """auto's paths (uncalibrated, float32) on every series of a split, each series alone,
+    cached unless they are already."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = ALONE_CACHE / f"{dataset}_{split}.npz"
+    if path.exists():
+        return
+    tasks = DATA_SETS[dataset]()
+    if split == "validation":
+        tasks = [task for task in map(validation_task, tasks) if task is not None]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        paths = list(pool.map(_auto_alone, tasks, chunksize=4))
+    seconds = time.perf_counter() - start
+    kept = [(task, p) for task, p in zip(tasks, paths) if p is not None]
+    ALONE_CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path, names=np.array([t.name for t, _ in kept]), frequencies=np.array([t.frequency for t, _ in kept]),
+        seasons=np.array([t.season for t, _ in kept]), seconds=seconds,
+        **{f"paths_{i}": p.astype(np.float32) for i, (_, p) in enumerate(kept)},
+        **{f"actual_{i}": t.actual for i, (t, _) in enumerate(kept)},
+        **{f"history_{i}": t.history for i, (t, _) in enumerate(kept)})
+    print(f"{dataset} {split}: {len(kept)} of {len(tasks)} series in {seconds:.0f} s", file=sys.stderr)
+
+
+def _auto_alone(task: Task) -> np.ndarray | None:
+    import forecastgen
+    from forecastgen.engine.threads import use_threads
+
+    use_threads(1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = forecastgen.create("auto", calibrate=None).fit(task.series())
+            return model.predict(len(task.actual), num_samples=ALONE_SAMPLES, seed=0).samples[task.name]
+    except forecastgen.InputError as exc:  # too short for the horizon: no forecast
+        print(f"auto refused {task.name}: {exc}", file=sys.stderr)
+        return None
+
+
+def load_alone(dataset: str, split: str) -> list[dict]:
+    """The cached forecasts of a split: name, frequency, season, paths, actual and history."""
+    with np.load(ALONE_CACHE / f"{dataset}_{split}.npz") as cached:
+        return [{"name": str(cached["names"][i]), "frequency": str(cached["frequencies"][i]),
+                 "season": int(cached["seasons"][i]), "paths": cached[f"paths_{i}"].astype(float),
+                 "actual": cached[f"actual_{i}"], "history": cached[f"history_{i}"]}
+                for i in range(len(cached["names"]))]
+
+
+def learn_widenings(sets: list[str], min_series: int) -> dict[str, np.ndarray]:
+    """cqr's widening of each central interval (``forecastgen.calibration.LOWER_LEVELS``) per
+    frequency, and pooled over frequencies (``POOLED``): the conformal quantiles of the
+    validation forecasts' scores, pooled over series and steps within a set, averaged over
+    the sets that hold ``min_series`` series of the frequency."""
+    from forecastgen.calibration import LOWER_LEVELS, Correction, conformal_quantile
+    from forecastgen.shipped_calibration import POOLED
+
+    coverages = 1 - 2 * np.array(LOWER_LEVELS)
+    by_set = {}
+    for dataset in sets:
+        by_frequency: dict[str, list] = {}
+        for row in load_alone(dataset, "validation"):
+            score = Correction.score("cqr", row["paths"], row["actual"], row["history"], row["season"])
+            by_frequency.setdefault(row["frequency"], []).append(score)
+        by_set[dataset] = by_frequency
+
+    def quantiles(scores: list[np.ndarray]) -> np.ndarray:
+        flat = np.concatenate([score.reshape(-1, score.shape[-1]) for score in scores])
+        return np.array([conformal_quantile(flat[:, column], coverage)
+                         for column, coverage in enumerate(coverages)])
+
+    frequencies = sorted({frequency for table in by_set.values() for frequency in table})
+    widenings = {POOLED: np.mean([quantiles([s for scores in table.values() for s in scores])
+                                  for table in by_set.values()], axis=0)}
+    for frequency in frequencies:
+        learned = [quantiles(table[frequency]) for table in by_set.values()
+                   if len(table.get(frequency, [])) >= min_series]
+        if learned:
+            widenings[frequency] = np.mean(learned, axis=0)
+    return {frequency: np.round(values, 4) for frequency, values in widenings.items()}  # the table's digits
+
+
+def alone_scores(sets: list[str], widenings: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Every test forecast scored plain (``auto@none``) and widened (``auto@shipped``)."""
+    from forecastgen.calibration import Correction
+    from forecastgen.shipped_calibration import POOLED
+
+    rows = []
+    for dataset in sets:
+        for row in load_alone(dataset, "test"):
+            spreads = widenings.get(row["frequency"], widenings[POOLED])
+            widened = Correction("cqr", None, spreads[None, :]).corrected(row["paths"])
+            for model, paths in (("auto@none", row["paths"]), ("auto@shipped", widened)):
+                rows.append({"data": dataset, "frequency": row["frequency"], "model": model,
+                             "series": row["name"],
+                             **scores(row["actual"], paths, row["history"], row["season"])})
+    return pd.DataFrame(rows)
+
+
+def write_table(widenings: dict[str, np.ndarray], sets: list[str], min_series: int) -> None:
+    """``forecastgen/shipped_calibration.py``: the widenings as a Python table."""
+    from forecastgen.calibration import LOWER_LEVELS
+
+    lines = ['"""cqr\'s widenings of auto\'s default mixture on a series forecast alone (issue 38).',
+             "",
+             "Written by ``python -m benchmarks.calibration_benchmark --alone --learn "
+             f"{','.join(sets)} --min-series {min_series} --write-table``",
+             f"on {datetime.date.today().isoformat()}: learned from auto's forecasts of the "
+             f"{' and '.join(sets)} series alone, each one",
+             "horizon before its test window (the test windows unseen); scored in",
+             "benchmarks/results/calibration_alone.md. For each central interval of levels l and 1 - l",
+             "(``forecastgen.calibration.LOWER_LEVELS``), the interval is widened by this share of its",
+             "width on each side (``forecastgen.calibration.Correction``). Do not edit by hand.",
+             '"""', "",
+             f"LOWER_LEVELS = {tuple(LOWER_LEVELS)}",
+             'POOLED = "pooled"  # every frequency\'s forecasts: for a frequency without its own row', "",
+             "WIDENINGS = {"]
+    for frequency, values in widenings.items():
+        lines.append(f'    "{frequency}": ({", ".join(f"{v:.4f}" for v in values)}),')
+    lines.append("}")
+    TABLE.write_text("\n".join(lines) + "\n")
+
+
+def main_alone(args) -> int:
+    from forecastgen.calibration import LOWER_LEVELS
+
+    sets = args.data.split(",")
+    if args.collect:
+        for split in SPLITS:
+            for dataset in sets:
+                collect_alone(dataset, split, args.jobs)
+    learn = args.learn.split(",")
+    widenings = learn_widenings(learn, args.min_series)
+    if args.write_table:
+        write_table(widenings, learn, args.min_series)
+    table = alone_scores(sets, widenings)
+    table.to_csv(f"{args.output}.csv", index=False)
+    lines = results_header("Calibration: the default on each series alone, widened or not")
+    lines += [f"auto@none: the default without calibration; auto@shipped: widened by cqr's widenings "
+              f"learned from the {' and '.join(learn)} series' validation forecasts (one horizon before "
+              f"the test window), per frequency where each set holds {args.min_series} series of it, "
+              "otherwise every frequency pooled; the sets weigh equally. Scored on the test windows: "
+              + ", ".join(f"{dataset} {'zero-shot' if dataset not in learn else 'its test windows unseen'}"
+                          for dataset in sets) + ".", "",
+              "Widenings (share of each central interval's width added on each side):", "",
+              markdown_table(pd.DataFrame([
+                  {"frequency": frequency, **{f"{round(100 * (1 - 2 * level))}%": value
+                                              for level, value in zip(LOWER_LEVELS, values)}}
+                  for frequency, values in widenings.items()])), ""]
+    lines += metric_tables(table)
+    write_results(Path(f"{args.output}.md"), lines)
+    return 0
+
+
 METRICS = ["coverage50", "coverage80", "coverage95", "winkler80", "winkler95", "crps", "mase", "smape",
            "seconds"]
 
 
 def report(table: pd.DataFrame) -> list[str]:
     lines = results_header("Calibration: each frequency's series forecast as one file, calibrated or not")
-    lines += ["Coverage of the central 50/80/95% intervals (nominal 0.50/0.80/0.95), Winkler scores of "
-              "the 80% and 95% intervals and CRPS scaled like MASE, MASE and sMAPE of the median; "
-              "means over series; seconds per series.", ""]
+    return lines + metric_tables(table)
+
+
+def metric_tables(table: pd.DataFrame) -> list[str]:
+    """What the metrics are, then per data set the means over all series and per frequency."""
+    metrics = [metric for metric in METRICS if metric in table.columns]
+    lines = ["Coverage of the central 50/80/95% intervals (nominal 0.50/0.80/0.95), Winkler scores of "
+             "the 80% and 95% intervals and CRPS scaled like MASE, MASE and sMAPE of the median; "
+             "means over series" + ("; seconds per series." if "seconds" in metrics else "."), ""]
     for dataset, rows in table.groupby("data", sort=False):
-        overall = rows.groupby("model", sort=False)[METRICS].mean().reset_index()
+        overall = rows.groupby("model", sort=False)[metrics].mean().reset_index()
         lines += [f"## {dataset}: all series ({rows['series'].nunique()})", "", markdown_table(overall), ""]
-        frequencies = rows.groupby(["frequency", "model"], sort=False)[METRICS[:3] + ["crps", "mase"]]
+        frequencies = rows.groupby(["frequency", "model"], sort=False)[metrics[:3] + ["crps", "mase"]]
         lines += [f"### {dataset}: by frequency", "", markdown_table(frequencies.mean().reset_index()), ""]
     return lines
 

@@ -93,6 +93,8 @@ VARIANTS = {"auto-with-arima": ("auto", {"candidates": "snaive,ets,theta,arima,c
                                        "pooling": "linear", "full_weight_from": None}),
             # the default until the evening of 2026-12-06: the same four candidates on every series
             "auto-before-arima": ("auto", {"candidates": "theta,damped,ces,patchcast"}),
+            # the default until the night of 2026-12-06: a series alone kept its mixture's intervals
+            "auto-unwidened": ("auto", {"calibrate": None}),
             # the mixture's quantiles calibrated by its own backtests (issue 38)
             "auto-cqr": ("auto", {"calibrate": "cqr"}),
             "auto-conformal": ("auto", {"calibrate": "conformal"})}

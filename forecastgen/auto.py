@@ -80,7 +80,8 @@ EVERY_MODEL = "all"  # candidates="all": every installed forecaster, those that 
 INVERSE_SCORE, ANCHORS, WINNER = "inverse-score", "anchors", "winner"  # the ways to combine
 CENTRED, LINEAR = "centred", "linear"  # the ways to pool the members' paths
 SCORE_POWER = 2  # inverse-score: each candidate's share is its score to the power -SCORE_POWER
-AUTOMATIC = "auto"  # calibrate="auto": cqr where the backtests cover CALIBRATED_FROM series or more
+AUTOMATIC = "auto"  # calibrate="auto": cqr from CALIBRATED_FROM series of backtests on, SHIPPED below
+SHIPPED = "shipped"  # calibrate="shipped": the widenings learned beforehand (forecastgen.shipped_calibration)
 CALIBRATED_FROM = 100
 
 
@@ -106,8 +107,9 @@ class AutoForecaster(SequenceGenerator):
         "num_samples": "sample paths per candidate in the backtests",
         "backtest_series": "backtest on a seeded sample of this many series of a larger file (null: all)",
         "calibrate": "correct the mixture's quantiles by its own backtest errors: cqr or conformal "
-                     "(forecastgen.calibration); auto: cqr where the backtests cover at least "
-                     "100 series, none below; null: never",
+                     "(forecastgen.calibration); shipped: by the widenings learned for the default "
+                     "candidates on other series; auto: cqr where the backtests cover at least 100 "
+                     "series, shipped below (with the default candidates); null: never",
         "seed": "seed of the backtests, the series sample and the forecast",
     }
 
@@ -157,8 +159,8 @@ class AutoForecaster(SequenceGenerator):
             raise InputError(f"auto: full_weight_from must be a positive whole number or None, not {limit!r}")
         if self.pooling not in (CENTRED, LINEAR):
             raise InputError(f"auto: pooling must be '{CENTRED}' or '{LINEAR}', not {self.pooling!r}")
-        if self.calibrate is not None and self.calibrate not in (*METHODS, AUTOMATIC):
-            raise InputError(f"auto: calibrate must be {', '.join(METHODS)}, {AUTOMATIC} or None, "
+        if self.calibrate is not None and self.calibrate not in (*METHODS, SHIPPED, AUTOMATIC):
+            raise InputError(f"auto: calibrate must be {', '.join(METHODS)}, {SHIPPED}, {AUTOMATIC} or None, "
                              f"not {self.calibrate!r}")
         registry = default_registry()
         names, excluded = self.suitable_candidates(data, registry)
@@ -199,9 +201,9 @@ class AutoForecaster(SequenceGenerator):
         self.scores_ = self.rank(pd.DataFrame(rows).set_index("model"))
         self.weights_ = self.combination_weights()
         self.chosen_ = next(iter(self.weights_))
-        self.season_ = data.freq.season
-        self.correction_ = self.learn_correction(backtests, window_scores, data.freq.season,
-                                                 len(backtested))
+        self.season_, self.frequency_ = data.freq.season, data.freq.name
+        self.covariates_ = bool(data.covariate_names())
+        self.correction_ = self.learn_correction(backtests, window_scores, data.freq, len(backtested))
         self.reason_ = self._reason(horizon, excluded, len(backtested), len(data),
                                     self._unranked_why(constant, horizon, data.shortest()))
         return registry
@@ -214,11 +216,12 @@ class AutoForecaster(SequenceGenerator):
         return list(rolling_forecasts(data, candidate, self.windows, horizon, None, True,
                                       self.num_samples, self.seed, {}))
 
-    def learn_correction(self, backtests: dict[str, list], window_scores: dict[str, list], season: int,
+    def learn_correction(self, backtests: dict[str, list], window_scores: dict[str, list], freq,
                          series: int):
         """With ``calibrate``, the correction of the mixture's quantiles learned from the
         mixture's own backtest forecasts (``forecastgen.calibration.Correction``) over ``series``
-        series; None without ``calibrate`` or where the backtest ranked nothing.
+        series; None without ``calibrate`` or where the backtest ranked nothing; the shipped
+        widenings of ``freq``'s frequency where the method is ``SHIPPED``.
         ``window_scores``: each candidate's scores (crps, mase) per series in each window.
 
         Each window's mixture is weighted by the candidates' scores on the other windows
@@ -227,6 +230,8 @@ class AutoForecaster(SequenceGenerator):
         from forecastgen.calibration import Correction
 
         method = self.calibration_method(series)
+        if method == SHIPPED:
+            return Correction.shipped(freq.name)
         if method is None or not self.ranked():
             return None
         by_window = {name: [scores.mean() for scores in frames] for name, frames in window_scores.items()}
@@ -243,18 +248,26 @@ class AutoForecaster(SequenceGenerator):
                 members = {name: window.forecast.samples[key] for name, window in windows.items()}
                 paths, _ = pool_paths(members, weights, counts, self.pooling)
                 scores.append(Correction.score(method, paths, first.actual(key),
-                                               first.history.values(key), season))
+                                               first.history.values(key), freq.season))
         return Correction(method, np.stack(scores))
 
     def calibration_method(self, series: int) -> str | None:
         """How the mixture is calibrated when its backtests covered ``series`` series: as
         ``calibrate`` says; under ``"auto"``, by cqr from ``CALIBRATED_FROM`` series on, where the
         pooled errors of a catalogue pay (M1 as one file per frequency: 80%/95% coverage 0.748 /
-        0.911 -> 0.776 / 0.950, CRPS 1% lower), and not below (each dev series alone: CRPS 13%
-        higher; benchmarks/results/calibration_benchmark.md, auto_calibration_alone.md)."""
+        0.911 -> 0.776 / 0.950, CRPS 1% lower). Below, a series' own few backtest errors do not
+        (each dev series alone: CRPS 13% higher; auto_calibration_alone.md), so the default
+        candidates' mixture takes the widenings shipped for it, learned on other series (each
+        series alone, 80%/95% coverage on the dev series 0.755 / 0.901 -> 0.824 / 0.957, M1
+        0.700 / 0.871 -> 0.769 / 0.929, Tourism 0.724 / 0.890 -> 0.837 / 0.971, CRPS lower on
+        all three; benchmarks/results/calibration_alone.md). Other candidates, and series with
+        covariates (a regression's mixture, not the one the widenings were learned on), stay
+        uncalibrated."""
         if self.calibrate != AUTOMATIC:
             return self.calibrate
-        return "cqr" if series >= CALIBRATED_FROM else None
+        if series >= CALIBRATED_FROM:
+            return "cqr"
+        return SHIPPED if self.candidates is None and not getattr(self, "covariates_", False) else None
 
     def rank(self, scores: pd.DataFrame) -> pd.DataFrame:
         """The backtest table (a row per candidate: crps, mase, seconds) with a ``score``
@@ -343,10 +356,17 @@ class AutoForecaster(SequenceGenerator):
         notes = list(dict.fromkeys([self.reason_] + [note for f in forecasts for note in f.notes]))
         if self.correction_ is not None:  # the paths move: their mean is the mixture's mean now
             samples, means = self._calibrated(samples, first), {}
-            notes.append(f"auto's quantiles calibrated by {self.correction_.method} on "
-                         f"{len(self.correction_.scores)} backtest forecasts of its mixture")
+            notes.append(self._calibration_note())
         return Forecast(samples, first.index, model="auto: " + "+".join(self.weights_),
                         history=first.history, notes=notes, means=means)
+
+    def _calibration_note(self) -> str:
+        correction = self.correction_
+        if correction.scores is None:
+            return ("auto's intervals widened as learned for its default candidates on other series "
+                    f"({self.frequency_}; forecastgen.shipped_calibration)")
+        return (f"auto's quantiles calibrated by {correction.method} on {len(correction.scores)} "
+                "backtest forecasts of its mixture")
 
     def _calibrated(self, samples: dict[str, np.ndarray], forecast: Forecast) -> dict[str, np.ndarray]:
         from forecastgen.calibration import series_scale

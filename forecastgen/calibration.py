@@ -16,6 +16,10 @@ is learned, before the final fit, from rolling-origin forecasts of the series' o
   scores are ``|y - median|`` over the series' MASE scale, and the interval at level 1 - a
   is the median plus or minus their conformal (1 - a) quantile times the scale.
 
+- ``Correction.shipped(frequency)``: cqr's widenings learned beforehand, on other series, for
+  ``auto``'s default mixture (``forecastgen.shipped_calibration``): a single series has too
+  few backtest errors of its own to calibrate by.
+
 The conformal quantile of n scores at level 1 - a is their ceil((n + 1)(1 - a)) / n
 empirical quantile (Vovk et al. 2005; Angelopoulos & Bates 2023, "Conformal prediction: a
 gentle introduction"). The paths keep their order: at each step, the path of rank r moves to
@@ -135,6 +139,7 @@ class Correction:
 
     method: str
     scores: np.ndarray | None
+    spreads: np.ndarray | None = None  # (steps, levels): cqr's widenings given, not learned from scores
 
     @staticmethod
     def score(method: str, paths: np.ndarray, actual: np.ndarray, history: np.ndarray,
@@ -148,11 +153,19 @@ class Correction:
         width = np.maximum(high - low, 1e-9 * series_scale(history, season))
         return (np.maximum(low - actual, actual - high) / width).T  # (steps, levels)
 
+    @classmethod
+    def shipped(cls, frequency: str) -> Correction:
+        """The cqr widenings shipped for auto's default mixture on data of ``frequency`` (a
+        ``Frequency.name``; the widenings of every frequency pooled for one without its own)."""
+        from forecastgen.shipped_calibration import POOLED, WIDENINGS
+
+        return cls("cqr", None, np.array([WIDENINGS.get(frequency, WIDENINGS[POOLED])]))
+
     def corrected(self, paths: np.ndarray, scale: float = 1.0) -> np.ndarray:
         """``paths`` (num_samples, horizon) moved so that each step's quantiles are corrected,
         each path keeping its rank; ``scale``: the series' MASE scale (the conformal method's
         scores are in its units)."""
-        if self.scores is None:
+        if self.scores is None and self.spreads is None:
             return paths
         ranks = np.argsort(np.argsort(paths, axis=0), axis=0)
         levels = (np.arange(len(paths)) + 0.5) / len(paths)
@@ -185,6 +198,8 @@ class Correction:
     def _step_quantiles(self, step: int, coverages: np.ndarray) -> np.ndarray:
         """The conformal quantile of the scores at ``step`` (every step's where it has too few)
         for each interval's coverage."""
+        if self.spreads is not None:
+            return self.spreads[min(step, len(self.spreads) - 1)]
         scores = self.scores
         steps = scores.shape[1]
         if self.method == "cqr":

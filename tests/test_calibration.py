@@ -141,7 +141,7 @@ def test_auto_calibrates_its_mixture_from_the_backtests_it_ran(method):
 def test_auto_takes_calibrate_as_its_own_setting_and_refuses_unknown_methods(airline):
     assert forecastgen.forecaster("auto", calibrate="cqr").get_params()["calibrate"] == "cqr"
     assert isinstance(forecastgen.forecaster("ets", calibrate="cqr"), Calibrated)
-    with pytest.raises(InputError, match="auto: calibrate must be cqr, conformal, auto or None"):
+    with pytest.raises(InputError, match="auto: calibrate must be cqr, conformal, shipped, auto or None"):
         forecastgen.create("auto", calibrate="isotonic").fit(airline)
 
 
@@ -155,3 +155,56 @@ def test_auto_calibrates_by_default_only_a_catalogue_of_a_hundred_series_or_more
     few = forecastgen.create("auto", candidates="snaive").fit(many.iloc[:, :99])
     assert few.correction_ is None and few.calibration_method(99) is None
     assert forecastgen.create("auto", candidates="snaive", calibrate=None).fit(many).correction_ is None
+
+
+def test_a_single_series_default_mixture_is_widened_as_shipped(airline):
+    """calibrate="auto" on fewer than 100 series: the default candidates' mixture takes the
+    widenings shipped for its frequency; each central interval widens by that share of its width
+    on each side, around the same median."""
+    from forecastgen.calibration import LOWER_LEVELS
+    from forecastgen.shipped_calibration import WIDENINGS
+
+    history = airline.drop_last(12)
+    shipped = forecastgen.create("auto").fit(history)
+    plain = forecastgen.create("auto", calibrate=None).fit(history)
+    assert shipped.calibration_method(1) == "shipped" and plain.correction_ is None
+    assert shipped.correction_.scores is None
+    np.testing.assert_array_equal(shipped.correction_.spreads[0], WIDENINGS["monthly"])
+    widened = shipped.predict(12, num_samples=1000, seed=0)
+    raw = plain.predict(12, num_samples=1000, seed=0).samples["airline"]
+    assert any("widened as learned for its default candidates" in note for note in widened.notes)
+    paths = widened.samples["airline"]
+    np.testing.assert_allclose(np.median(paths, axis=0), np.median(raw, axis=0), rtol=2e-3)
+    share = WIDENINGS["monthly"][LOWER_LEVELS.index(0.1)]
+    low, high = np.quantile(raw, [0.1, 0.9], axis=0)
+    expected = np.stack([low - share * (high - low), high + share * (high - low)])
+    np.testing.assert_allclose(np.quantile(paths, [0.1, 0.9], axis=0), expected, rtol=0.01)
+    assert share > 0 and np.all(np.ptp(paths, axis=0) > np.ptp(raw, axis=0))
+
+
+def test_the_shipped_widenings_match_the_correction_and_fall_back_to_the_pooled_row():
+    from forecastgen.calibration import LOWER_LEVELS, Correction
+    from forecastgen.shipped_calibration import LOWER_LEVELS as SHIPPED_LEVELS
+    from forecastgen.shipped_calibration import POOLED, WIDENINGS
+
+    assert SHIPPED_LEVELS == LOWER_LEVELS and POOLED in WIDENINGS
+    assert all(len(row) == len(LOWER_LEVELS) and min(row) >= 0 for row in WIDENINGS.values())
+    assert WIDENINGS["yearly"][1] > WIDENINGS["monthly"][1]  # short yearly histories under-cover most
+    np.testing.assert_array_equal(Correction.shipped("steps").spreads[0], WIDENINGS[POOLED])
+    explicit = forecastgen.create("auto", candidates="snaive,theta", calibrate="shipped")
+    assert explicit.calibration_method(1) == "shipped"
+    assert forecastgen.create("auto", candidates="snaive,theta").calibration_method(1) is None
+
+
+def test_series_with_covariates_keep_the_mixtures_intervals():
+    """The shipped widenings were learned on the mixture without covariates: a regression's
+    mixture is another forecaster, so it is not widened."""
+    rng = np.random.default_rng(0)
+    temperature = rng.normal(size=66)
+    history = pd.DataFrame({"timestamp": pd.date_range("2015-01-01", periods=60, freq="MS"),
+                            "value": 50 + 3 * temperature[:60] + rng.normal(size=60),
+                            "temp": temperature[:60]})
+    future = pd.DataFrame({"timestamp": pd.date_range("2020-01-01", periods=6, freq="MS"),
+                           "temp": temperature[60:]})
+    model = forecastgen.create("auto").fit(forecastgen.as_series_set(history, future=future))
+    assert model.covariates_ and model.correction_ is None
