@@ -307,3 +307,13 @@ def test_the_old_name_of_the_default_horizon_still_answers_with_a_warning():
     with pytest.warns(DeprecationWarning, match="renamed default_horizon"):
         assert monthly.horizon == monthly.default_horizon == 18
     assert type(monthly).from_dict(monthly.to_dict()) == monthly  # checkpoints keep the key 'horizon'
+
+
+def test_read_series_takes_a_frame_as_as_series_set_does_and_refuses_other_objects():
+    frame = pd.DataFrame({"month": pd.date_range("2020-01-01", periods=24, freq="MS"),
+                          "sales": np.arange(24.0)})
+    data = read_series(frame, time_col="month")
+    assert data.ids == ["sales"] and data.freq.name == "monthly"
+    np.testing.assert_array_equal(data.values("sales"), np.arange(24.0))
+    with pytest.raises(InputError, match="cannot read series from a list"):
+        read_series([1.0, 2.0, 3.0])

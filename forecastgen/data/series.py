@@ -164,9 +164,13 @@ def read_series(path: str | Path, *, time_col: str | None = None, value_col: str
     ``id_col`` override the detection, and ``freq`` overrides frequency inference.
     ``future`` (a path or a DataFrame) holds the horizon's timestamps and the covariates'
     values there: the columns it shares with the file are covariates
-    (``forecastgen.data.covariates``), and the horizon is its steps.
+    (``forecastgen.data.covariates``), and the horizon is its steps. A DataFrame or a pandas
+    Series instead of a path is read as ``as_series_set`` reads it.
     Raises ``InputError`` with the file name and the problem when the file cannot be used.
     """
+    if not isinstance(path, (str, Path)):
+        return as_series_set(path, freq=freq, time_col=time_col, value_col=value_col, id_col=id_col,
+                             future=future)
     notes: list[str] = []
     try:
         frame = _table(path, notes)
