@@ -61,7 +61,7 @@ from benchmarks.common import (
 LEVELS = (0.5, 0.8, 0.95)
 ALONE_CACHE = CACHE / "intervals"
 SPLITS = ("validation", "test")
-ALONE_SAMPLES = 200
+UNCALIBRATED = "auto-unwidened"  # pretrained_benchmark's variant: auto with calibrate=None, 200 paths, seed 0
 MIN_VALIDATION_HISTORY = 8  # points left before the validation cutoff for a series to take part
 TABLE = ROOT / "forecastgen" / "shipped_calibration.py"
 
@@ -175,7 +175,7 @@ def validation_task(task: Task) -> Task | None:
 def collect_alone(dataset: str, split: str, jobs: int) -> None:
     """auto's paths (uncalibrated, float32) on every series of a split, each series alone,
     cached unless they are already."""
-    from concurrent.futures import ProcessPoolExecutor
+    from benchmarks.pretrained_benchmark import forecastgen_forecasts
 
     path = ALONE_CACHE / f"{dataset}_{split}.npz"
     if path.exists():
@@ -183,11 +183,8 @@ def collect_alone(dataset: str, split: str, jobs: int) -> None:
     tasks = DATA_SETS[dataset]()
     if split == "validation":
         tasks = [task for task in map(validation_task, tasks) if task is not None]
-    start = time.perf_counter()
-    with ProcessPoolExecutor(jobs) as pool:
-        paths = list(pool.map(_auto_alone, tasks, chunksize=4))
-    seconds = time.perf_counter() - start
-    kept = [(task, p) for task, p in zip(tasks, paths) if p is not None]
+    paths, seconds = forecastgen_forecasts(UNCALIBRATED, tasks, jobs)
+    kept = [(task, paths[task.name]) for task in tasks if task.name in paths]
     ALONE_CACHE.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         path, names=np.array([t.name for t, _ in kept]), frequencies=np.array([t.frequency for t, _ in kept]),
@@ -196,21 +193,6 @@ def collect_alone(dataset: str, split: str, jobs: int) -> None:
         **{f"actual_{i}": t.actual for i, (t, _) in enumerate(kept)},
         **{f"history_{i}": t.history for i, (t, _) in enumerate(kept)})
     print(f"{dataset} {split}: {len(kept)} of {len(tasks)} series in {seconds:.0f} s", file=sys.stderr)
-
-
-def _auto_alone(task: Task) -> np.ndarray | None:
-    import forecastgen
-    from forecastgen.engine.threads import use_threads
-
-    use_threads(1)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model = forecastgen.create("auto", calibrate=None).fit(task.series())
-            return model.predict(len(task.actual), num_samples=ALONE_SAMPLES, seed=0).samples[task.name]
-    except forecastgen.InputError as exc:  # too short for the horizon: no forecast
-        print(f"auto refused {task.name}: {exc}", file=sys.stderr)
-        return None
 
 
 def load_alone(dataset: str, split: str) -> list[dict]:
