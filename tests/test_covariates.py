@@ -335,3 +335,96 @@ def test_backtest_takes_the_future_files_covariates_and_scores_each_cutoff_with_
     expected = forecastgen.backtest(read_series(SEATBELTS, future=SEATBELTS_FUTURE), "ets", windows=2,
                                     horizon=12, num_samples=50).summary()
     assert f"{expected.loc['all windows', 'mase']:.3f}" in with_covariates.output
+
+
+NETWORKS = {"rnn": {"hidden_size": 8, "num_layers": 1, "max_epochs": 2, "batches_per_epoch": 4},
+            "causal-conv": {"channels": 8, "num_layers": 3, "max_epochs": 2, "batches_per_epoch": 4}}
+
+
+def mean_error(forecast, actual: pd.DataFrame, store: str) -> float:
+    """The mean absolute error of ``forecast``'s mean path for ``store``'s sales."""
+    return float(np.abs(forecast.point_mean(store) - actual.loc[actual["store"] == store, "sales"]).mean())
+
+
+def tv_uplift(model, future, first) -> np.ndarray:
+    """How much higher ``model`` forecasts north's sales with tv every day than ``first``, on
+    the days that had none."""
+    changed = model.predict(num_samples=50, seed=3, future=future.assign(promo="tv")).point_mean("north")
+    was_tv = (future.loc[future["store"] == "north", "promo"] == "tv").to_numpy()
+    return (changed - first.point_mean("north"))[~was_tv]
+
+
+@pytest.mark.parametrize("covariates_as", ["regression", "both"])
+@pytest.mark.parametrize("model", list(NETWORKS))
+def test_networks_forecast_around_the_covariates_regression(model, covariates_as):
+    history, future, _ = promotions()
+    data = as_series_set(history, future=future, id_col="store")
+    fitted = forecastgen.create(model, covariates_as=covariates_as, device="cpu", **NETWORKS[model]).fit(data)
+    first = fitted.predict(num_samples=50, seed=3)
+    assert (tv_uplift(fitted, future, first) > 8).all()  # tv adds 20 over none and 12 over a flyer
+    assert np.isfinite(fitted.log_prob(data)).all()
+
+
+@pytest.mark.parametrize("model", list(NETWORKS))
+def test_covariates_as_inputs_widen_the_network_and_must_stay_the_same(model, tmp_path):
+    from forecastgen.data.calendar import calendar_features
+    from forecastgen.engine.checkpoint import load_checkpoint, save_checkpoint
+
+    history, future, _ = promotions()
+    data = as_series_set(history, future=future, id_col="store")
+    plain = as_series_set(history[["store", "date", "sales"]], id_col="store")
+    settings = {"covariates_as": "inputs", "device": "cpu", **NETWORKS[model]}
+    fitted = forecastgen.create(model, **settings).fit(data)
+    calendar = calendar_features(data["north"].index[:1], data.freq).shape[1]
+    assert data.covariates.encoded == ["price", "promo=none", "promo=tv"]
+    assert fitted.network_.input_size == len(fitted.plan_.lags) + calendar + 3
+    first = fitted.predict(num_samples=20, seed=3)
+    assert not np.allclose(tv_uplift(fitted, future, first), 0)  # the future values feed the network
+    assert np.isfinite(fitted.log_prob(data)).all()
+    save_checkpoint(fitted, tmp_path / "net")
+    again = load_checkpoint(tmp_path / "net").predict(num_samples=20, seed=3, data=data)
+    np.testing.assert_array_equal(again.samples["north"], first.samples["north"])
+    with pytest.raises(InputError, match=r"trained with the covariates price, promo=none, promo=tv as "
+                                         r"inputs, but these series come with none"):
+        fitted.predict(14, num_samples=5, data=plain)
+    with pytest.raises(InputError, match="fitted on series without covariates, so its network has no inputs"):
+        forecastgen.create(model, force=True, **settings).fit(plain).predict(num_samples=5, data=data)
+    with pytest.raises(InputError, match="covariates_as must be one of inputs, regression, both, not 'xreg'"):
+        forecastgen.create(model, **{**settings, "covariates_as": "xreg"}).fit(data)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", list(NETWORKS))
+def test_a_network_with_covariates_as_inputs_learns_their_effect(model):
+    """DeepAR's way alone, no regression: trained as by default, the network reads the price
+    and the promotion at each step and forecasts the tv days higher."""
+    history, future, actual = promotions()
+    data = as_series_set(history, future=future, id_col="store")
+    fitted = forecastgen.create(model, covariates_as="inputs", device="cpu").fit(data)
+    first = fitted.predict(num_samples=100, seed=3)
+    assert tv_uplift(fitted, future, first).mean() > 8
+    plain = as_series_set(history[["store", "date", "sales"]], id_col="store")
+    # the promotions hide the weekly cycle's autocorrelation from the check: force the fit
+    without = forecastgen.create(model, device="cpu", force=True).fit(plain)
+    without = without.predict(14, num_samples=100, seed=3)
+    for key in data.ids:
+        assert mean_error(first, actual, key) < 0.8 * mean_error(without, actual, key)
+
+
+@pytest.mark.parametrize("model", ["cvae", "gan"])
+def test_window_models_are_conditioned_on_the_covariates(model):
+    from forecastgen.registry import default_registry
+    from forecastgen.window_forecaster import forecaster_named
+
+    history, future, actual = promotions()
+    data = as_series_set(history, future=future, id_col="store")
+    fitted = forecaster_named(model, **default_registry().get(model).test_params).fit(data)
+    assert fitted.supports("covariates") and fitted.model_.covariates_ == 3
+    first = fitted.predict(num_samples=50, seed=3)
+    assert (tv_uplift(fitted, future, first) > 8).all()
+    plain = as_series_set(history[["store", "date", "sales"]], id_col="store")
+    without = forecaster_named(model, **default_registry().get(model).test_params).fit(plain)
+    without = without.predict(14, num_samples=50, seed=3)
+    for key in data.ids:
+        assert mean_error(first, actual, key) < 0.5 * mean_error(without, actual, key)
+    assert not forecaster_named("gmm").supports("covariates")

@@ -20,7 +20,10 @@ calendar feature of a window such as the hour its first step falls on); window G
 also always conditioned on a known prefix of the window (none for some training
 windows), so they sample whole windows and forecast by sampling a window's future given
 its past (``sample_future``, with a class too where there are classes; ``forecastgen
-predict --model gan``). ``invert`` finds latent vectors
+predict --model gan``). Window GANs also take covariates, ``conditions`` (n, length,
+covariates): values known at every step of a window (a promotion, the temperature), inputs
+of both players at each step; a GAN fitted with them samples only given them (the window
+forecaster passes the known future ones). ``invert`` finds latent vectors
 whose generated items match given ones; ``generate`` maps latent vectors to items.
 
 A GAN has no explicit density: ``log_prob`` is not declared.
@@ -56,7 +59,7 @@ KIND_DEFAULTS = {
 
 class GAN(DensityModel):
     name = "gan"
-    capabilities = frozenset({"forecast", "sample", "series", "images", "labels"})
+    capabilities = frozenset({"forecast", "sample", "series", "images", "labels", "covariates"})
     parameter_help = {
         "latent_dim": "dimensions of the generator's random input",
         "hidden_size": "width of both players",
@@ -87,13 +90,15 @@ class GAN(DensityModel):
         self.store_params(locals())
 
     # -- fitting ----------------------------------------------------------------------------
-    def fit(self, items, labels=None) -> GAN:
+    def fit(self, items, labels=None, conditions=None) -> GAN:
         """Learn to generate items like ``items``: images (n, c, h, w) in [0, 1] or an ImageSet,
         or windows (n, length[, channels]); with ``conditional=True``, one class label per item
-        in ``labels`` (or the ImageSet's)."""
+        in ``labels`` (or the ImageSet's); ``conditions`` (n, length, covariates): the windows'
+        covariates at every step."""
         data = as_item_array(items, self.name, dtype=np.float32, minimum=MIN_ITEMS)
         kind = IMAGES if data.ndim == 4 else WINDOWS
         self._check_settings(kind, data)
+        covariates = self._training_covariates(kind, data, conditions)
         labels = self._training_labels(items, labels, len(data))
         if kind == IMAGES:
             self.levels_ = grid_levels(data)
@@ -111,7 +116,8 @@ class GAN(DensityModel):
         seed_everything(self.seed)
         game = self._build(prepared.shape[1:])
         trainer = AdversarialTrainer(AdversarialConfig.from_params({**self.get_params(), **self.settings_}))
-        dataset = torch.utils.data.TensorDataset(torch.as_tensor(prepared), torch.as_tensor(labels))
+        tensors = [torch.as_tensor(prepared), torch.as_tensor(labels)]
+        dataset = torch.utils.data.TensorDataset(*tensors, *([] if kind == IMAGES else [covariates]))
         self.history_: AdversarialHistory = trainer.fit(game, dataset)
         self.game_, self.device_ = game.eval(), trainer.device
         return self
@@ -127,7 +133,8 @@ class GAN(DensityModel):
         if self.kind_ == IMAGES:
             return ImageGame(shape, self.latent_dim, hidden, self.classes_)
         return WindowGame(shape[0], shape[1], self.latent_dim, hidden, self.context_length,
-                          self.unconditional_share, self.supervised_weight, self.classes_)
+                          self.unconditional_share, self.supervised_weight, self.classes_,
+                          self.covariates_)
 
     def _check_settings(self, kind: str, data: np.ndarray) -> None:
         if kind == WINDOWS and (data.ndim not in (2, 3) or data.shape[1] < 2):
@@ -142,6 +149,38 @@ class GAN(DensityModel):
             raise InputError(f"{self.name}: unconditional_share must lie in [0, 1], not "
                              f"{self.unconditional_share}")
 
+    def _training_covariates(self, kind: str, data: np.ndarray, conditions) -> torch.Tensor:
+        """The windows' covariates (n, length, covariates) as float32 (empty without them);
+        sets ``covariates_``."""
+        if conditions is not None and kind == IMAGES:
+            raise InputError(f"{self.name}: covariates (conditions) are for windows; condition images "
+                             "on classes with conditional=True and labels")
+        self.covariates_ = 0 if conditions is None else int(np.shape(conditions)[-1])
+        shape = (len(data), data.shape[1], self.covariates_)
+        if conditions is None:
+            return torch.zeros(shape)
+        return torch.as_tensor(self._checked_conditions(conditions, shape))
+
+    def _checked_conditions(self, conditions, shape: tuple[int, int, int]) -> np.ndarray:
+        conditions = np.asarray(conditions, dtype=np.float32)
+        if conditions.shape != shape or not np.isfinite(conditions).all():
+            raise InputError(f"{self.name}: conditions must be finite, of shape {shape} (windows, "
+                             f"steps, covariates), not {conditions.shape}")
+        return conditions
+
+    def _covariate_tensor(self, conditions, count: int) -> torch.Tensor:
+        """(count, length, covariates) on the device: the given conditions (one row for all, or
+        one per item), refused where they are missing or of another shape."""
+        length = self.game_.length
+        if conditions is None:
+            if self.covariates_:
+                raise InputError(f"{self.name}: fitted with {self.covariates_} covariates per step, so "
+                                 "it needs their values: pass conditions (n, length, covariates)")
+            return torch.zeros(count, length, 0, device=self.device_)
+        rows = 1 if len(np.shape(conditions)) == 3 and np.shape(conditions)[0] == 1 else count
+        given = self._checked_conditions(conditions, (rows, length, self.covariates_))
+        return torch.as_tensor(given, device=self.device_).expand(count, -1, -1)
+
     def _training_labels(self, items, labels, count: int) -> np.ndarray:
         if not self.conditional:
             return np.zeros(count, dtype=np.int64)
@@ -155,27 +194,29 @@ class GAN(DensityModel):
 
     # -- generating -------------------------------------------------------------------------
     @torch.no_grad()
-    def sample(self, num_samples: int, seed: int | None = None, labels=None) -> np.ndarray:
+    def sample(self, num_samples: int, seed: int | None = None, labels=None, conditions=None) -> np.ndarray:
         """New items (num_samples, *item_shape) from the averaged generator. Class-conditional
-        models take ``labels`` (one class or one per item; by default the classes in turn)."""
+        models take ``labels`` (one class or one per item; by default the classes in turn),
+        models fitted with covariates their ``conditions`` (one window's or one per item)."""
         self.check_is_fitted()
         random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
         latents = self.game_.noise(num_samples, random)
-        return self._decode(latents, self._condition(num_samples, labels))
+        return self._decode(latents, self._condition(num_samples, labels, conditions))
 
-    def generate(self, latents, labels=None) -> np.ndarray:
+    def generate(self, latents, labels=None, conditions=None) -> np.ndarray:
         """The items the averaged generator makes from ``latents`` (n, latent size)."""
         self.check_is_fitted()
         latents = self._latents(latents)
         with torch.no_grad():
-            return self._decode(latents, self._condition(len(latents), labels))
+            return self._decode(latents, self._condition(len(latents), labels, conditions))
 
     @torch.no_grad()
     def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
-                      seed: int | None = None, labels=None) -> np.ndarray:
+                      seed: int | None = None, labels=None, conditions=None) -> np.ndarray:
         """Futures of ``horizon`` steps after each row of ``past`` (batch, steps[, channels]):
         (batch, num_samples, horizon[, channels]). Class-conditional models take ``labels``
-        (one class or one per row of ``past``; by default the classes in turn)."""
+        (one class or one per row of ``past``; by default the classes in turn), models fitted
+        with covariates their ``conditions`` over each row's window (batch, length, covariates)."""
         self.check_is_fitted()
         if self.kind_ != WINDOWS:
             raise InputError(f"{self.name}: fitted on images; forecasts need a GAN fitted on windows")
@@ -188,19 +229,20 @@ class GAN(DensityModel):
         mask = (torch.arange(length, device=self.device_) < context).expand(len(values), length)
         classes = torch.as_tensor(self._labels(labels, batch), device=self.device_)
         random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
-        condition = (values, mask, classes.repeat_interleave(num_samples))
+        covariates = self._covariate_tensor(conditions, batch).repeat_interleave(num_samples, 0)
+        condition = (values, mask, classes.repeat_interleave(num_samples), covariates)
         windows = self._generated(self.game_.noise(len(values), random), condition)
         future = windows[:, context:context + horizon].reshape(batch, num_samples, horizon, channels)
         future = future.cpu().numpy()
         return future[..., 0] if len(self.shape_) == 1 else future
 
     def invert(self, items, labels=None, steps: int = 300, learning_rate: float = 0.05,
-               seed: int | None = 0) -> np.ndarray:
+               seed: int | None = 0, conditions=None) -> np.ndarray:
         """Latent vectors (n, latent size) whose generated items match ``items`` in mean squared
         error (Adam on the latents from a random start, with a weak pull to N(0, I))."""
         self.check_is_fitted()
         target = self._prepared(items)
-        condition = self._condition(len(target), labels)
+        condition = self._condition(len(target), labels, conditions)
         random = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
         latents = self.game_.noise(len(target), random).requires_grad_(True)
         optimizer = torch.optim.Adam([latents], lr=learning_rate)
@@ -227,12 +269,15 @@ class GAN(DensityModel):
         return items.reshape(len(items), *self.shape_)
 
     # -- inputs -----------------------------------------------------------------------------
-    def _condition(self, count: int, labels):
+    def _condition(self, count: int, labels, conditions=None):
         classes = torch.as_tensor(self._labels(labels, count), device=self.device_)
         if self.kind_ == WINDOWS:
             length, channels = self.game_.length, self.loc_.shape[-1]
             return (torch.zeros(count, length, channels, device=self.device_),
-                    torch.zeros(count, length, dtype=torch.bool, device=self.device_), classes)
+                    torch.zeros(count, length, dtype=torch.bool, device=self.device_), classes,
+                    self._covariate_tensor(conditions, count))
+        if conditions is not None:
+            raise InputError(f"{self.name}: fitted on images, which take no covariates (conditions)")
         return classes
 
     def _labels(self, labels, count: int) -> np.ndarray:
@@ -286,7 +331,8 @@ class GAN(DensityModel):
     def checkpoint_state(self) -> tuple[dict, dict]:
         state = {"kind": self.kind_, "shape": list(self.shape_), "levels": self.levels_,
                  "settings": self.settings_,
-                 "classes": self.classes_, "history": self.history_.to_dict(),
+                 "classes": self.classes_, "covariates": self.covariates_,
+                 "history": self.history_.to_dict(),
                  "loc": None if self.loc_ is None else self.loc_.tolist(),
                  "scale": None if self.scale_ is None else self.scale_.tolist()}
         return dict(self.game_.state_dict()), state
@@ -295,6 +341,7 @@ class GAN(DensityModel):
         self.kind_, self.shape_, self.levels_ = state["kind"], tuple(state["shape"]), state["levels"]
         self.settings_ = state.get("settings") or self.kind_settings(self.kind_)
         self.classes_, self.history_ = state["classes"], AdversarialHistory(**state["history"])
+        self.covariates_ = int(state.get("covariates", 0))  # 0 in checkpoints from before them
         self.loc_ = None if state["loc"] is None else np.asarray(state["loc"])
         self.scale_ = None if state["scale"] is None else np.asarray(state["scale"])
         game = self._build(self.shape_ if self.kind_ == IMAGES else (self.shape_[0], len(self.loc_)))

@@ -120,7 +120,8 @@ def test_windows_with_channels_keep_their_shape():
 def test_teacher_forced_steps_see_only_the_past(window_gan):
     generator = window_gan.game_.generator
     real = torch.randn(1, 8, 1, requires_grad=True)
-    predicted = generator.teacher_forced(window_gan.game_.noise(1), real, torch.zeros(1, dtype=torch.long))
+    predicted = generator.teacher_forced(window_gan.game_.noise(1), real, torch.zeros(1, dtype=torch.long),
+                                         torch.zeros(1, 8, 0))
     (gradient,) = torch.autograd.grad(predicted[0, 5, 0], real)
     assert torch.all(gradient[0, 5:] == 0) and gradient[0, :5].abs().sum() > 0
 
@@ -130,7 +131,7 @@ def test_supervised_loss_is_added_when_asked():
     plain = GAN(max_epochs=1, **FAST).fit(windows)
     supervised = GAN(max_epochs=1, supervised_weight=1.0, **FAST).fit(windows)
     batch = (torch.as_tensor((windows - plain.loc_[0]) / plain.scale_[0]).float()[:, :, None],
-             torch.zeros(len(windows), dtype=torch.long))
+             torch.zeros(len(windows), dtype=torch.long), torch.zeros(len(windows), 8, 0))
     assert plain.game_.auxiliary_loss(batch) is None
     assert float(supervised.game_.auxiliary_loss(batch).detach()) > 0
 
@@ -239,3 +240,28 @@ def test_class_conditional_windows_obey_their_class_and_their_past():
     assert futures[0].mean() > futures[1].mean()
     with pytest.raises(InputError, match=r"labels must lie in 0..1"):
         model.sample(2, labels=2)
+
+
+def test_windows_conditioned_on_covariates_follow_them_and_save(tmp_path):
+    """A window sits at the level its covariate gives (+1 or -1 at every step): only the
+    covariate tells which, so samples and futures must read it."""
+    windows = level_windows(400)
+    conditions = np.sign(windows.mean(axis=1))[:, None, None].repeat(8, axis=1)
+    model = GAN(max_epochs=15, **FAST).fit(windows, conditions=conditions)
+    assert model.covariates_ == 1
+    up = model.sample(200, seed=0, conditions=np.ones((1, 8, 1)))
+    down = model.sample(200, seed=0, conditions=-np.ones((1, 8, 1)))
+    assert (up.mean(axis=1) > 0).mean() > 0.9 and (down.mean(axis=1) < 0).mean() > 0.9
+    given = np.stack([np.ones((8, 1)), -np.ones((8, 1))])
+    futures = model.sample_future(np.zeros((2, 3)), 5, 50, seed=0, conditions=given)
+    assert futures.shape == (2, 50, 5) and futures[0].mean() > 0.5 > -0.5 > futures[1].mean()
+    save_checkpoint(model, tmp_path / "covariates")
+    loaded = load_checkpoint(tmp_path / "covariates")
+    np.testing.assert_array_equal(loaded.sample_future(np.zeros((2, 3)), 5, 4, seed=1, conditions=given),
+                                  model.sample_future(np.zeros((2, 3)), 5, 4, seed=1, conditions=given))
+    with pytest.raises(InputError, match="fitted with 1 covariates per step, so it needs their values"):
+        model.sample(2)
+    with pytest.raises(InputError, match=r"conditions must be finite, of shape \(2, 8, 1\)"):
+        model.sample_future(np.zeros((2, 3)), 5, 4, conditions=np.ones((2, 7, 1)))
+    with pytest.raises(InputError, match="covariates \\(conditions\\) are for windows"):
+        GAN(**FAST).fit(half_lit_images(20)[0], conditions=np.ones((20, 8, 1)))

@@ -14,6 +14,13 @@ multiplied by the one factor that maximizes the likelihood of the steps held out
 training (temperature scaling, Guo et al. 2017); sampling and ``log_prob`` both use
 it, so the model that is scored is the model that samples.
 
+Covariates (``covariates_as``): by default a regression on them takes out their effects and
+the network learns and forecasts what is left (``forecastgen.covariate_regression``); with
+``inputs`` the network reads each step's covariates beside its lags, as DeepAR does
+(``forecastgen.covariate_inputs``), and ``both`` does both. On the two covariate benchmarks
+(benchmarks/results/covariates_benchmark.md) the regression scored best: a network trained on
+one to three series learns the covariates' effects from its inputs poorly.
+
 A subclass supplies the network: ``_build_network(input_size, param_count)`` returning
 a module with an ``input_size`` attribute, ``forward(x) -> raw`` over whole sequences,
 ``prime(x) -> state`` over a context, and ``step(x, state) -> (raw, state)`` for one
@@ -26,7 +33,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from forecastgen.covariate_regression import covariate_effects
+from forecastgen.covariate_inputs import CovariateInputs
+from forecastgen.covariate_regression import CovariateEffects, covariate_effects
 from forecastgen.data import SeriesSet, as_series_set
 from forecastgen.data.calendar import calendar_features
 from forecastgen.data.frequency import Frequency
@@ -36,7 +44,7 @@ from forecastgen.engine.seeding import seed_everything
 from forecastgen.engine.trainer import Trainer, TrainingConfig, TrainingHistory
 from forecastgen.errors import InputError
 from forecastgen.forecasts import Forecast
-from forecastgen.interfaces import SequenceGenerator
+from forecastgen.interfaces import SequenceGenerator, check_covariates
 from forecastgen.per_series import guard_paths
 from forecastgen_autoregressive.lagged_windows import (
     WindowPlan,
@@ -48,6 +56,7 @@ from forecastgen_autoregressive.lagged_windows import (
 from forecastgen_autoregressive.likelihoods import likelihood
 
 TEMPERATURES = np.exp(np.linspace(np.log(0.5), np.log(4.0), 31))  # the calibration grid
+COVARIATES_AS = ("inputs", "regression", "both")
 
 
 class AutoregressiveForecaster(SequenceGenerator):
@@ -62,24 +71,34 @@ class AutoregressiveForecaster(SequenceGenerator):
         "max_windows": "the most training windows, spread evenly over the series",
         "predict_change": "the head predicts the change from the last value (false: the value itself)",
         "calibrate": "scale the predictive spread to fit held-out steps (temperature scaling)",
+        "covariates_as": "how the network uses covariates: regression (it learns the errors of a "
+                         "regression on them), inputs (at every step, as DeepAR) or both",
     }
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, data) -> AutoregressiveForecaster:
-        """Train on ``data``; series with covariates are learned as their errors after a
-        regression on them (``forecastgen.covariate_regression``)."""
+        """Train on ``data``. Covariates, by ``covariates_as``: network inputs at every step
+        (DeepAR), a regression whose errors the network learns
+        (``forecastgen.covariate_regression``), or both."""
         original = as_series_set(data)
-        data = _without_covariate_effects(self, original)
+        self._check_covariates_as()
+        effects = covariate_effects(self, original)
+        errors = original if effects is None else effects.remove(original)
+        data = original if self.covariates_as == "inputs" else errors
+        self.covariate_inputs_ = (CovariateInputs.fit(original) if self.covariates_as != "regression"
+                                  else None)
         head = likelihood(self.likelihood)
+        # the lags must explain what the covariates leave: the check looks at the errors
         reports = [check_series(key, series.to_numpy(dtype=float), data.freq.season)
-                   for key, series in data]
+                   for key, series in errors]
         self._check_data(data, head, reports)
         season = _season(data.freq.season, reports)
         plan = plan_windows(data.shortest(), season, data.freq.default_horizon, self.context_length,
                             self.prediction_length)
         seed_everything(self.seed)
-        train, validation = training_windows(data, plan, head.mean_scaling, self.max_windows,
-                                             np.random.default_rng(self.seed))
+        features = {key: self._step_features(data, key) for key in data.ids}
+        train, validation = training_windows(data, plan, features, head.mean_scaling,
+                                             self.max_windows, np.random.default_rng(self.seed))
         input_size = len(plan.lags) + train.tensors[1].shape[-1]
         network = self._network(input_size, head)
         trainer = Trainer(self._training_config())
@@ -89,6 +108,49 @@ class AutoregressiveForecaster(SequenceGenerator):
         self.temperature_ = self._fitted_temperature(head, validation) if self.calibrate else 1.0
         self.data_ = original
         return self
+
+    def _check_covariates_as(self) -> None:
+        if self.covariates_as not in COVARIATES_AS:
+            raise InputError(f"{self.name}: covariates_as must be one of {', '.join(COVARIATES_AS)}, "
+                             f"not {self.covariates_as!r}")
+
+    def _regression_effects(self, data: SeriesSet) -> CovariateEffects | None:
+        """The covariates' effects to model around, where ``covariates_as`` asks for the
+        regression and the series have covariates."""
+        if self.covariates_as == "inputs":
+            check_covariates(self, data)
+            return None
+        return covariate_effects(self, data)
+
+    def _without_regression_effects(self, data: SeriesSet) -> SeriesSet:
+        """``data``'s series less their covariates' regression effects (the errors the network
+        learns and scores), or ``data`` where no regression is asked for."""
+        effects = self._regression_effects(data)
+        return data if effects is None else effects.remove(data)
+
+    def _step_features(self, data: SeriesSet, key: str) -> np.ndarray:
+        """(history length, features): each step's calendar features, and its covariates where
+        the network takes them as inputs."""
+        calendar = calendar_features(data[key].index, data.freq)
+        inputs = self._covariate_inputs(data)
+        return calendar if inputs is None else np.concatenate([calendar, inputs.past(data, key)], axis=1)
+
+    def _future_features(self, data: SeriesSet, key: str, horizon: int) -> np.ndarray:
+        """(horizon, features) over the steps after series ``key``."""
+        calendar = calendar_features(data.future_index(key, horizon), data.freq)
+        inputs = self._covariate_inputs(data)
+        if inputs is None:
+            return calendar
+        return np.concatenate([calendar, inputs.future(data, key, horizon)], axis=1)
+
+    def _covariate_inputs(self, data: SeriesSet) -> CovariateInputs | None:
+        """The network's covariate inputs; refused where ``data``'s covariates cannot feed it."""
+        inputs = getattr(self, "covariate_inputs_", None)
+        if inputs is None and self.covariates_as == "inputs" and data.covariate_names():
+            raise InputError(f"{self.name} was fitted on series without covariates, so its network "
+                             "has no inputs for them; fit it on series with their covariates, or "
+                             "forecast without them")
+        return inputs
 
     def _training_config(self) -> TrainingConfig:
         return TrainingConfig.from_params(self.get_params())
@@ -153,7 +215,7 @@ class AutoregressiveForecaster(SequenceGenerator):
             raise InputError(f"horizon and num_samples must be at least 1, not {horizon} and "
                              f"{num_samples}")
         data.check_horizon(horizon)
-        effects = covariate_effects(self, data)
+        effects = self._regression_effects(data)
         modelled = data if effects is None else effects.remove(data)
         paths = self._sample_paths(modelled, horizon, num_samples, seed)
         samples, index, notes = {}, {}, []
@@ -183,14 +245,13 @@ class AutoregressiveForecaster(SequenceGenerator):
         network, plan, head = self._sampler(), self.plan_, likelihood(self.likelihood)
         network.eval()
         device = self.device_
-        context = [self._context(key, series, data.freq) for key, series in data]
+        context = [self._context(data, key) for key in data.ids]
         lagged, features, loc, scale = (torch.as_tensor(np.stack(part), dtype=torch.float32,
                                                          device=device)
                                         for part in zip(*[c[:4] for c in context]))
         state = network.prime(network_inputs(lagged, features, loc[:, None], scale[:, None]))
         state = _repeat_state(state, num_samples)
-        future = np.stack([calendar_features(data.future_index(key, horizon), data.freq)
-                           for key in data.ids])
+        future = np.stack([self._future_features(data, key, horizon) for key in data.ids])
         future = torch.as_tensor(future, device=device).repeat_interleave(num_samples, dim=0)
         loc, scale = loc.repeat_interleave(num_samples), scale.repeat_interleave(num_samples)
         buffer = torch.as_tensor(np.stack([c[4] for c in context]), dtype=torch.float32,
@@ -209,13 +270,13 @@ class AutoregressiveForecaster(SequenceGenerator):
         paths = buffer[:, plan.max_lag:].double().cpu().numpy()
         return paths.reshape(len(data), num_samples, horizon)
 
-    def _context(self, key: str, series: pd.Series, freq: Frequency):
+    def _context(self, data: SeriesSet, key: str):
         """Lag inputs, features, location and scale of the last context, and the last lag values."""
         plan = self.plan_
-        y = series.to_numpy(dtype=float, copy=True)
+        y = data[key].to_numpy(dtype=float, copy=True)
         steps = slice(len(y) - plan.context, len(y))
         lagged = lagged_values(y, plan.lags)[steps]
-        features = calendar_features(series.index, freq)[steps]
+        features = self._step_features(data, key)[steps]
         loc, scale = window_scale(y[steps][None, :], likelihood(self.likelihood).mean_scaling)
         return lagged, features, loc[0], scale[0], y[-plan.max_lag:]
 
@@ -230,15 +291,14 @@ class AutoregressiveForecaster(SequenceGenerator):
         product of these conditionals is a proper density of the rest of the series.
         """
         self.check_is_fitted()
-        data = _without_covariate_effects(self, self._forecast_data(data))
+        data = self._without_regression_effects(self._forecast_data(data))
         self.network_.eval()
-        return pd.Series({key: self._series_log_prob(series, data.freq) for key, series in data},
-                         name="log_prob")
+        return pd.Series({key: self._series_log_prob(data, key) for key in data.ids}, name="log_prob")
 
-    def _series_log_prob(self, series: pd.Series, freq: Frequency) -> float:
+    def _series_log_prob(self, data: SeriesSet, key: str) -> float:
         plan, head = self.plan_, likelihood(self.likelihood)
-        y = series.to_numpy(dtype=float, copy=True)
-        lagged_all, features = lagged_values(y, plan.lags), calendar_features(series.index, freq)
+        y = data[key].to_numpy(dtype=float, copy=True)
+        lagged_all, features = lagged_values(y, plan.lags), self._step_features(data, key)
         first = plan.max_lag + plan.context
         if len(y) <= first:
             raise InputError(f"{self.name}: log_prob needs more than {first} points per series")
@@ -258,7 +318,8 @@ class AutoregressiveForecaster(SequenceGenerator):
     def checkpoint_state(self) -> tuple[dict, dict]:
         state = {"plan": self.plan_.to_dict(), "freq": self.freq_.to_dict(), "season": self.season_,
                  "input_size": self.network_.input_size, "history": self.history_.to_dict(),
-                 "temperature": self.temperature_}
+                 "temperature": self.temperature_,
+                 "covariate_inputs": self.covariate_inputs_ and self.covariate_inputs_.to_dict()}
         return dict(self.network_.state_dict()), state
 
     def restore_checkpoint(self, tensors: dict, state: dict) -> None:
@@ -269,6 +330,7 @@ class AutoregressiveForecaster(SequenceGenerator):
         # checkpoints before calibration have no temperature; before its rename it was "spread"
         self.temperature_ = float(state.get("temperature", state.get("spread", 1.0)))
         self.history_ = TrainingHistory(**state["history"])
+        self.covariate_inputs_ = CovariateInputs.from_dict(state.get("covariate_inputs"))
         network = self._network(state["input_size"], likelihood(self.likelihood))
         network.load_state_dict(tensors)
         self.device_ = resolve_device(self.device)
@@ -339,10 +401,3 @@ def _repeat_state(state, times: int):
     if isinstance(state, (tuple, list)):
         return type(state)(_repeat_state(part, times) for part in state)
     return state.repeat_interleave(times, dim=0)
-
-
-def _without_covariate_effects(model, data: SeriesSet) -> SeriesSet:
-    """``data``'s series less their covariates' effects (the errors the network learns and
-    scores), or ``data`` where it has no covariates."""
-    effects = covariate_effects(model, data)
-    return data if effects is None else effects.remove(data)

@@ -2,7 +2,8 @@
 
 A window covers ``context + prediction`` target steps of one series; the input at a
 step is the series at the chosen lags before it (so the slice reaches ``max_lag``
-further back) plus the step's calendar features. Every window is scaled by the
+further back) plus the step's features (calendar, and covariates where the network
+takes them). Every window is scaled by the
 location and scale of its context part, so one network serves series of any level;
 the same rule scales the context of a forecast.
 """
@@ -102,21 +103,24 @@ def series_windows(y: np.ndarray, features: np.ndarray, plan: WindowPlan, mean_s
     return lagged, feats, targets, loc, scale
 
 
-def training_windows(data: SeriesSet, plan: WindowPlan, mean_scaling: bool, max_windows: int,
+def training_windows(data: SeriesSet, plan: WindowPlan, features: dict[str, np.ndarray] | None,
+                     mean_scaling: bool, max_windows: int,
                      rng: np.random.Generator) -> tuple[TensorDataset, TensorDataset]:
     """Training windows from each series without its last ``prediction`` points, and one
-    validation window per series ending at its last point."""
+    validation window per series ending at its last point. ``features``: each series' step
+    features (history length, features); by default its calendar features."""
     train, validation = [], []
     budget = max(1, max_windows // len(data))
-    for series in data.series.values():
+    for key, series in data:
         y = series.to_numpy(dtype=float)
-        features = calendar_features(series.index, data.freq)
+        step_features = (calendar_features(series.index, data.freq) if features is None
+                         else features[key])
         last_start = len(y) - plan.context - plan.prediction
         starts = np.arange(plan.max_lag, last_start - plan.prediction + 1)
         if len(starts) > budget:
             starts = np.sort(rng.choice(starts, size=budget, replace=False))
-        train.append(series_windows(y, features, plan, mean_scaling, starts))
-        validation.append(series_windows(y, features, plan, mean_scaling, np.array([last_start])))
+        train.append(series_windows(y, step_features, plan, mean_scaling, starts))
+        validation.append(series_windows(y, step_features, plan, mean_scaling, np.array([last_start])))
     return _dataset(train), _dataset(validation)
 
 

@@ -72,8 +72,9 @@ class RNNForecaster(AutoregressiveForecaster):
                  context_length: int | None = None, prediction_length: int | None = None,
                  max_epochs: int = 30, batch_size: int = 64, batches_per_epoch: int | None = 30,
                  learning_rate: float = 3e-3, patience: int = 6, max_windows: int = 20_000,
-                 predict_change: bool = True, calibrate: bool = True, device: str = "auto",
-                 precision: str = "auto", seed: int = 0, force: bool = False):
+                 predict_change: bool = True, calibrate: bool = True,
+                 covariates_as: str = "regression", device: str = "auto", precision: str = "auto",
+                 seed: int = 0, force: bool = False):
         self.store_params(locals())
 
     def _build_network(self, input_size: int, param_count: int) -> nn.Module:

@@ -15,6 +15,11 @@ training window is split at a random step, so the model completes windows from a
 known prefix, including none (``sample`` draws whole windows then). Forecasts draw
 z ~ N(0, I) and decode it with the given past; ``log_likelihood`` is the
 importance-weighted estimate of log p(future | past) in nats (Burda et al. 2016).
+
+Covariates (``conditions``: their values at every step of each window, (n, length,
+covariates), as the window forecaster gives them) join the condition of both networks,
+flattened beside the known steps: p(future | z, past, covariates), as Sohn et al.'s
+condition is any observed input. A model fitted with them forecasts only with them.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ LOG_SCALE_RANGE = (-7.0, 5.0)
 
 class ConditionalVAE(NeuralDensity):
     name = "cvae"
-    capabilities = frozenset({"forecast", "sample", "series"})
+    capabilities = frozenset({"forecast", "sample", "series", "covariates"})
     parameter_help = {
         "context_length": "the known past of each window (null: train on random splits, complete any prefix)",
         "latent_dim": "dimensions of the latent code z",
@@ -45,10 +50,30 @@ class ConditionalVAE(NeuralDensity):
                  device: str = "auto", precision: str = "auto", seed: int = 0):
         self.store_params(locals())
 
-    def fit(self, windows) -> ConditionalVAE:
-        """Learn p(future | past) from windows (n, length), one channel."""
-        self._fit_network(windows)
+    def fit(self, windows, conditions=None) -> ConditionalVAE:
+        """Learn p(future | past) from windows (n, length), one channel; with ``conditions``
+        (n, length, covariates), p(future | past, covariates)."""
+        windows = np.asarray(windows)
+        conditions = self._checked_conditions(conditions, windows.shape[:2], fitting=True)
+        self._fit_network(windows, *([] if conditions is None else [conditions]))
         return self
+
+    def _checked_conditions(self, conditions, shape: tuple[int, ...], fitting: bool = False):
+        """``conditions`` as float32 (rows, length, covariates), checked against ``shape`` (rows,
+        length) and the fitted covariates; sets them when ``fitting``."""
+        if fitting:
+            self.covariates_ = 0 if conditions is None else int(np.shape(conditions)[-1])
+        if conditions is None:
+            if self.covariates_:
+                raise InputError(f"{self.name}: fitted with {self.covariates_} covariates per step, so "
+                                 "it needs their values: pass conditions (windows, length, covariates)")
+            return None
+        conditions = np.asarray(conditions, dtype=np.float32)
+        if conditions.shape != (*shape, self.covariates_) or not np.isfinite(conditions).all():
+            raise InputError(f"{self.name}: conditions must be finite, of shape "
+                             f"{(*shape, self.covariates_)} (rows, window steps, covariates), "
+                             f"not {conditions.shape}")
+        return conditions
 
     def _likelihood_for(self, data: np.ndarray) -> str:
         if data.ndim != 2 or data.shape[1] < 2:
@@ -60,11 +85,11 @@ class ConditionalVAE(NeuralDensity):
         return "gaussian"
 
     def _build(self, shape: tuple[int, ...], likelihood: str) -> nn.Module:
-        return _ConditionalNetwork(shape[0], self.hidden_size, self.latent_dim)
+        return _ConditionalNetwork(shape[0], self.hidden_size, self.latent_dim, self.covariates_)
 
     def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
         x = batch[0].float()
-        return -network.elbo(x, self.beta, self._training_mask(x)).mean()
+        return -network.elbo(x, self.beta, self._training_mask(x), _flat(batch[1:], x)).mean()
 
     def _training_mask(self, x: torch.Tensor) -> torch.Tensor:
         """1 where a step is known: the first ``context_length`` steps, or a random prefix."""
@@ -76,8 +101,9 @@ class ConditionalVAE(NeuralDensity):
     # -- forecasting and sampling -----------------------------------------------------------
     @torch.no_grad()
     def sample_future(self, past: np.ndarray, horizon: int, num_samples: int,
-                      seed: int | None = None) -> np.ndarray:
-        """Futures of ``horizon`` steps after each row of ``past``: (batch, num_samples, horizon)."""
+                      seed: int | None = None, conditions=None) -> np.ndarray:
+        """Futures of ``horizon`` steps after each row of ``past``: (batch, num_samples, horizon);
+        ``conditions`` (batch, length, covariates) where the model was fitted with them."""
         self.check_is_fitted()
         past = np.asarray(past, dtype=np.float32)
         length = self.shape_[0]
@@ -92,58 +118,87 @@ class ConditionalVAE(NeuralDensity):
         x = torch.zeros(len(past) * num_samples, length, device=self.device_)
         x[:, :context] = torch.as_tensor(past, device=self.device_).repeat_interleave(num_samples, 0)
         known = known_prefix(context, x)
+        covariates = self._covariate_tensor(conditions, (len(past), length)).repeat_interleave(num_samples, 0)
         z = torch.randn(len(x), self.latent_dim, generator=generator, device=self.device_)
-        mean, log_scale = self.network_.predictive(z, x, known)
+        mean, log_scale = self.network_.predictive(z, x, known, covariates)
         noise = torch.randn(mean.shape, generator=generator, device=self.device_)
         future = (mean + noise * log_scale.exp())[:, context:context + horizon]
         return future.double().cpu().numpy().reshape(len(past), num_samples, horizon)
 
-    def sample(self, num_samples: int, seed: int | None = None) -> np.ndarray:
-        """Whole windows (num_samples, length): needs ``context_length=None`` (random splits)."""
+    def sample(self, num_samples: int, seed: int | None = None, conditions=None) -> np.ndarray:
+        """Whole windows (num_samples, length): needs ``context_length=None`` (random splits);
+        ``conditions`` (1, length, covariates): the covariates of the window, where the model
+        was fitted with them."""
         self.check_is_fitted()
         if self.context_length is not None:
             raise InputError(f"{self.name}: fitted to forecast from {self.context_length} past steps, "
                              "so it cannot draw whole windows; refit with context_length=None")
-        return self.sample_future(np.zeros((1, 0)), self.shape_[0], num_samples, seed)[0]
+        return self.sample_future(np.zeros((1, 0)), self.shape_[0], num_samples, seed, conditions)[0]
+
+    def _covariate_tensor(self, conditions, shape: tuple[int, int]) -> torch.Tensor:
+        """The conditions, checked, as (rows, length * covariates) on the model's device."""
+        conditions = self._checked_conditions(conditions, shape)
+        if conditions is None:
+            return torch.zeros(shape[0], 0, device=self.device_)
+        return torch.as_tensor(conditions, device=self.device_).flatten(1)
 
     @torch.no_grad()
     def log_likelihood(self, windows, context: int | None = None, samples: int = 100,
-                       seed: int | None = 0) -> np.ndarray:
+                       seed: int | None = 0, conditions=None) -> np.ndarray:
         """Importance-weighted estimate of log p(future | past) of each window, nats; the past is
         the first ``context`` steps (default: ``context_length``)."""
         x = self._items_tensor(windows)
+        covariates = self._covariate_tensor(conditions, tuple(x.shape))
         context = self.context_length if context is None else context
         if context is None or not 0 <= context < x.shape[1]:
             raise InputError(f"{self.name}: say how many steps are known with context=, from 0 to "
                              f"{x.shape[1] - 1}")
         known = known_prefix(context, x)
         generator = torch.Generator(device=self.device_).manual_seed(0 if seed is None else seed)
-        return torch.cat([self.network_.importance_weighted(chunk, samples, generator, mask)
-                          for chunk, mask in zip(x.split(256), known.split(256))]).double().cpu().numpy()
+        return torch.cat([self.network_.importance_weighted(chunk, samples, generator, mask, given)
+                          for chunk, mask, given in zip(x.split(256), known.split(256), covariates.split(256))
+                          ]).double().cpu().numpy()
+
+    def checkpoint_state(self) -> tuple[dict, dict]:
+        tensors, state = super().checkpoint_state()
+        return tensors, {**state, "covariates": self.covariates_}
+
+    def restore_checkpoint(self, tensors: dict, state: dict) -> None:
+        self.covariates_ = int(state.get("covariates", 0))  # 0 in checkpoints from before them
+        super().restore_checkpoint(tensors, state)
 
 
 class _ConditionalNetwork(LatentBounds):
-    """MLP encoder (window and mask) and decoder (z, known steps and mask)."""
+    """MLP encoder (window, mask, covariates) and decoder (z, known steps, mask, covariates)."""
 
-    def __init__(self, length: int, hidden: int, latent: int):
+    def __init__(self, length: int, hidden: int, latent: int, covariates: int = 0):
         super().__init__()
-        self.encoder = _mlp(2 * length, hidden, 2 * latent)
-        self.decoder = _mlp(latent + 2 * length, hidden, 2 * length)
+        given = length * covariates  # the covariates of every step, flattened
+        self.encoder = _mlp(2 * length + given, hidden, 2 * latent)
+        self.decoder = _mlp(latent + 2 * length + given, hidden, 2 * length)
 
-    def posterior(self, x: torch.Tensor, known: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mean, log_variance = self.encoder(torch.cat([x, known], dim=-1)).chunk(2, dim=-1)
+    def posterior(self, x: torch.Tensor, known: torch.Tensor,
+                  covariates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, log_variance = self.encoder(torch.cat([x, known, covariates], dim=-1)).chunk(2, dim=-1)
         return mean, log_variance.clamp(-LOG_VARIANCE_LIMIT, LOG_VARIANCE_LIMIT)
 
-    def predictive(self, z: torch.Tensor, x: torch.Tensor, known: torch.Tensor):
-        """Each step's Gaussian mean and log scale given z and the known steps."""
-        mean, log_scale = self.decoder(torch.cat([z, x * known, known], dim=-1)).float().chunk(2, dim=-1)
+    def predictive(self, z: torch.Tensor, x: torch.Tensor, known: torch.Tensor, covariates: torch.Tensor):
+        """Each step's Gaussian mean and log scale given z, the known steps and the covariates."""
+        inputs = torch.cat([z, x * known, known, covariates], dim=-1)
+        mean, log_scale = self.decoder(inputs).float().chunk(2, dim=-1)
         return mean, log_scale.clamp(*LOG_SCALE_RANGE)
 
-    def reconstruction(self, x: torch.Tensor, z: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
-        """log p(unknown steps | z, known steps), summed over the unknown steps."""
-        mean, log_scale = self.predictive(z, x, known)
+    def reconstruction(self, x: torch.Tensor, z: torch.Tensor, known: torch.Tensor,
+                       covariates: torch.Tensor) -> torch.Tensor:
+        """log p(unknown steps | z, known steps, covariates), summed over the unknown steps."""
+        mean, log_scale = self.predictive(z, x, known, covariates)
         log_density = -0.5 * ((x - mean) / log_scale.exp()).square() - log_scale - 0.5 * np.log(2 * np.pi)
         return (log_density * (1.0 - known)).sum(-1)
+
+
+def _flat(conditions: tuple, x: torch.Tensor) -> torch.Tensor:
+    """A batch's covariates (its tensor after the windows) as (rows, length * covariates)."""
+    return conditions[0].float().flatten(1) if conditions else x.new_zeros(len(x), 0)
 
 
 def known_prefix(steps, x: torch.Tensor) -> torch.Tensor:

@@ -17,7 +17,7 @@ def register_models(register):
         test_params={"latent_dim": 2, "hidden_size": 16, "max_epochs": 2, "batches_per_epoch": 3}))
     register(ModelSpec(
         name="cvae", factory="forecastgen_latent.cvae:ConditionalVAE", interface="density", family="latent",
-        capabilities=frozenset({"forecast", "sample", "series"}),
+        capabilities=frozenset({"forecast", "sample", "series", "covariates"}),
         summary="conditional VAE of windows: samples a window's future given its past (forecasts)",
         test_params={"latent_dim": 2, "hidden_size": 16, "max_epochs": 2, "batches_per_epoch": 3}))
     register(ModelSpec(

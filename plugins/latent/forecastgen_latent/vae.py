@@ -54,13 +54,14 @@ class NeuralDensity(DensityModel):
     a fixed shape, trained by the engine on all items but a held-out tenth (early
     stopping), saved as its weights. Subclasses give the loss."""
 
-    def _fit_network(self, items) -> np.ndarray:
-        """Train ``network_`` on the items; returns them as float32 (n, *shape_)."""
+    def _fit_network(self, items, *conditions: np.ndarray) -> np.ndarray:
+        """Train ``network_`` on the items (with ``conditions``: arrays of one row per item,
+        in each batch after the items); returns them as float32 (n, *shape_)."""
         data = as_item_array(items, self.name, dtype=np.float32, minimum=10)
         likelihood = self._likelihood_for(data)
         seed_everything(self.seed)
         network = self._build(data.shape[1:], likelihood)
-        train, held = held_out_split((data,), self.seed)
+        train, held = held_out_split((data, *conditions), self.seed)
         trainer = Trainer(TrainingConfig.from_params(self.get_params()))
         self.history_: TrainingHistory = trainer.fit(network, self._loss, train, held)
         self.network_, self.shape_, self.likelihood_ = network.eval(), tuple(data.shape[1:]), likelihood

@@ -73,3 +73,27 @@ def test_same_seed_same_fit_and_save_load_round_trip(forecaster, windows, tmp_pa
     loaded = load_checkpoint(tmp_path / "cvae")
     np.testing.assert_array_equal(loaded.sample_future(past, 8, 5, seed=3),
                                   forecaster.sample_future(past, 8, 5, seed=3))
+
+
+def test_futures_follow_their_covariates_and_save(tmp_path):
+    """Windows whose future steps sit at twice their covariate (+1 or -1, known at every
+    step), the past at 0: only the covariates tell the future."""
+    rng = np.random.default_rng(2)
+    sign = rng.choice([-1.0, 1.0], size=(600, 1))
+    windows = np.concatenate([np.zeros((600, 4)), 2 * sign.repeat(4, axis=1)], axis=1)
+    windows += rng.normal(0, 0.05, windows.shape)
+    conditions = sign[:, None, :].repeat(8, axis=1)
+    model = ConditionalVAE(context_length=4, **TINY).fit(windows, conditions=conditions)
+    given = np.stack([np.ones((8, 1)), -np.ones((8, 1))])
+    futures = model.sample_future(np.zeros((2, 4)), 4, 100, seed=0, conditions=given)
+    assert futures.shape == (2, 100, 4)
+    np.testing.assert_allclose(futures.mean(axis=(1, 2)), [2.0, -2.0], atol=0.3)
+    assert np.isfinite(model.log_likelihood(windows[:5], conditions=conditions[:5])).all()
+    save_checkpoint(model, tmp_path / "cvae")
+    np.testing.assert_array_equal(load_checkpoint(tmp_path / "cvae").sample_future(
+        np.zeros((2, 4)), 4, 5, seed=3, conditions=given),
+        model.sample_future(np.zeros((2, 4)), 4, 5, seed=3, conditions=given))
+    with pytest.raises(InputError, match="fitted with 1 covariates per step, so it needs their values"):
+        model.sample_future(np.zeros((2, 4)), 4, 5)
+    with pytest.raises(InputError, match=r"conditions must be finite, of shape \(2, 8, 1\)"):
+        model.sample_future(np.zeros((2, 4)), 4, 5, conditions=np.ones((2, 8, 2)))
