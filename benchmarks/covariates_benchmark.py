@@ -213,25 +213,31 @@ def main(argv=None) -> int:
     parser.add_argument("--append", action="store_true",
                         help="keep the rows of --output's CSV for the models not run now, and add these")
     parser.add_argument("--rows", help="read the rows from these CSVs of earlier runs (comma-separated: "
-                                       "say, one per set run side by side) instead of running")
+                                       "say, one per set run side by side; a later file's rows of a set "
+                                       "and model replace an earlier one's) instead of running")
     args = parser.parse_args(argv)
     sets = [DATA_SETS[name]() for name in args.sets.split(",")]
     models = args.models.split(",")
     if args.rows:
-        table = pd.concat([pd.read_csv(path) for path in args.rows.split(",")], ignore_index=True)
+        table = pd.DataFrame()
+        for path in args.rows.split(","):  # a later file's set and model replace an earlier one's
+            later = pd.read_csv(path)
+            table = pd.concat([without_rows_of(table, later), later], ignore_index=True)
     else:
         table = pd.DataFrame([row for data in sets
                               for row in run_set(data, args.windows, models, args.samples)])
     if args.append:
-        table = pd.concat([kept_rows(Path(f"{args.output}.csv"), table), table], ignore_index=True)
+        table = pd.concat([without_rows_of(pd.read_csv(f"{args.output}.csv"), table), table],
+                          ignore_index=True)
     table.to_csv(f"{args.output}.csv", index=False)
     write_results(Path(f"{args.output}.md"), report(table, sets, args))
     return 0
 
 
-def kept_rows(path: Path, new: pd.DataFrame) -> pd.DataFrame:
-    """The rows of an earlier run at ``path`` whose set and model ``new`` does not hold."""
-    earlier = pd.read_csv(path)
+def without_rows_of(earlier: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``earlier`` whose set and model ``new`` does not hold."""
+    if earlier.empty:
+        return earlier
     rerun = pd.MultiIndex.from_frame(new[["set", "model"]].drop_duplicates())
     return earlier[~pd.MultiIndex.from_frame(earlier[["set", "model"]]).isin(rerun)]
 

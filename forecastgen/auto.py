@@ -369,11 +369,14 @@ class AutoForecaster(SequenceGenerator):
                 "backtest forecasts of its mixture")
 
     def _calibrated(self, samples: dict[str, np.ndarray], forecast: Forecast) -> dict[str, np.ndarray]:
-        from forecastgen.calibration import series_scale
+        from forecastgen.calibration import lower_bound, series_scale
 
-        season = self.season_
-        return {key: self.correction_.corrected(paths, series_scale(forecast.history[key].to_numpy(
-                    dtype=float), season)) for key, paths in samples.items()}
+        calibrated = {}
+        for key, paths in samples.items():
+            history = forecast.history[key].to_numpy(dtype=float)
+            calibrated[key] = self.correction_.corrected(paths, series_scale(history, self.season_),
+                                                         lower_bound(history))
+        return calibrated
 
     def suitable_candidates(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:
         """The candidates to backtest on ``data``, cheapest first, and those left out with

@@ -88,7 +88,8 @@ class Calibrated(SequenceGenerator):
         self.check_is_fitted()
         with_future = {} if future is None else {"future": future}
         forecast = self.model_.predict(horizon, num_samples=num_samples, seed=seed, **with_future)
-        samples = {key: self.correction_.corrected(paths, self.scales_.get(key, 1.0))
+        samples = {key: self.correction_.corrected(paths, self.scales_.get(key, 1.0),
+                                                   lower_bound(forecast.history[key].to_numpy(dtype=float)))
                    for key, paths in forecast.samples.items()}
         return Forecast(samples, forecast.index, model=f"{forecast.model} (calibrated: {self.method})",
                         history=forecast.history, notes=[*forecast.notes, *self.notes_])
@@ -131,6 +132,11 @@ class Calibrated(SequenceGenerator):
                                   f"({windows} window(s) of {horizon} steps)"]
 
 
+def lower_bound(history: np.ndarray) -> float | None:
+    """0 for a history never below zero (counts, sales, rainfall), else None."""
+    return 0.0 if len(history) and np.nanmin(history) >= 0 else None
+
+
 @dataclass
 class Correction:
     """What calibration learned from backtest forecasts: the ``method`` and the ``scores``
@@ -161,12 +167,20 @@ class Correction:
 
         return cls("cqr", None, np.array([WIDENINGS.get(frequency, WIDENINGS[POOLED])]))
 
-    def corrected(self, paths: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    def corrected(self, paths: np.ndarray, scale: float = 1.0, floor: float | None = None) -> np.ndarray:
         """``paths`` (num_samples, horizon) moved so that each step's quantiles are corrected,
         each path keeping its rank; ``scale``: the series' MASE scale (the conformal method's
-        scores are in its units)."""
+        scores are in its units). ``floor``: a bound the series keeps (0 for one never
+        negative, ``lower_bound``): widening moves no value below it that was not already,
+        so a count's interval does not reach below zero (for outcomes above the floor this
+        changes no coverage and only lowers the quantile loss)."""
         if self.scores is None and self.spreads is None:
             return paths
+        moved = self._moved(paths, scale)
+        return moved if floor is None else np.maximum(moved, np.minimum(paths, floor))
+
+    def _moved(self, paths: np.ndarray, scale: float) -> np.ndarray:
+        """Each step's values moved onto its corrected quantiles, each path keeping its rank."""
         ranks = np.argsort(np.argsort(paths, axis=0), axis=0)
         levels = (np.arange(len(paths)) + 0.5) / len(paths)
         ordered = np.sort(paths, axis=0)

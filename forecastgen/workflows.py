@@ -105,7 +105,7 @@ def forecaster(model: str | Model, *, device: str | None = None, force: bool = F
     itself)."""
     from forecastgen.window_forecaster import as_forecaster
 
-    estimator = as_forecaster(_model(model, params, device=device, force=force, jobs=jobs))
+    estimator = as_forecaster(model_with(model, params, device=device, force=force, jobs=jobs))
     if calibrate is None:
         return estimator
     if "calibrate" in estimator.param_names():  # auto calibrates its mixture from its own backtests
@@ -147,8 +147,9 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
             raise InputError(f"{model_path}: model '{estimator.name}' forecasts only the series it was "
                              f"fitted on; fit it on these series instead (-m {estimator.name})")
     else:
-        estimator = forecaster(model, device=device, force=force, jobs=jobs, calibrate=calibrate,
-                               **(params or {}))
+        # the parameters may name the model's own calibrate (auto's): made first, then wrapped
+        estimator = forecaster(model_with(model, params or {}, device=device, force=force, jobs=jobs),
+                               calibrate=calibrate)
     data = _series(data, read_options, notes, future)
     horizon = _horizon(data, horizon, notes)
     data = with_calendar_covariates(data, holidays, calendar, horizon, notes.add)
@@ -181,7 +182,7 @@ def fit(data, model: str | Model, *, seed: int | None = 0, device: str | None = 
     from forecastgen.progress import doing
 
     notes = Notes(on_note)
-    estimator = _model(model, params or {}, device=device, force=force, jobs=jobs, max_epochs=epochs,
+    estimator = model_with(model, params or {}, device=device, force=force, jobs=jobs, max_epochs=epochs,
                        batches_per_epoch=batches_per_epoch)
     if seed is not None and "seed" in estimator.param_names():
         estimator.set_params(seed=seed)
@@ -284,7 +285,7 @@ def score(real, synthetic, kind: str | None = None, *, iterations: tuple[int, in
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _model(model: str | Model, params: dict, **settings):
+def model_with(model: str | Model, params: dict, **settings):
     """A new model from a name and parameters, or ``model`` itself; the settings (device,
     force, jobs, training lengths) go to the models that take them, and a setting given for
     a model without it is refused."""

@@ -1,6 +1,8 @@
 """Calibrated forecasts: conformal corrections learned from a model's own backtests make its
 intervals cover what they claim, keep its median, and keep each path's rank."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,8 @@ from forecastgen.calibration import Calibrated, conformal_quantile
 from forecastgen.errors import InputError
 from forecastgen.per_series import PerSeriesForecaster
 from forecastgen.testing import check_model
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
 
 
 class Overconfident(PerSeriesForecaster):
@@ -208,3 +212,41 @@ def test_series_with_covariates_keep_the_mixtures_intervals():
                            "temp": temperature[60:]})
     model = forecastgen.create("auto").fit(forecastgen.as_series_set(history, future=future))
     assert model.covariates_ and model.correction_ is None
+
+
+def test_widening_keeps_a_series_that_is_never_negative_at_or_above_zero():
+    """Sunspot counts (yearly, 0 at the cycles' troughs): the shipped yearly widening would take
+    the lower quantiles far below zero; values stay at 0 or above, and a path the model itself
+    sent below zero is not lifted. Where the history has negatives nothing is floored."""
+    from forecastgen.calibration import Correction, lower_bound
+
+    sunspots = forecastgen.read_series(EXAMPLES / "sunspots.csv")
+    paths = forecastgen.forecast(sunspots, "auto", seed=0).samples["sunspots"]
+    raw = forecastgen.forecast(sunspots, "auto", seed=0, params={"calibrate": None}).samples["sunspots"]
+    assert (raw < 0).any() and np.all(paths >= np.minimum(raw, 0.0))  # no new negatives
+    assert ((paths < 0) == (raw < 0)).all() and np.ptp(paths, axis=0).sum() > np.ptp(raw, axis=0).sum()
+    assert lower_bound(np.array([3.0, 0.0, 5.0])) == 0.0 and lower_bound(np.array([3.0, -1.0])) is None
+    rng = np.random.default_rng(0)
+    raw = 8 + 2 * rng.standard_normal((400, 6))  # all above zero but the one path below
+    raw[0] = -1.0  # the model's own path below zero
+    widened = Correction.shipped("yearly").corrected(raw, floor=0.0)
+    assert widened.min() == -1.0 and (widened[1:] >= 0).all() and widened[0].max() == -1.0
+    free = Correction.shipped("yearly").corrected(raw)
+    assert (free < -1.0).any()
+    np.testing.assert_array_equal(widened, np.maximum(free, np.minimum(raw, 0.0)))
+
+
+@pytest.mark.parametrize("command", ["predict", "backtest"])
+def test_auto_takes_its_own_calibrate_as_a_parameter_on_the_command_line(command):
+    """`-p calibrate=null` is auto's own setting (no widening), not the --calibrate wrapper."""
+    from click.testing import CliRunner
+
+    from forecastgen.cli import cli
+
+    path = str(EXAMPLES / "sunspots.csv")
+    result = CliRunner().invoke(cli, [command, path, "-p", "calibrate=null", "-q", *(
+        ["-w", "1"] if command == "backtest" else [])])
+    assert result.exit_code == 0, result.output
+    plain = forecastgen.forecast(path, "auto", seed=0, params={"calibrate": None})
+    widened = forecastgen.forecast(path, "auto", seed=0)
+    assert np.ptp(plain.samples["sunspots"], axis=0).sum() < np.ptp(widened.samples["sunspots"], axis=0).sum()

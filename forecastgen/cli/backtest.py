@@ -61,14 +61,15 @@ def backtest(path, model, windows, step, no_refit, horizon, samples, seed, param
     from forecastgen.engine.parallel import cluster_at
     from forecastgen.evaluate import backtest as run_backtest
     from forecastgen.progress import doing
-    from forecastgen.workflows import forecaster, read, with_calendar_covariates
+    from forecastgen.workflows import forecaster, model_with, read, with_calendar_covariates
 
     levels = parse_quantiles(quantiles)
     check_writable(forecasts, "--forecasts")
     check_writable(plot, "--plot")
     model_registry()
-    estimator = forecaster(model, device=device, force=force, jobs=jobs, calibrate=calibrate,
-                           **parse_params(params))
+    # the parameters may name the model's own calibrate (auto's): made first, then wrapped
+    estimator = forecaster(model_with(model, parse_params(params), device=device, force=force, jobs=jobs),
+                           calibrate=calibrate)
     data = read(path, "series", **read_options(options), future=future, on_note=printer(options))
     data = with_calendar_covariates(data, holidays, calendar, horizon or data.default_horizon,
                                     printer(options))
