@@ -20,6 +20,7 @@ from forecastgen.testing import (
     check_model,
     parametrize_with_checks,
 )
+from forecastgen.testing.checks import check_covariates
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "plugin-template"))
 from forecastgen_ar.ar import ARForecaster  # noqa: E402
@@ -186,6 +187,31 @@ def test_an_unnormalized_density_fails_the_integration_check():
             return super().log_prob(items) + 1.0
 
     assert set(failures(Unnormalized())) == {"check_log_prob"}
+
+
+class ClaimsCovariates(GaussianWindows):
+    """Declares covariates but its fit and sample_future take no conditions."""
+
+    capabilities = frozenset({"forecast", "sample", "log_prob", "series", "covariates"})
+
+
+class IgnoresItsConditions(ClaimsCovariates):
+    """Takes conditions, then forecasts without them as if they did not matter."""
+
+    def fit(self, items, conditions=None):
+        return super().fit(items)
+
+    def sample_future(self, past, horizon, num_samples, seed=None, conditions=None):
+        return super().sample_future(past, horizon, num_samples, seed)
+
+
+@pytest.mark.parametrize(("model", "message"), [
+    (ClaimsCovariates(), r"fit\(\) takes no 'conditions' argument"),
+    (IgnoresItsConditions(), "fitted with covariates, it forecast without them"),
+])
+def test_a_density_model_declaring_covariates_must_be_conditioned_on_them(model, message):
+    with pytest.raises(ModelCheckFailed, match=message):
+        check_covariates(model)
 
 
 # -- the awkward series --------------------------------------------------------------------------

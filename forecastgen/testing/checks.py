@@ -362,8 +362,13 @@ def example_covariate_series(effect: float = 25.0, seed: int = 0):
 def check_covariates(model: Model) -> None:
     """A model that declares ``covariates`` forecasts higher where the future promotion it is
     given raises the series (``predict(future=)``); one that does not refuses such series with
-    NotSupportedError."""
-    if isinstance(model, DensityModel) or not model.supports(FORECAST):
+    NotSupportedError. A density model that declares them is conditioned on them: ``fit`` and
+    ``sample_future`` take ``conditions`` (windows, window steps, covariates), and once fitted
+    with them it refuses to forecast without."""
+    if isinstance(model, DensityModel):
+        _check_window_conditions(model)
+        return
+    if not model.supports(FORECAST):
         return
     from forecastgen.data import as_series_set
 
@@ -385,6 +390,30 @@ def check_covariates(model: Model) -> None:
         uplift = float(np.mean(high.point_mean(key) - low.point_mean(key)))
         _require(uplift > 10.0, model, f"a promotion worth 25 in the history raised the forecast of "
                  f"'{key}' by {uplift:.1f}; use the future covariates (predict(future=))")
+
+
+def _check_window_conditions(model: DensityModel) -> None:
+    if not model.supports(COVARIATES):
+        return
+    for method in ("fit", "sample_future"):
+        _require("conditions" in inspect.signature(getattr(model, method)).parameters, model,
+                 f"declares 'covariates' but {method}() takes no 'conditions' argument")
+    windows = example_windows()
+    promotion = (np.arange(len(windows)) % 2).astype(np.float32)[:, None, None]
+    conditions = np.repeat(promotion, windows.shape[1], axis=1)
+    fitted = _clone(model).fit(windows + 2.0 * conditions[:, :, 0], conditions=conditions)
+    context = WINDOW // 2
+    futures = np.asarray(fitted.sample_future(windows[:2, :context], WINDOW - context, SAMPLES, seed=SEED,
+                                              conditions=conditions[:2]))
+    expected = (2, SAMPLES, WINDOW - context)
+    _require(futures.shape == expected and np.isfinite(futures).all(), model,
+             f"sample_future with conditions gave shape {futures.shape} (want {expected}) or NaN/inf")
+    try:
+        fitted.sample_future(windows[:2, :context], WINDOW - context, SAMPLES, seed=SEED)
+    except InputError:
+        return
+    _fail(model, "fitted with covariates, it forecast without them; refuse (InputError) and say "
+          "that it needs their values")
 
 
 # what a model declaring each of these capabilities must take: (method, argument)
