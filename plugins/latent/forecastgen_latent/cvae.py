@@ -19,7 +19,11 @@ importance-weighted estimate of log p(future | past) in nats (Burda et al. 2016)
 Covariates (``conditions``: their values at every step of each window, (n, length,
 covariates), as the window forecaster gives them) join the condition of both networks,
 flattened beside the known steps: p(future | z, past, covariates), as Sohn et al.'s
-condition is any observed input. A model fitted with them forecasts only with them.
+condition is any observed input. More than two covariates are first mapped to two
+channels per step by one linear map shared over the steps: a window of 28 steps and 11
+covariates then adds 56 inputs, not 308, which a few hundred windows could not learn (on
+Chicago's ridership the 308 made its MASE 2.13, the 56 0.98; benchmarks/results/
+covariates_benchmark.md). A model fitted with them forecasts only with them.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from forecastgen.errors import InputError
 from forecastgen_latent.vae import LOG_VARIANCE_LIMIT, LatentBounds, NeuralDensity
 
 LOG_SCALE_RANGE = (-7.0, 5.0)
+COVARIATE_CHANNELS = 2  # what each step's covariates are summarized to
 
 
 class ConditionalVAE(NeuralDensity):
@@ -89,7 +94,8 @@ class ConditionalVAE(NeuralDensity):
 
     def _loss(self, network: nn.Module, batch: tuple) -> torch.Tensor:
         x = batch[0].float()
-        return -network.elbo(x, self.beta, self._training_mask(x), _flat(batch[1:], x)).mean()
+        covariates = batch[1].float() if len(batch) > 1 else x.new_zeros(*x.shape, 0)
+        return -network.elbo(x, self.beta, self._training_mask(x), covariates).mean()
 
     def _training_mask(self, x: torch.Tensor) -> torch.Tensor:
         """1 where a step is known: the first ``context_length`` steps, or a random prefix."""
@@ -136,11 +142,11 @@ class ConditionalVAE(NeuralDensity):
         return self.sample_future(np.zeros((1, 0)), self.shape_[0], num_samples, seed, conditions)[0]
 
     def _covariate_tensor(self, conditions, shape: tuple[int, int]) -> torch.Tensor:
-        """The conditions, checked, as (rows, length * covariates) on the model's device."""
+        """The conditions, checked, as (rows, length, covariates) on the model's device."""
         conditions = self._checked_conditions(conditions, shape)
         if conditions is None:
-            return torch.zeros(shape[0], 0, device=self.device_)
-        return torch.as_tensor(conditions, device=self.device_).flatten(1)
+            return torch.zeros(*shape, 0, device=self.device_)
+        return torch.as_tensor(conditions, device=self.device_)
 
     @torch.no_grad()
     def log_likelihood(self, windows, context: int | None = None, samples: int = 100,
@@ -173,18 +179,27 @@ class _ConditionalNetwork(LatentBounds):
 
     def __init__(self, length: int, hidden: int, latent: int, covariates: int = 0):
         super().__init__()
-        given = length * covariates  # the covariates of every step, flattened
+        # many covariates: each step's -> a few channels, by one map shared over the steps, so
+        # the networks read length x channels numbers, not length x covariates
+        channels = min(covariates, COVARIATE_CHANNELS)
+        self.summary = nn.Linear(covariates, channels) if covariates > COVARIATE_CHANNELS else None
+        given = length * channels
         self.encoder = _mlp(2 * length + given, hidden, 2 * latent)
         self.decoder = _mlp(latent + 2 * length + given, hidden, 2 * length)
 
+    def _given(self, covariates: torch.Tensor) -> torch.Tensor:
+        """(rows, length, covariates) -> the flattened steps' covariates or their summaries."""
+        return (covariates if self.summary is None else self.summary(covariates)).flatten(1)
+
     def posterior(self, x: torch.Tensor, known: torch.Tensor,
                   covariates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mean, log_variance = self.encoder(torch.cat([x, known, covariates], dim=-1)).chunk(2, dim=-1)
+        inputs = torch.cat([x, known, self._given(covariates)], dim=-1)
+        mean, log_variance = self.encoder(inputs).chunk(2, dim=-1)
         return mean, log_variance.clamp(-LOG_VARIANCE_LIMIT, LOG_VARIANCE_LIMIT)
 
     def predictive(self, z: torch.Tensor, x: torch.Tensor, known: torch.Tensor, covariates: torch.Tensor):
         """Each step's Gaussian mean and log scale given z, the known steps and the covariates."""
-        inputs = torch.cat([z, x * known, known, covariates], dim=-1)
+        inputs = torch.cat([z, x * known, known, self._given(covariates)], dim=-1)
         mean, log_scale = self.decoder(inputs).float().chunk(2, dim=-1)
         return mean, log_scale.clamp(*LOG_SCALE_RANGE)
 
@@ -194,11 +209,6 @@ class _ConditionalNetwork(LatentBounds):
         mean, log_scale = self.predictive(z, x, known, covariates)
         log_density = -0.5 * ((x - mean) / log_scale.exp()).square() - log_scale - 0.5 * np.log(2 * np.pi)
         return (log_density * (1.0 - known)).sum(-1)
-
-
-def _flat(conditions: tuple, x: torch.Tensor) -> torch.Tensor:
-    """A batch's covariates (its tensor after the windows) as (rows, length * covariates)."""
-    return conditions[0].float().flatten(1) if conditions else x.new_zeros(len(x), 0)
 
 
 def known_prefix(steps, x: torch.Tensor) -> torch.Tensor:
