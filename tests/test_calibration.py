@@ -246,7 +246,4 @@ def test_auto_takes_its_own_calibrate_as_a_parameter_on_the_command_line(command
     path = str(EXAMPLES / "sunspots.csv")
     result = CliRunner().invoke(cli, [command, path, "-p", "calibrate=null", "-q", *(
         ["-w", "1"] if command == "backtest" else [])])
-    assert result.exit_code == 0, result.output
-    plain = forecastgen.forecast(path, "auto", seed=0, params={"calibrate": None})
-    widened = forecastgen.forecast(path, "auto", seed=0)
-    assert np.ptp(plain.samples["sunspots"], axis=0).sum() < np.ptp(widened.samples["sunspots"], axis=0).sum()
+    assert result.exit_code == 0, result.output  # the library's params= is tested just above
