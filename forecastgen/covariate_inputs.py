@@ -39,10 +39,6 @@ class CovariateInputs:
         scale = np.where(spread > 1e-12, spread, 1.0)
         return cls(tuple(data.covariates.encoded), stacked.mean(axis=0), scale)
 
-    @property
-    def width(self) -> int:
-        return len(self.names)
-
     def past(self, data: SeriesSet, key: str) -> np.ndarray:
         """(history length, covariates) standardized values of series ``key``."""
         self.check(data)
