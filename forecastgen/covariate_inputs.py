@@ -70,3 +70,23 @@ class CovariateInputs:
             return None
         return cls(tuple(state["names"]), np.asarray(state["centre"], dtype=float),
                    np.asarray(state["scale"], dtype=float))
+
+
+def window_conditions(name: str, conditions, rows: int, steps: int, covariates: int) -> np.ndarray | None:
+    """A window model's ``conditions`` as float32 (rows, steps, covariates): one row per window,
+    or one row for all of them; None where none are given and the model learned none. Refuses
+    missing conditions for a model fitted with covariates, and misshapen or non-finite ones."""
+    if conditions is None:
+        if covariates:
+            raise InputError(f"{name}: fitted with {covariates} covariates per step, so it needs "
+                             "their values: pass conditions (windows, steps, covariates)")
+        return None
+    conditions = np.asarray(conditions, dtype=np.float32)
+    expected = (rows, steps, covariates)
+    if conditions.shape == (1, steps, covariates):
+        conditions = np.broadcast_to(conditions, expected)
+    if conditions.shape != expected or not np.isfinite(conditions).all():
+        raise InputError(f"{name}: conditions must be finite, of shape {expected} (windows, steps, "
+                         f"covariates) or {(1, steps, covariates)} for all windows, not "
+                         f"{conditions.shape}")
+    return conditions

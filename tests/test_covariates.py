@@ -428,3 +428,20 @@ def test_window_models_are_conditioned_on_the_covariates(model):
     for key in data.ids:
         assert mean_error(first, actual, key) < 0.5 * mean_error(without, actual, key)
     assert not forecaster_named("gmm").supports("covariates")
+
+
+def test_window_conditions_take_one_row_per_window_or_one_for_all_and_refuse_the_rest():
+    from forecastgen.covariate_inputs import window_conditions
+
+    one = np.arange(8.0).reshape(1, 4, 2)
+    shared = window_conditions("m", one, 3, 4, 2)
+    assert shared.shape == (3, 4, 2) and shared.dtype == np.float32 and (shared == one).all()
+    assert window_conditions("m", np.ones((3, 4, 2)), 3, 4, 2).shape == (3, 4, 2)
+    assert window_conditions("m", None, 3, 4, 0) is None
+    with pytest.raises(InputError, match="m: fitted with 2 covariates per step, so it needs their values"):
+        window_conditions("m", None, 3, 4, 2)
+    misshapen = r"of shape \(3, 4, 2\) .* or \(1, 4, 2\) for all windows, not \(2, 4, 2\)"
+    with pytest.raises(InputError, match=misshapen):
+        window_conditions("m", np.ones((2, 4, 2)), 3, 4, 2)
+    with pytest.raises(InputError, match="must be finite"):
+        window_conditions("m", np.full((3, 4, 2), np.nan), 3, 4, 2)

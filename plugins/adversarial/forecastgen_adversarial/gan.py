@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from torch.nn.functional import mse_loss
 
+from forecastgen.covariate_inputs import window_conditions
 from forecastgen.data.images import chosen_labels, grid_levels, training_labels
 from forecastgen.data.items import as_item_array
 from forecastgen.engine.adversarial import AdversarialConfig, AdversarialHistory, AdversarialTrainer
@@ -156,30 +157,16 @@ class GAN(DensityModel):
             raise InputError(f"{self.name}: covariates (conditions) are for windows; condition images "
                              "on classes with conditional=True and labels")
         self.covariates_ = 0 if conditions is None else int(np.shape(conditions)[-1])
+        given = window_conditions(self.name, conditions, len(data), data.shape[1], self.covariates_)
         shape = (len(data), data.shape[1], self.covariates_)
-        if conditions is None:
-            return torch.zeros(shape)
-        return torch.as_tensor(self._checked_conditions(conditions, shape))
-
-    def _checked_conditions(self, conditions, shape: tuple[int, int, int]) -> np.ndarray:
-        conditions = np.asarray(conditions, dtype=np.float32)
-        if conditions.shape != shape or not np.isfinite(conditions).all():
-            raise InputError(f"{self.name}: conditions must be finite, of shape {shape} (windows, "
-                             f"steps, covariates), not {conditions.shape}")
-        return conditions
+        return torch.zeros(shape) if given is None else torch.as_tensor(np.ascontiguousarray(given))
 
     def _covariate_tensor(self, conditions, count: int) -> torch.Tensor:
-        """(count, length, covariates) on the device: the given conditions (one row for all, or
-        one per item), refused where they are missing or of another shape."""
-        length = self.game_.length
-        if conditions is None:
-            if self.covariates_:
-                raise InputError(f"{self.name}: fitted with {self.covariates_} covariates per step, so "
-                                 "it needs their values: pass conditions (n, length, covariates)")
-            return torch.zeros(count, length, 0, device=self.device_)
-        rows = 1 if len(np.shape(conditions)) == 3 and np.shape(conditions)[0] == 1 else count
-        given = self._checked_conditions(conditions, (rows, length, self.covariates_))
-        return torch.as_tensor(given, device=self.device_).expand(count, -1, -1)
+        """(count, length, covariates) on the device: the given conditions, checked."""
+        given = window_conditions(self.name, conditions, count, self.game_.length, self.covariates_)
+        if given is None:
+            return torch.zeros(count, self.game_.length, 0, device=self.device_)
+        return torch.as_tensor(np.ascontiguousarray(given), device=self.device_)
 
     def _training_labels(self, items, labels, count: int) -> np.ndarray:
         if not self.conditional:

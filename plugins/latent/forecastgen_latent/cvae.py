@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from forecastgen.covariate_inputs import window_conditions
 from forecastgen.errors import InputError
 from forecastgen_latent.vae import LOG_VARIANCE_LIMIT, LatentBounds, NeuralDensity
 
@@ -59,26 +60,10 @@ class ConditionalVAE(NeuralDensity):
         """Learn p(future | past) from windows (n, length), one channel; with ``conditions``
         (n, length, covariates), p(future | past, covariates)."""
         windows = np.asarray(windows)
-        conditions = self._checked_conditions(conditions, windows.shape[:2], fitting=True)
+        self.covariates_ = 0 if conditions is None else int(np.shape(conditions)[-1])
+        conditions = window_conditions(self.name, conditions, *windows.shape[:2], self.covariates_)
         self._fit_network(windows, *([] if conditions is None else [conditions]))
         return self
-
-    def _checked_conditions(self, conditions, shape: tuple[int, ...], fitting: bool = False):
-        """``conditions`` as float32 (rows, length, covariates), checked against ``shape`` (rows,
-        length) and the fitted covariates; sets them when ``fitting``."""
-        if fitting:
-            self.covariates_ = 0 if conditions is None else int(np.shape(conditions)[-1])
-        if conditions is None:
-            if self.covariates_:
-                raise InputError(f"{self.name}: fitted with {self.covariates_} covariates per step, so "
-                                 "it needs their values: pass conditions (windows, length, covariates)")
-            return None
-        conditions = np.asarray(conditions, dtype=np.float32)
-        if conditions.shape != (*shape, self.covariates_) or not np.isfinite(conditions).all():
-            raise InputError(f"{self.name}: conditions must be finite, of shape "
-                             f"{(*shape, self.covariates_)} (rows, window steps, covariates), "
-                             f"not {conditions.shape}")
-        return conditions
 
     def _likelihood_for(self, data: np.ndarray) -> str:
         if data.ndim != 2 or data.shape[1] < 2:
@@ -143,10 +128,10 @@ class ConditionalVAE(NeuralDensity):
 
     def _covariate_tensor(self, conditions, shape: tuple[int, int]) -> torch.Tensor:
         """The conditions, checked, as (rows, length, covariates) on the model's device."""
-        conditions = self._checked_conditions(conditions, shape)
+        conditions = window_conditions(self.name, conditions, *shape, self.covariates_)
         if conditions is None:
             return torch.zeros(*shape, 0, device=self.device_)
-        return torch.as_tensor(conditions, device=self.device_)
+        return torch.as_tensor(np.ascontiguousarray(conditions), device=self.device_)
 
     @torch.no_grad()
     def log_likelihood(self, windows, context: int | None = None, samples: int = 100,
