@@ -19,16 +19,19 @@ of its own (fewer than ``forecastgen.auto.CALIBRATED_FROM`` series), and the wid
 for it (``forecastgen/shipped_calibration.py``, issue 38):
 
 1. auto, uncalibrated, forecasts each series alone (as ``predict`` does) from two cutoffs:
-   ``validation``, the history less its last ``h`` points, which are the actuals (the test
-   window unseen), and ``test``, the protocol's. Paths are cached in
-   ``benchmarks/cache/intervals`` (``--collect`` runs what is missing).
+   ``validation`` (the ``--learn`` sets only), the history less its last ``h`` points, which
+   are the actuals (the test window unseen), and ``test``, the protocol's. Beside the paths,
+   the cqr scores of the mixture's own backtest forecasts (auto's three windows before the
+   cutoff) are kept. Cached in ``benchmarks/cache/intervals`` (``--collect`` runs what is
+   missing).
 2. cqr's widenings are learned from the validation forecasts of the ``--learn`` sets (the dev
    series and M1, as issue 38 asks; their test windows are never used for it): per frequency
    where each set has ``--min-series`` series of it, otherwise every frequency pooled; each
    set's conformal quantiles averaged, so the sets weigh equally (as issue 40's protocol
    weighs them), not by their series counts.
-3. The test forecasts of every set, plain and widened, are scored: Tourism is zero-shot for
-   the widenings. ``--write-table`` writes them into ``forecastgen/shipped_calibration.py``.
+3. The test forecasts of every set are scored plain, widened, and, studied, widened by the
+   widenings blended with the series' own backtest scores (``blended_widenings``): Tourism is
+   zero-shot for the widenings. ``--write-table`` writes them into ``forecastgen/shipped_calibration.py``.
 
     python -m benchmarks.calibration_benchmark --alone --collect --data dev,m1,tourism --jobs 2
     python -m benchmarks.calibration_benchmark --alone --learn dev,m1 --write-table
@@ -60,8 +63,7 @@ from benchmarks.common import (
 
 LEVELS = (0.5, 0.8, 0.95)
 ALONE_CACHE = CACHE / "intervals"
-SPLITS = ("validation", "test")
-UNCALIBRATED = "auto-unwidened"  # pretrained_benchmark's variant: auto with calibrate=None, 200 paths, seed 0
+PRIOR_SCORES = 100  # blended_widenings: the widenings count as this many of a series' own scores
 MIN_VALIDATION_HISTORY = 8  # points left before the validation cutoff for a series to take part
 TABLE = ROOT / "forecastgen" / "shipped_calibration.py"
 
@@ -173,9 +175,9 @@ def validation_task(task: Task) -> Task | None:
 
 
 def collect_alone(dataset: str, split: str, jobs: int) -> None:
-    """auto's paths (uncalibrated, float32) on every series of a split, each series alone,
-    cached unless they are already."""
-    from benchmarks.pretrained_benchmark import forecastgen_forecasts
+    """auto's paths (uncalibrated, float32) on every series of a split, each series alone, with
+    the cqr scores of its mixture's own backtest forecasts; cached unless they are already."""
+    from concurrent.futures import ProcessPoolExecutor
 
     path = ALONE_CACHE / f"{dataset}_{split}.npz"
     if path.exists():
@@ -183,23 +185,51 @@ def collect_alone(dataset: str, split: str, jobs: int) -> None:
     tasks = DATA_SETS[dataset]()
     if split == "validation":
         tasks = [task for task in map(validation_task, tasks) if task is not None]
-    paths, seconds = forecastgen_forecasts(UNCALIBRATED, tasks, jobs)
-    kept = [(task, paths[task.name]) for task in tasks if task.name in paths]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(jobs) as pool:
+        found = list(pool.map(alone_forecast, tasks, chunksize=8))
+    seconds = time.perf_counter() - start
+    kept = [(task, result) for task, result in zip(tasks, found) if result is not None]
     ALONE_CACHE.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         path, names=np.array([t.name for t, _ in kept]), frequencies=np.array([t.frequency for t, _ in kept]),
         seasons=np.array([t.season for t, _ in kept]), seconds=seconds,
-        **{f"paths_{i}": p.astype(np.float32) for i, (_, p) in enumerate(kept)},
+        **{f"paths_{i}": paths for i, (_, (paths, _)) in enumerate(kept)},
+        **{f"scores_{i}": own for i, (_, (_, own)) in enumerate(kept)},
         **{f"actual_{i}": t.actual for i, (t, _) in enumerate(kept)},
         **{f"history_{i}": t.history for i, (t, _) in enumerate(kept)})
     print(f"{dataset} {split}: {len(kept)} of {len(tasks)} series in {seconds:.0f} s", file=sys.stderr)
 
 
+def alone_forecast(task: Task) -> tuple[np.ndarray, np.ndarray] | None:
+    """The default's uncalibrated paths (200, seed 0) of one series alone, and the cqr scores
+    of its mixture's backtest forecasts (windows, steps, levels; none where it ranked nothing);
+    None where auto refuses the series."""
+    import forecastgen
+    from forecastgen.calibration import LOWER_LEVELS
+    from forecastgen.engine.threads import use_threads
+
+    use_threads(1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitted = forecastgen.create("auto", calibrate="cqr").fit(task.series())  # cqr: the scores
+            correction, fitted.correction_ = fitted.correction_, None  # paths as auto@none draws them
+            paths = fitted.predict(len(task.actual), num_samples=200, seed=0).samples[task.name]
+    except forecastgen.InputError as exc:
+        print(f"auto refused {task.name}: {exc}", file=sys.stderr)
+        return None
+    own = correction.scores if correction is not None else np.zeros((0, len(task.actual), len(LOWER_LEVELS)))
+    return paths.astype(np.float32), own.astype(np.float32)
+
+
 def load_alone(dataset: str, split: str) -> list[dict]:
-    """The cached forecasts of a split: name, frequency, season, paths, actual and history."""
+    """The cached forecasts of a split: name, frequency, season, paths, own backtest scores,
+    actual and history."""
     with np.load(ALONE_CACHE / f"{dataset}_{split}.npz") as cached:
         return [{"name": str(cached["names"][i]), "frequency": str(cached["frequencies"][i]),
                  "season": int(cached["seasons"][i]), "paths": cached[f"paths_{i}"].astype(float),
+                 "scores": cached[f"scores_{i}"].astype(float),
                  "actual": cached[f"actual_{i}"], "history": cached[f"history_{i}"]}
                 for i in range(len(cached["names"]))]
 
@@ -238,7 +268,8 @@ def learn_widenings(sets: list[str], min_series: int) -> dict[str, np.ndarray]:
 
 
 def alone_scores(sets: list[str], widenings: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Every test forecast scored plain (``auto@none``) and widened (``auto@shipped``)."""
+    """Every test forecast scored plain (``auto@none``), widened (``auto@shipped``, the default)
+    and widened by the widenings blended with its own backtest scores (``auto@blended``)."""
     from forecastgen.calibration import Correction
     from forecastgen.shipped_calibration import POOLED
 
@@ -247,11 +278,53 @@ def alone_scores(sets: list[str], widenings: dict[str, np.ndarray]) -> pd.DataFr
         for row in load_alone(dataset, "test"):
             spreads = widenings.get(row["frequency"], widenings[POOLED])
             widened = Correction("cqr", None, spreads[None, :]).corrected(row["paths"])
-            for model, paths in (("auto@none", row["paths"]), ("auto@shipped", widened)):
+            own = blended_widenings(spreads, row["scores"])
+            blended = Correction("cqr", None, own[None, :]).corrected(row["paths"])
+            for model, paths in (("auto@none", row["paths"]), ("auto@shipped", widened),
+                                 ("auto@blended", blended)):
                 rows.append({"data": dataset, "frequency": row["frequency"], "model": model,
                              "series": row["name"],
                              **scores(row["actual"], paths, row["history"], row["season"])})
     return pd.DataFrame(rows)
+
+
+def blended_widenings(widenings: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """The ``widenings`` averaged with one series' own conformal quantiles of its backtest cqr
+    scores ``own`` (windows, steps, levels), the own ones weighted n / (n + ``PRIOR_SCORES``)
+    by their n scores (the widenings count as that many scores of the series' own); the
+    ``widenings`` as they are where the series has no scores."""
+    from forecastgen.calibration import LOWER_LEVELS, conformal_quantile
+
+    if not own.size:
+        return widenings
+    flat = own.reshape(-1, own.shape[-1])
+    quantiles = np.array([conformal_quantile(flat[:, column], 1 - 2 * level)
+                          for column, level in enumerate(LOWER_LEVELS)])
+    share = len(flat) / (len(flat) + PRIOR_SCORES)
+    return share * quantiles + (1 - share) * widenings
+
+
+def miss_rates(sets: list[str]) -> pd.DataFrame:
+    """Per set and frequency: the share of points outside the 80% interval in the mixture's own
+    backtest windows and in the test window (means over series), and the correlation of the
+    two over series: how well a series' past misses foretell its test window's."""
+    from forecastgen.calibration import LOWER_LEVELS, Correction
+
+    column = LOWER_LEVELS.index(0.1)
+    rows = []
+    for dataset in sets:
+        for row in load_alone(dataset, "test"):
+            if not row["scores"].size:
+                continue
+            test = Correction.score("cqr", row["paths"], row["actual"], row["history"], row["season"])
+            rows.append({"data": dataset, "frequency": row["frequency"],
+                         "backtest": float((row["scores"][..., column] > 0).mean()),
+                         "test": float(np.nanmean(test[:, column] > 0))})
+    table = pd.DataFrame(rows).groupby(["data", "frequency"], sort=False)
+    found = table[["backtest", "test"]].mean()
+    found["correlation"] = table.apply(lambda part: part["backtest"].corr(part["test"]), include_groups=False)
+    found["series"] = table.size()
+    return found.round(3).reset_index()
 
 
 def write_table(widenings: dict[str, np.ndarray], sets: list[str], min_series: int) -> None:
@@ -282,11 +355,10 @@ def main_alone(args) -> int:
     from forecastgen.calibration import LOWER_LEVELS
 
     sets = args.data.split(",")
-    if args.collect:
-        for split in SPLITS:
-            for dataset in sets:
-                collect_alone(dataset, split, args.jobs)
     learn = args.learn.split(",")
+    if args.collect:  # validation forecasts teach the widenings: the learning sets' only
+        for dataset, split in [(dataset, "validation") for dataset in learn] + [(d, "test") for d in sets]:
+            collect_alone(dataset, split, args.jobs)
     widenings = learn_widenings(learn, args.min_series)
     if args.write_table:
         write_table(widenings, learn, args.min_series)
@@ -296,7 +368,11 @@ def main_alone(args) -> int:
     lines += [f"auto@none: the default without calibration; auto@shipped: widened by cqr's widenings "
               f"learned from the {' and '.join(learn)} series' validation forecasts (one horizon before "
               f"the test window), per frequency where each set holds {args.min_series} series of it, "
-              "otherwise every frequency pooled; the sets weigh equally. Scored on the test windows: "
+              "otherwise every frequency pooled; the sets weigh equally (the default); auto@blended, "
+              "studied: "
+              "those widenings averaged with each series' own conformal quantiles of its mixture's cqr "
+              "scores over auto's three backtest windows, the widenings counting as "
+              f"{PRIOR_SCORES} scores. Scored on the test windows: "
               + ", ".join(f"{dataset} {'zero-shot' if dataset not in learn else 'its test windows unseen'}"
                           for dataset in sets) + ".", "",
               "Widenings (share of each central interval's width added on each side):", "",
@@ -305,6 +381,10 @@ def main_alone(args) -> int:
                                               for level, value in zip(LOWER_LEVELS, values)}}
                   for frequency, values in widenings.items()])), ""]
     lines += metric_tables(table)
+    lines += ["## Misses in the backtests and in the test window", "",
+              "Share of points outside the mixture's 80% interval (uncalibrated) in auto's own three "
+              "backtest windows and in the test window, means over series, and the correlation of "
+              "the two over series:", "", markdown_table(miss_rates(sets)), ""]
     write_results(Path(f"{args.output}.md"), lines)
     return 0
 
