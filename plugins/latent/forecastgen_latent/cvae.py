@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from forecastgen.covariate_inputs import window_conditions
+from forecastgen.data.items import as_item_array
 from forecastgen.errors import InputError
 from forecastgen_latent.vae import LOG_VARIANCE_LIMIT, LatentBounds, NeuralDensity
 
@@ -59,7 +60,8 @@ class ConditionalVAE(NeuralDensity):
     def fit(self, windows, conditions=None) -> ConditionalVAE:
         """Learn p(future | past) from windows (n, length), one channel; with ``conditions``
         (n, length, covariates), p(future | past, covariates)."""
-        windows = np.asarray(windows)
+        windows = as_item_array(windows, self.name, dtype=np.float32, minimum=10)
+        self._likelihood_for(windows)  # (n, length) windows, refused otherwise before their conditions
         self.covariates_ = 0 if conditions is None else int(np.shape(conditions)[-1])
         conditions = window_conditions(self.name, conditions, *windows.shape[:2], self.covariates_)
         self._fit_network(windows, *([] if conditions is None else [conditions]))
