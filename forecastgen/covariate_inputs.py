@@ -81,10 +81,10 @@ def window_conditions(name: str, conditions, rows: int, steps: int, covariates: 
             raise InputError(f"{name}: fitted with {covariates} covariates per step, so it needs "
                              "their values: pass conditions (windows, steps, covariates)")
         return None
-    conditions = np.asarray(conditions, dtype=np.float32)
+    conditions = np.array(conditions, dtype=np.float32)  # a writable copy: torch reads it in place
     expected = (rows, steps, covariates)
     if conditions.shape == (1, steps, covariates):
-        conditions = np.broadcast_to(conditions, expected)
+        conditions = np.repeat(conditions, rows, axis=0)
     if conditions.shape != expected or not np.isfinite(conditions).all():
         raise InputError(f"{name}: conditions must be finite, of shape {expected} (windows, steps, "
                          f"covariates) or {(1, steps, covariates)} for all windows, not "

@@ -159,14 +159,14 @@ class GAN(DensityModel):
         self.covariates_ = 0 if conditions is None else int(np.shape(conditions)[-1])
         given = window_conditions(self.name, conditions, len(data), data.shape[1], self.covariates_)
         shape = (len(data), data.shape[1], self.covariates_)
-        return torch.zeros(shape) if given is None else torch.as_tensor(np.ascontiguousarray(given))
+        return torch.zeros(shape) if given is None else torch.as_tensor(given)
 
     def _covariate_tensor(self, conditions, count: int) -> torch.Tensor:
         """(count, length, covariates) on the device: the given conditions, checked."""
         given = window_conditions(self.name, conditions, count, self.game_.length, self.covariates_)
         if given is None:
             return torch.zeros(count, self.game_.length, 0, device=self.device_)
-        return torch.as_tensor(np.ascontiguousarray(given), device=self.device_)
+        return torch.as_tensor(given, device=self.device_)
 
     def _training_labels(self, items, labels, count: int) -> np.ndarray:
         if not self.conditional:

@@ -133,7 +133,7 @@ class ConditionalVAE(NeuralDensity):
         conditions = window_conditions(self.name, conditions, *shape, self.covariates_)
         if conditions is None:
             return torch.zeros(*shape, 0, device=self.device_)
-        return torch.as_tensor(np.ascontiguousarray(conditions), device=self.device_)
+        return torch.as_tensor(conditions, device=self.device_)
 
     @torch.no_grad()
     def log_likelihood(self, windows, context: int | None = None, samples: int = 100,
