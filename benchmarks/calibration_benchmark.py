@@ -81,9 +81,11 @@ def scores(actual: np.ndarray, paths: np.ndarray, history: np.ndarray, season: i
 
     found = score_forecast(actual, paths, history, season)
     scale = series_scale(history, season)
+    known = np.isfinite(actual)
     for level in LEVELS:
         low, high = np.quantile(paths, [(1 - level) / 2, (1 + level) / 2], axis=0)
-        found[f"coverage{round(100 * level)}"] = float(np.nanmean((low <= actual) & (actual <= high)))
+        inside = ((low <= actual) & (actual <= high))[known]  # a missing actual is neither in nor out
+        found[f"coverage{round(100 * level)}"] = float(inside.mean()) if inside.size else np.nan
         if level > 0.5:
             found[f"winkler{round(100 * level)}"] = winkler(actual, low, high, level, scale)
     return found
@@ -239,10 +241,9 @@ def learn_widenings(sets: list[str], min_series: int) -> dict[str, np.ndarray]:
     frequency, and pooled over frequencies (``POOLED``): the conformal quantiles of the
     validation forecasts' scores, pooled over series and steps within a set, averaged over
     the sets that hold ``min_series`` series of the frequency."""
-    from forecastgen.calibration import LOWER_LEVELS, Correction, conformal_quantile
+    from forecastgen.calibration import Correction
     from forecastgen.shipped_calibration import POOLED
 
-    coverages = 1 - 2 * np.array(LOWER_LEVELS)
     by_set = {}
     for dataset in sets:
         by_frequency: dict[str, list] = {}
@@ -251,31 +252,36 @@ def learn_widenings(sets: list[str], min_series: int) -> dict[str, np.ndarray]:
             by_frequency.setdefault(row["frequency"], []).append(score)
         by_set[dataset] = by_frequency
 
-    def quantiles(scores: list[np.ndarray]) -> np.ndarray:
-        flat = np.concatenate([score.reshape(-1, score.shape[-1]) for score in scores])
-        return np.array([conformal_quantile(flat[:, column], coverage)
-                         for column, coverage in enumerate(coverages)])
-
     frequencies = sorted({frequency for table in by_set.values() for frequency in table})
-    widenings = {POOLED: np.mean([quantiles([s for scores in table.values() for s in scores])
+    widenings = {POOLED: np.mean([conformal_widenings([s for scores in table.values() for s in scores])
                                   for table in by_set.values()], axis=0)}
     for frequency in frequencies:
-        learned = [quantiles(table[frequency]) for table in by_set.values()
+        learned = [conformal_widenings(table[frequency]) for table in by_set.values()
                    if len(table.get(frequency, [])) >= min_series]
         if learned:
             widenings[frequency] = np.mean(learned, axis=0)
     return {frequency: np.round(values, 4) for frequency, values in widenings.items()}  # the table's digits
 
 
-def alone_scores(sets: list[str], widenings: dict[str, np.ndarray]) -> pd.DataFrame:
+def conformal_widenings(scores: list[np.ndarray]) -> np.ndarray:
+    """cqr's widening of each central interval (``LOWER_LEVELS``): the conformal quantile of the
+    cqr ``scores`` (arrays of (..., levels)) pooled over forecasts and steps."""
+    from forecastgen.calibration import LOWER_LEVELS, conformal_quantile
+
+    flat = np.concatenate([score.reshape(-1, score.shape[-1]) for score in scores])
+    return np.array([conformal_quantile(flat[:, column], 1 - 2 * level)
+                     for column, level in enumerate(LOWER_LEVELS)])
+
+
+def alone_scores(tests: dict[str, list[dict]], widenings: dict[str, np.ndarray]) -> pd.DataFrame:
     """Every test forecast scored plain (``auto@none``), widened (``auto@shipped``, the default)
     and widened by the widenings blended with its own backtest scores (``auto@blended``)."""
     from forecastgen.calibration import Correction
     from forecastgen.shipped_calibration import POOLED
 
     rows = []
-    for dataset in sets:
-        for row in load_alone(dataset, "test"):
+    for dataset, forecasts in tests.items():
+        for row in forecasts:
             spreads = widenings.get(row["frequency"], widenings[POOLED])
             widened = Correction("cqr", None, spreads[None, :]).corrected(row["paths"])
             own = blended_widenings(spreads, row["scores"])
@@ -293,18 +299,14 @@ def blended_widenings(widenings: np.ndarray, own: np.ndarray) -> np.ndarray:
     scores ``own`` (windows, steps, levels), the own ones weighted n / (n + ``PRIOR_SCORES``)
     by their n scores (the widenings count as that many scores of the series' own); the
     ``widenings`` as they are where the series has no scores."""
-    from forecastgen.calibration import LOWER_LEVELS, conformal_quantile
-
     if not own.size:
         return widenings
-    flat = own.reshape(-1, own.shape[-1])
-    quantiles = np.array([conformal_quantile(flat[:, column], 1 - 2 * level)
-                          for column, level in enumerate(LOWER_LEVELS)])
-    share = len(flat) / (len(flat) + PRIOR_SCORES)
-    return share * quantiles + (1 - share) * widenings
+    count = own.size // own.shape[-1]
+    share = count / (count + PRIOR_SCORES)
+    return share * conformal_widenings([own]) + (1 - share) * widenings
 
 
-def miss_rates(sets: list[str]) -> pd.DataFrame:
+def miss_rates(tests: dict[str, list[dict]]) -> pd.DataFrame:
     """Per set and frequency: the share of points outside the 80% interval in the mixture's own
     backtest windows and in the test window (means over series), and the correlation of the
     two over series: how well a series' past misses foretell its test window's."""
@@ -312,14 +314,15 @@ def miss_rates(sets: list[str]) -> pd.DataFrame:
 
     column = LOWER_LEVELS.index(0.1)
     rows = []
-    for dataset in sets:
-        for row in load_alone(dataset, "test"):
+    for dataset, forecasts in tests.items():
+        for row in forecasts:
             if not row["scores"].size:
                 continue
             test = Correction.score("cqr", row["paths"], row["actual"], row["history"], row["season"])
+            known = np.isfinite(row["actual"])  # a missing actual is neither in nor out
             rows.append({"data": dataset, "frequency": row["frequency"],
                          "backtest": float((row["scores"][..., column] > 0).mean()),
-                         "test": float(np.nanmean(test[:, column] > 0))})
+                         "test": float((test[known, column] > 0).mean())})
     table = pd.DataFrame(rows).groupby(["data", "frequency"], sort=False)
     found = table[["backtest", "test"]].mean()
     found["correlation"] = table.apply(lambda part: part["backtest"].corr(part["test"]), include_groups=False)
@@ -362,7 +365,8 @@ def main_alone(args) -> int:
     widenings = learn_widenings(learn, args.min_series)
     if args.write_table:
         write_table(widenings, learn, args.min_series)
-    table = alone_scores(sets, widenings)
+    tests = {dataset: load_alone(dataset, "test") for dataset in sets}
+    table = alone_scores(tests, widenings)
     table.to_csv(f"{args.output}.csv", index=False)
     lines = results_header("Calibration: the default on each series alone, widened or not")
     lines += [f"auto@none: the default without calibration; auto@shipped: widened by cqr's widenings "
@@ -384,7 +388,7 @@ def main_alone(args) -> int:
     lines += ["## Misses in the backtests and in the test window", "",
               "Share of points outside the mixture's 80% interval (uncalibrated) in auto's own three "
               "backtest windows and in the test window, means over series, and the correlation of "
-              "the two over series:", "", markdown_table(miss_rates(sets)), ""]
+              "the two over series:", "", markdown_table(miss_rates(tests)), ""]
     write_results(Path(f"{args.output}.md"), lines)
     return 0
 

@@ -258,7 +258,7 @@ class AutoForecaster(SequenceGenerator):
         0.911 -> 0.776 / 0.950, CRPS 1% lower). Below, a series' own few backtest errors do not
         (each dev series alone: CRPS 13% higher; auto_calibration_alone.md), so the default
         candidates' mixture takes the widenings shipped for it, learned on other series (each
-        series alone, 80%/95% coverage on the dev series 0.755 / 0.901 -> 0.824 / 0.957, M1
+        series alone, 80%/95% coverage on the dev series 0.756 / 0.903 -> 0.826 / 0.959, M1
         0.700 / 0.871 -> 0.769 / 0.929, Tourism 0.724 / 0.890 -> 0.837 / 0.971, CRPS lower on
         all three; benchmarks/results/calibration_alone.md). Other candidates, and series with
         covariates (a regression's mixture, not the one the widenings were learned on), stay
