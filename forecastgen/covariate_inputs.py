@@ -90,3 +90,14 @@ def window_conditions(name: str, conditions, rows: int, steps: int, covariates: 
                          f"covariates) or {(1, steps, covariates)} for all windows, not "
                          f"{conditions.shape}")
     return conditions
+
+
+def window_condition_tensor(name: str, conditions, rows: int, steps: int, covariates: int, device=None):
+    """``window_conditions`` as a float32 tensor on ``device``: (rows, steps, covariates), or
+    (rows, steps, 0) where there are none."""
+    import torch
+
+    given = window_conditions(name, conditions, rows, steps, covariates)
+    if given is None:
+        return torch.zeros(rows, steps, 0, device=device)
+    return torch.as_tensor(given, device=device)

@@ -431,9 +431,12 @@ def test_window_models_are_conditioned_on_the_covariates(model):
 
 
 def test_window_conditions_take_one_row_per_window_or_one_for_all_and_refuse_the_rest():
-    from forecastgen.covariate_inputs import window_conditions
+    from forecastgen.covariate_inputs import window_condition_tensor, window_conditions
 
     one = np.arange(8.0).reshape(1, 4, 2)
+    assert tuple(window_condition_tensor("m", None, 3, 4, 0).shape) == (3, 4, 0)
+    tensor = window_condition_tensor("m", one, 3, 4, 2)
+    np.testing.assert_array_equal(tensor.numpy(), np.repeat(one, 3, axis=0))
     shared = window_conditions("m", one, 3, 4, 2)
     assert shared.shape == (3, 4, 2) and shared.dtype == np.float32 and (shared == one).all()
     assert window_conditions("m", np.ones((3, 4, 2)), 3, 4, 2).shape == (3, 4, 2)

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from torch.nn.functional import mse_loss
 
-from forecastgen.covariate_inputs import window_conditions
+from forecastgen.covariate_inputs import window_condition_tensor
 from forecastgen.data.images import chosen_labels, grid_levels, training_labels
 from forecastgen.data.items import as_item_array
 from forecastgen.engine.adversarial import AdversarialConfig, AdversarialHistory, AdversarialTrainer
@@ -157,16 +157,12 @@ class GAN(DensityModel):
             raise InputError(f"{self.name}: covariates (conditions) are for windows; condition images "
                              "on classes with conditional=True and labels")
         self.covariates_ = 0 if conditions is None else int(np.shape(conditions)[-1])
-        given = window_conditions(self.name, conditions, len(data), data.shape[1], self.covariates_)
-        shape = (len(data), data.shape[1], self.covariates_)
-        return torch.zeros(shape) if given is None else torch.as_tensor(given)
+        return window_condition_tensor(self.name, conditions, len(data), data.shape[1], self.covariates_)
 
     def _covariate_tensor(self, conditions, count: int) -> torch.Tensor:
         """(count, length, covariates) on the device: the given conditions, checked."""
-        given = window_conditions(self.name, conditions, count, self.game_.length, self.covariates_)
-        if given is None:
-            return torch.zeros(count, self.game_.length, 0, device=self.device_)
-        return torch.as_tensor(given, device=self.device_)
+        return window_condition_tensor(self.name, conditions, count, self.game_.length, self.covariates_,
+                                       self.device_)
 
     def _training_labels(self, items, labels, count: int) -> np.ndarray:
         if not self.conditional:

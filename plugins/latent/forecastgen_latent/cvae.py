@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from forecastgen.covariate_inputs import window_conditions
+from forecastgen.covariate_inputs import window_condition_tensor, window_conditions
 from forecastgen.data.items import as_item_array
 from forecastgen.errors import InputError
 from forecastgen_latent.vae import LOG_VARIANCE_LIMIT, LatentBounds, NeuralDensity
@@ -130,10 +130,7 @@ class ConditionalVAE(NeuralDensity):
 
     def _covariate_tensor(self, conditions, shape: tuple[int, int]) -> torch.Tensor:
         """The conditions, checked, as (rows, length, covariates) on the model's device."""
-        conditions = window_conditions(self.name, conditions, *shape, self.covariates_)
-        if conditions is None:
-            return torch.zeros(*shape, 0, device=self.device_)
-        return torch.as_tensor(conditions, device=self.device_)
+        return window_condition_tensor(self.name, conditions, *shape, self.covariates_, self.device_)
 
     @torch.no_grad()
     def log_likelihood(self, windows, context: int | None = None, samples: int = 100,
