@@ -260,3 +260,5 @@ def test_auto_takes_its_own_calibrate_as_a_parameter_on_the_command_line(command
                                        params={"calibrate": None})
         table = pd.read_csv(io.StringIO(plain.stdout))
         np.testing.assert_allclose(table["q90"], library.to_frame()["q90"], rtol=1e-4)
+        wide = pd.read_csv(io.StringIO(widened.stdout))
+        assert ((table["q90"] - table["q10"]).sum() < (wide["q90"] - wide["q10"]).sum())  # not widened

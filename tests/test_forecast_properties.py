@@ -105,9 +105,8 @@ def four_series(seed: int) -> list[pd.DataFrame]:
     return [as_frame(ordinary_values(40, 12, seed + k), "MS", key=f"s{k}") for k in range(4)]
 
 
-def file_forecast(model: str, parts: list[pd.DataFrame]) -> pd.DataFrame:
-    params = default_registry().get(model).test_params
-    model = forecastgen.create(model, **params)
+def file_forecast(name: str, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    model = forecastgen.create(name, **default_registry().get(name).test_params)
     forecast = model.fit_predict(pd.concat(parts), HORIZON, num_samples=40, seed=2)
     return forecast.to_frame().set_index(["id", "timestamp"]).sort_index()
 
