@@ -10,6 +10,7 @@ Test points missing in the file are skipped.
     python -m benchmarks.forecast_benchmark --limit 20 --jobs 2  # a quick look
     python -m benchmarks.forecast_benchmark --models rnn,rnn:hidden_size=64  # settings compared
     python -m benchmarks.forecast_benchmark --models theta,theta@cqr          # calibrated beside
+    python -m benchmarks.forecast_benchmark --models ets@aci,ets@aci:gamma=0.1 # its settings
     FORECASTGEN_SERIES=/elsewhere/series python -m benchmarks.forecast_benchmark
 """
 
@@ -74,16 +75,21 @@ def run_series(task: tuple) -> list[dict]:
 
 
 def create(model: str, device: str | None):
-    """The model named by ``model`` ("name", "name:key=value:key=value", and "@cqr" or
-    "@conformal" at the end for its calibrated forecasts), neural ones on ``device`` when given."""
+    """The model named by ``model`` ("name", "name:key=value:key=value", and "@cqr",
+    "@conformal" or "@aci" at the end for its calibrated forecasts, with the calibration's own
+    settings as "@aci:gamma=0.1:windows=5"), neural ones on ``device`` when given."""
+    from forecastgen.calibration import Calibrated
     from forecastgen.registry import default_registry, split_model_spec
     from forecastgen.workflows import forecaster
 
-    spec, _, calibrate = model.partition("@")
+    spec, _, calibration = model.partition("@")
     name, params = split_model_spec(spec)
     if device and "device" in default_registry().get(name).load_class().param_names():
         params["device"] = device
-    return forecaster(name, calibrate=calibrate or None, **params)
+    method, settings = split_model_spec(calibration) if calibration else (None, {})
+    if settings:
+        return Calibrated(forecaster(name, **params), method, **settings)
+    return forecaster(name, calibrate=method, **params)
 
 
 def summarize(scores: pd.DataFrame, models: list[str]) -> pd.DataFrame:

@@ -106,7 +106,7 @@ class AutoForecaster(SequenceGenerator):
         "quick_batches": "minibatches per epoch of a neural candidate in the backtests",
         "num_samples": "sample paths per candidate in the backtests",
         "backtest_series": "backtest on a seeded sample of this many series of a larger file (null: all)",
-        "calibrate": "correct the mixture's quantiles by its own backtest errors: cqr or conformal "
+        "calibrate": "correct the mixture's quantiles by its own backtest errors: cqr, conformal or aci "
                      "(forecastgen.calibration); shipped: by the widenings learned for the default "
                      "candidates on other series; auto: cqr where the backtests cover at least 100 "
                      "series, shipped below (with the default candidates); null: never",
@@ -235,7 +235,7 @@ class AutoForecaster(SequenceGenerator):
         if method is None or not self.ranked():
             return None
         by_window = {name: [scores.mean() for scores in frames] for name, frames in window_scores.items()}
-        scores = []
+        by_series: dict[str, list] = {}
         for number in range(self.windows):
             others = [other for other in range(self.windows) if other != number] or [number]
             table = pd.DataFrame([{"model": name, **pd.concat([means[o] for o in others], axis=1)
@@ -247,9 +247,9 @@ class AutoForecaster(SequenceGenerator):
             for key in first.data.ids:
                 members = {name: window.forecast.samples[key] for name, window in windows.items()}
                 paths, _ = pool_paths(members, weights, counts, self.pooling)
-                scores.append(Correction.score(method, paths, first.actual(key),
-                                               first.history.values(key), freq.season))
-        return Correction(method, np.stack(scores))
+                by_series.setdefault(key, []).append(Correction.score(
+                    method, paths, first.actual(key), first.history.values(key), freq.season))
+        return Correction.learned(method, by_series)
 
     def calibration_method(self, series: int) -> str | None:
         """How the mixture is calibrated when its backtests covered ``series`` series: as
@@ -375,7 +375,7 @@ class AutoForecaster(SequenceGenerator):
         for key, paths in samples.items():
             history = forecast.history[key].to_numpy(dtype=float)
             calibrated[key] = self.correction_.corrected(paths, series_scale(history, self.season_),
-                                                         lower_bound(history))
+                                                         lower_bound(history), key)
         return calibrated
 
     def suitable_candidates(self, data: SeriesSet, registry) -> tuple[list[str], list[str]]:

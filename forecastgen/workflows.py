@@ -99,8 +99,8 @@ def forecaster(model: str | Model, *, device: str | None = None, force: bool = F
                jobs: int | None = None, calibrate: str | None = None, **params):
     """A model that forecasts series: a registered name with its parameters (or a model), made
     into a forecaster where it is a density model of windows (``predict -m gmm``);
-    ``device``, ``force`` and ``jobs`` go to the models that take them. ``calibrate`` ("cqr"
-    or "conformal") corrects its quantiles by its own backtest errors
+    ``device``, ``force`` and ``jobs`` go to the models that take them. ``calibrate`` ("cqr",
+    "conformal" or "aci") corrects its quantiles by its own backtest errors
     (``forecastgen.calibration``; a model with a ``calibrate`` parameter, as auto, does it
     itself)."""
     from forecastgen.window_forecaster import as_forecaster
@@ -128,7 +128,7 @@ def forecast(data, model: str | Model = "auto", *, horizon: int | None = None, n
     ``model_path``. The horizon defaults to the frequency's (18 for monthly data); series
     shorter than it are left out and named in ``forecast.skipped``; the notes say what was
     chosen and why. ``cluster`` runs the per-series work on a Dask or Ray cluster; ``calibrate``
-    ("cqr" or "conformal") corrects the quantiles by the model's own backtest errors.
+    ("cqr", "conformal" or "aci") corrects the quantiles by the model's own backtest errors.
     ``future`` (a path or a DataFrame: the horizon's timestamps, and ids for many series, with
     the covariates' values) makes the columns it shares with ``data`` covariates; the horizon
     is then its steps (``horizon`` may shorten it). ``holidays`` (a country code: "US", "GB")

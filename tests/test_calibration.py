@@ -42,11 +42,23 @@ def noise_series(count: int, length: int, seed: int) -> pd.DataFrame:
                         columns=[f"s{i}" for i in range(count)])
 
 
-def coverages(model, data, test, levels=(0.8, 0.95)) -> list[float]:
-    """The share of the test points inside each central interval, from one fit."""
+class HistorySpread(Overconfident):
+    """Forecasts the history's mean with the whole history's spread: blind to a recent change."""
+
+    name = "history-spread"
+
+    def sample_one(self, state, horizon, num_samples, rng):
+        mean, spread = state
+        return rng.normal(mean, spread, size=(num_samples, horizon))
+
+
+def coverages(model, data, test, levels=(0.8, 0.95), keys=None) -> list[float]:
+    """The share of the test points (of the series ``keys``, all by default) inside each central
+    interval, from one fit."""
     forecast = model.fit(data).predict(len(test), num_samples=400, seed=0)
     bounds = [bound for level in levels for bound in ((1 - level) / 2, (1 + level) / 2)]
     frame = forecast.to_frame(bounds).sort_values(["id", "timestamp"])
+    frame = frame if keys is None else frame[frame["id"].isin(keys)]
     actual = np.concatenate([test[key].to_numpy() for key in frame["id"].unique()])
     limits = frame.columns[-len(bounds):]
     return [float(((frame[low].to_numpy() <= actual) & (actual <= frame[high].to_numpy())).mean())
@@ -94,6 +106,65 @@ def test_a_short_series_in_a_file_does_not_stop_the_files_calibration():
     assert set(forecast.ids) == set(series.columns) and np.isfinite(forecast.samples["short"]).all()
 
 
+def shifting_noise(count: int, length: int, change: int, seed: int) -> pd.DataFrame:
+    """Noise around 10 whose spread changes at ``change``: from 1 to 3 in the first half of the
+    series ("rising..."), from 3 to 1 in the second ("calming...")."""
+    rng = np.random.default_rng(seed)
+    rising = np.where(np.arange(length) < change, 1.0, 3.0)[:, None]
+    half = count // 2
+    spread = np.hstack([np.repeat(rising, half, axis=1), np.repeat(4.0 - rising, count - half, axis=1)])
+    names = [f"rising{i}" for i in range(count // 2)] + [f"calming{i}" for i in range(count - count // 2)]
+    return pd.DataFrame(10 + rng.normal(size=(length, count)) * spread, columns=names,
+                        index=pd.date_range("2000-01-01", periods=length, freq="D"))
+
+
+def test_aci_widens_the_series_whose_errors_grew_and_narrows_the_calm_ones():
+    """A file where half the series turned rough and half calm over their last 100 points, and
+    a model whose spread is the whole history's: cqr pools every series' backtest errors, so
+    the rough ones under-cover and the calm ones over-cover; aci replays each series' own
+    errors and moves each toward nominal."""
+    series = shifting_noise(40, 300, change=200, seed=5)
+    history, test = series.iloc[:-14], series.iloc[-14:]
+    rising = [key for key in series if key.startswith("rising")]
+    calming = [key for key in series if key.startswith("calming")]
+    by_method = {}
+    for method in ("cqr", "aci"):
+        model = Calibrated(HistorySpread(), method, windows=10)
+        by_method[method] = [coverages(model, history, test, keys=keys)[0] for keys in (rising, calming)]
+    (cqr_rising, cqr_calming), (aci_rising, aci_calming) = by_method["cqr"], by_method["aci"]
+    assert cqr_rising < 0.7 and cqr_calming > 0.9
+    assert aci_rising > cqr_rising + 0.1 and aci_calming < cqr_calming - 0.05
+    assert abs((aci_rising + aci_calming) / 2 - 0.8) < 0.05
+
+
+def test_aci_asks_more_coverage_after_misses_and_less_after_hits():
+    """Two series' scores from the same pool, except in their last window: one missed every
+    interval there, the other hit every one. After each window the miss rate asked moves by
+    gamma (nominal - share missed): the first asks for more coverage and gets wider intervals,
+    the second for less; with a tiny gamma both stay at cqr's nominal coverage."""
+    from forecastgen.calibration import ACI_GAMMA, LOWER_LEVELS, Correction
+
+    levels = len(LOWER_LEVELS)
+    rng = np.random.default_rng(0)
+    pool = [rng.uniform(-0.5, 0.1, size=(6, levels)) for _ in range(9)]
+    by_series = {"calm": [*pool, np.full((6, levels), -1.0)], "missing": [*pool, np.full((6, levels), 2.0)]}
+    correction = Correction.learned("aci", by_series)
+    eighty = LOWER_LEVELS.index(0.1)
+    assert correction.coverages["missing"][eighty] > 0.85 and correction.coverages["calm"][eighty] < 0.8
+    paths = rng.normal(size=(400, 6))
+    widths = {key: np.ptp(np.quantile(correction.corrected(paths, key=key), [0.1, 0.9], axis=0), axis=0)
+              for key in by_series}
+    assert (widths["missing"] > widths["calm"]).all()
+    still = Correction.learned("aci", by_series, gamma=1e-9)
+    np.testing.assert_allclose(still.coverages["missing"], 1 - 2 * np.array(LOWER_LEVELS), atol=1e-6)
+    cqr = Correction.learned("cqr", by_series)
+    np.testing.assert_array_equal(still.corrected(paths, key="missing"), cqr.corrected(paths))
+    # one window whose every point is inside every interval: each miss rate asked grows by gamma a
+    hits = Correction.learned("aci", {"one": [np.ones((6, levels))]})
+    expected = np.clip(1 - 2 * np.array(LOWER_LEVELS) * (1 + ACI_GAMMA), 0, 1)  # 80%: 0.76 at gamma 0.2
+    np.testing.assert_allclose(hits.coverages["one"], expected)
+
+
 def test_the_conformal_quantile_has_its_finite_sample_correction():
     scores = np.arange(1.0, 11.0)  # 10 scores
     assert conformal_quantile(scores, 0.8) == 9.0  # ceil(11 * 0.8) / 10 = 0.9
@@ -102,25 +173,30 @@ def test_the_conformal_quantile_has_its_finite_sample_correction():
 
 
 def test_bad_settings_are_refused_and_the_kit_passes():
-    with pytest.raises(InputError, match="method must be cqr or conformal"):
+    with pytest.raises(InputError, match="method must be cqr, conformal or aci, not 'isotonic'"):
         forecastgen.forecaster("ets", calibrate="isotonic")
+    with pytest.raises(InputError, match="gamma must be a number between 0 and 1, not 1.5"):
+        Calibrated("snaive", "aci", gamma=1.5).fit(noise_series(2, 60, seed=0))
     check_model(Calibrated("snaive", windows=2))
+    check_model(Calibrated("snaive", "aci", windows=3))
 
 
-def test_the_library_and_the_command_line_calibrate(airline):
-    from pathlib import Path
-
+@pytest.mark.parametrize("method", ["cqr", "aci"])
+def test_the_library_and_the_command_line_calibrate(airline, method):
     from click.testing import CliRunner
 
     from forecastgen.cli import cli
 
-    forecast = forecastgen.forecast(airline, "theta", horizon=6, calibrate="cqr", num_samples=100)
-    assert forecast.model == "theta (calibrated: cqr)"
-    path = Path(__file__).parents[1] / "examples" / "data" / "airline.csv"
-    result = CliRunner().invoke(cli, ["backtest", str(path), "-m", "theta", "--calibrate", "cqr", "-w", "2",
+    forecast = forecastgen.forecast(airline, "theta", horizon=6, calibrate=method, num_samples=100)
+    assert forecast.model == f"theta (calibrated: {method})"
+    windows = {"cqr": 3, "aci": 7}[method]  # aci asks for 10: 144 months leave room for 7 of 18
+    assert f"calibrated by {method} on {windows} backtest forecasts ({windows} window(s) of 18 steps)" \
+        in forecast.notes[-1]
+    path = EXAMPLES / "airline.csv"
+    result = CliRunner().invoke(cli, ["backtest", str(path), "-m", "theta", "--calibrate", method, "-w", "2",
                                       "-H", "6", "-q"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("backtest of 'theta' calibrated by 'cqr' (2 window(s)")
+    assert result.stdout.startswith(f"backtest of 'theta' calibrated by '{method}' (2 window(s)")
 
 
 @pytest.mark.parametrize("method", ["cqr", "conformal"])
@@ -146,7 +222,7 @@ def test_auto_calibrates_its_mixture_from_the_backtests_it_ran(method):
 def test_auto_takes_calibrate_as_its_own_setting_and_refuses_unknown_methods(airline):
     assert forecastgen.forecaster("auto", calibrate="cqr").get_params()["calibrate"] == "cqr"
     assert isinstance(forecastgen.forecaster("ets", calibrate="cqr"), Calibrated)
-    with pytest.raises(InputError, match="auto: calibrate must be cqr, conformal, shipped, auto or None"):
+    with pytest.raises(InputError, match="calibrate must be cqr, conformal, aci, shipped, auto or None"):
         forecastgen.create("auto", calibrate="isotonic").fit(airline)
 
 

@@ -66,9 +66,10 @@ def model_options(command=None, *, default: str | None = "auto", forecasts: bool
                      help="Steps to forecast [default: by frequency, e.g. 18 for monthly]."),
         click.option("-n", "--samples", default=200, show_default=True,
                      type=click.IntRange(min=1), help="Sample paths to draw."),
-        click.option("--calibrate", type=click.Choice(["cqr", "conformal"]),
+        click.option("--calibrate", type=click.Choice(["cqr", "conformal", "aci"]),
                      help="Correct the intervals by the model's own backtest errors: conformalized "
-                          "quantile regression (cqr) or split conformal per step (conformal)."),
+                          "quantile regression (cqr), split conformal per step (conformal) or, for "
+                          "long series whose errors change, adaptive conformal inference (aci)."),
     ]
     options = [
         click.option("-m", "--model", default=default, show_default=True, required=default is None,
