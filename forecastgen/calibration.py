@@ -23,9 +23,12 @@ is learned, before the final fit, from rolling-origin forecasts of the series' o
   window, not per point: a window's steps come from one forecast and miss together). The
   forecast's intervals are cqr's widenings at each series' last coverage 1 - alpha: a series
   that has been missing more than it should lately gets wider intervals, a calm one
-  narrower, and the oldest windows (fitted on the shortest histories) weigh least. Over any
-  T windows the mean share missed is within about (1 + gamma) / (gamma T) of a, whatever
-  the errors do.
+  narrower, and the oldest windows weigh least. Over any T windows the mean share missed is
+  within about (1 + gamma) / (gamma T) of a, whatever the errors do. Two guards that the
+  paper does not need: the last alpha stays within a / 2 and 2 a (at alpha <= 0 the paper's
+  interval is infinite, and the pooled scores' far tail, a short history's wild backtest
+  forecast, would set it), and the ten windows asked by default stop where a backtest would
+  keep less than half the median series.
 
 - ``Correction.shipped(frequency)``: cqr's widenings learned beforehand, on other series, for
   ``auto``'s default mixture (``forecastgen.shipped_calibration``): a single series has too
@@ -54,6 +57,9 @@ METHODS = ("cqr", "conformal", "aci")
 WIDTH_SCORED = ("cqr", "aci")  # the methods scored by how far outside the interval, over its width
 WINDOWS = {"cqr": 3, "conformal": 3, "aci": 10}  # backtest windows when none are given
 ACI_GAMMA = 0.2  # aci's step per window (0.05 and 0.5 gave higher CRPS on the dev series)
+# aci may at most halve or double an interval's nominal miss rate: past that, the pooled
+# scores' far tail (a short history's wild backtest forecast) would set the interval
+ACI_MISS_RATE_FACTOR = 2.0
 # the lower levels of the central intervals corrected (their upper levels are 1 - these)
 LOWER_LEVELS = (0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
 MIN_SCORES_PER_STEP = 30  # fewer scores at one horizon step: that step uses every step's
@@ -68,7 +74,7 @@ class Calibrated(SequenceGenerator):
         "method": "cqr (conformalized quantile regression), conformal (split conformal, per step) "
                   "or aci (adaptive conformal inference over cqr's scores, for long series)",
         "windows": "rolling-origin cutoffs whose forecasts the correction is learned from "
-                   "(default: 3, 10 for aci, as many as the median series has room for)",
+                   "(default: 3; for aci up to 10, as many as keep half the median series)",
         "gamma": "aci: how far one backtest window's misses or hits move the coverage asked (0 < gamma < 1)",
     }
 
@@ -137,7 +143,7 @@ class Calibrated(SequenceGenerator):
 
         lengths = {key: len(series) for key, series in data}
         room = int(np.median(list(lengths.values())))
-        windows = min(self.windows or WINDOWS[self.method], max(0, (room - max(horizon, 3)) // horizon))
+        windows = min(self._windows(room, horizon), max(0, (room - max(horizon, 3)) // horizon))
         if windows < 1:
             return None, [f"not calibrated: the series ({room} points, the median) leave no "
                           f"backtest window of {horizon} steps"]
@@ -152,6 +158,17 @@ class Calibrated(SequenceGenerator):
         count = sum(len(scores) for scores in by_series.values())
         return by_series, [f"calibrated by {self.method} on {count} backtest forecasts "
                            f"({windows} window(s) of {horizon} steps)"]
+
+
+    def _windows(self, room: int, horizon: int) -> int:
+        """The windows asked for: ``windows``, or the method's default; aci's ten only as far
+        as each backtest keeps at least half the median series (forecasts from shorter
+        histories err in ways the final fit does not)."""
+        if self.windows is not None:
+            return self.windows
+        if self.method == "aci":
+            return max(1, min(WINDOWS["aci"], room // (2 * horizon)))
+        return WINDOWS[self.method]
 
 
 def lower_bound(history: np.ndarray) -> float | None:
@@ -220,6 +237,7 @@ class Correction:
                                for step, scores in enumerate(window)])
             share = missed.sum(axis=0) / np.maximum(observed.sum(axis=0), 1)
             asked += gamma * (nominal - share) * observed.any(axis=0)
+        asked = np.clip(asked, nominal / ACI_MISS_RATE_FACTOR, nominal * ACI_MISS_RATE_FACTOR)
         return np.clip(1 - asked, 0.0, 1.0)
 
     def corrected(self, paths: np.ndarray, scale: float = 1.0, floor: float | None = None,

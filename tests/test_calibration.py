@@ -140,8 +140,9 @@ def test_aci_widens_the_series_whose_errors_grew_and_narrows_the_calm_ones():
 def test_aci_asks_more_coverage_after_misses_and_less_after_hits():
     """Two series' scores from the same pool, except in their last window: one missed every
     interval there, the other hit every one. After each window the miss rate asked moves by
-    gamma (nominal - share missed): the first asks for more coverage and gets wider intervals,
-    the second for less; with a tiny gamma both stay at cqr's nominal coverage."""
+    gamma (nominal - share missed), within half and twice the nominal rate: the first asks for
+    more coverage and gets wider intervals, the second for less; with a tiny gamma both stay
+    at cqr's nominal coverage."""
     from forecastgen.calibration import ACI_GAMMA, LOWER_LEVELS, Correction
 
     levels = len(LOWER_LEVELS)
@@ -163,6 +164,9 @@ def test_aci_asks_more_coverage_after_misses_and_less_after_hits():
     hits = Correction.learned("aci", {"one": [np.ones((6, levels))]})
     expected = np.clip(1 - 2 * np.array(LOWER_LEVELS) * (1 + ACI_GAMMA), 0, 1)  # 80%: 0.76 at gamma 0.2
     np.testing.assert_allclose(hits.coverages["one"], expected)
+    # a big step after a window of misses asks at most half the nominal miss rate: 0.9 of the 80%
+    leaping = Correction.learned("aci", by_series, gamma=0.9)
+    assert leaping.coverages["missing"][eighty] == pytest.approx(0.9)
 
 
 def test_the_conformal_quantile_has_its_finite_sample_correction():
@@ -189,7 +193,7 @@ def test_the_library_and_the_command_line_calibrate(airline, method):
 
     forecast = forecastgen.forecast(airline, "theta", horizon=6, calibrate=method, num_samples=100)
     assert forecast.model == f"theta (calibrated: {method})"
-    windows = {"cqr": 3, "aci": 7}[method]  # aci asks for 10: 144 months leave room for 7 of 18
+    windows = {"cqr": 3, "aci": 4}[method]  # aci: as many as keep half the 144 months, 4 of 18
     assert f"calibrated by {method} on {windows} backtest forecasts ({windows} window(s) of 18 steps)" \
         in forecast.notes[-1]
     path = EXAMPLES / "airline.csv"
