@@ -254,8 +254,8 @@ class AutoForecaster(SequenceGenerator):
     def calibration_method(self, series: int) -> str | None:
         """How the mixture is calibrated when its backtests covered ``series`` series: as
         ``calibrate`` says; under ``"auto"``, by cqr from ``CALIBRATED_FROM`` series on, where the
-        pooled errors of a catalogue pay (M1 as one file per frequency: 80%/95% coverage 0.748 /
-        0.911 -> 0.776 / 0.950, CRPS 1% lower). Below, a series' own few backtest errors do not
+        pooled errors of a catalogue pay (M1 as one file per frequency: 80%/95% coverage 0.702 /
+        0.872 -> 0.749 / 0.932, CRPS 1% lower). Below, a series' own few backtest errors do not
         (each dev series alone: CRPS 13% higher; auto_calibration_alone.md), so the default
         candidates' mixture takes the widenings shipped for it, learned on other series (each
         series alone, 80%/95% coverage on the dev series 0.756 / 0.903 -> 0.826 / 0.959, M1
