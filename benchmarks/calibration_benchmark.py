@@ -13,6 +13,11 @@ score of the 80% and 95% intervals scaled like MASE (Gneiting & Raftery 2007: wi
 frequency and overall.
 
     python -m benchmarks.calibration_benchmark --data dev --models auto,auto@cqr,auto@conformal
+    python -m benchmarks.calibration_benchmark --data m1 --file-size 30 --models auto,auto@cqr
+
+``--file-size K`` deals each frequency's series at random into files of about K series (the
+catalogue size decides whether auto calibrates from its own backtests or takes the shipped
+widenings).
 
 ``--alone``: the default on each series alone, where the file is too small for a calibration
 of its own (fewer than ``forecastgen.auto.CALIBRATED_FROM`` series), and the widenings shipped
@@ -130,6 +135,8 @@ def main(argv=None) -> int:
     parser.add_argument("--output", default=None,
                         help="results path without its suffix (default: benchmarks/results/"
                              "calibration_benchmark, or calibration_alone with --alone)")
+    parser.add_argument("--file-size", type=int, default=None,
+                        help="deal each frequency's series into files of about this many (default: one file)")
     parser.add_argument("--alone", action="store_true", help="each series alone, and the shipped widenings")
     parser.add_argument("--collect", action="store_true", help="--alone: run auto where nothing is cached")
     parser.add_argument("--learn", default="dev,m1",
@@ -146,8 +153,8 @@ def main(argv=None) -> int:
     args.output = args.output or str(RESULTS / "calibration_benchmark")
     rows = []
     for dataset in args.data.split(","):
-        groups = [(key, group) for key, groups in pooled(DATA_SETS[dataset](args.limit)).items()
-                  for group in groups]
+        groups = [(key, file) for key, groups in pooled(DATA_SETS[dataset](args.limit)).items()
+                  for group in groups for file in files_of(*group, args.file_size)]
         for (frequency, horizon, season), (data, tasks) in groups:
             for model in args.models.split(","):
                 began = time.perf_counter()
@@ -164,6 +171,16 @@ def main(argv=None) -> int:
     table.to_csv(f"{args.output}.csv", index=False)
     write_results(Path(f"{args.output}.md"), report(table))
     return 0
+
+
+def files_of(data, tasks: list, size: int | None) -> list[tuple]:
+    """One frequency's series as one file, or (``size``) dealt at random (seed 0) into files of
+    about ``size`` series each: a catalogue's size decides how auto calibrates."""
+    if not size:
+        return [(data, tasks)]
+    order = np.random.default_rng(0).permutation(len(tasks))
+    return [(data.subset([tasks[i].name for i in part]), [tasks[i] for i in part])
+            for part in np.array_split(order, max(1, len(tasks) // size))]
 
 
 def validation_task(task: Task) -> Task | None:
