@@ -62,6 +62,7 @@ ACI_GAMMA = 0.2  # aci's step per window (0.05 and 0.5 gave higher CRPS on the d
 ACI_MISS_RATE_FACTOR = 2.0
 # the lower levels of the central intervals corrected (their upper levels are 1 - these)
 LOWER_LEVELS = (0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
+NOMINAL_MISS_RATES = 2 * np.array(LOWER_LEVELS)  # the share each central interval claims to miss
 MIN_SCORES_PER_STEP = 30  # fewer scores at one horizon step: that step uses every step's
 
 
@@ -159,7 +160,6 @@ class Calibrated(SequenceGenerator):
         return by_series, [f"calibrated by {self.method} on {count} backtest forecasts "
                            f"({windows} window(s) of {horizon} steps)"]
 
-
     def _windows(self, room: int, horizon: int) -> int:
         """The windows asked for: ``windows``, or the method's default; aci's ten only as far
         as each backtest keeps at least half the median series (forecasts from shorter
@@ -227,17 +227,15 @@ class Correction:
         (windows, steps, levels), oldest first: after each window, the miss rate asked moves
         by ``gamma`` times (nominal miss rate - the window's share missed). Missing actuals
         count neither way."""
-        nominal = 2 * np.array(LOWER_LEVELS)  # the miss rate each interval claims
-        asked = nominal.copy()
+        asked = NOMINAL_MISS_RATES.copy()
         for window in series_scores:
             observed = np.isfinite(window)
-            if not observed.any():
-                continue
             missed = np.stack([scores > self._step_quantiles(step, 1 - asked)
                                for step, scores in enumerate(window)])
             share = missed.sum(axis=0) / np.maximum(observed.sum(axis=0), 1)
-            asked += gamma * (nominal - share) * observed.any(axis=0)
-        asked = np.clip(asked, nominal / ACI_MISS_RATE_FACTOR, nominal * ACI_MISS_RATE_FACTOR)
+            asked += gamma * (NOMINAL_MISS_RATES - share) * observed.any(axis=0)
+        lowest, highest = NOMINAL_MISS_RATES / ACI_MISS_RATE_FACTOR, NOMINAL_MISS_RATES * ACI_MISS_RATE_FACTOR
+        asked = np.clip(asked, lowest, highest)
         return np.clip(1 - asked, 0.0, 1.0)
 
     def corrected(self, paths: np.ndarray, scale: float = 1.0, floor: float | None = None,
@@ -258,7 +256,7 @@ class Correction:
         it replayed, the nominal ones otherwise."""
         if self.coverages is not None and key in self.coverages:
             return self.coverages[key]
-        return 1 - 2 * np.array(LOWER_LEVELS)
+        return 1 - NOMINAL_MISS_RATES
 
     def _moved(self, paths: np.ndarray, scale: float, coverages: np.ndarray) -> np.ndarray:
         """Each step's values moved onto its corrected quantiles, each path keeping its rank."""

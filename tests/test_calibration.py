@@ -107,13 +107,13 @@ def test_a_short_series_in_a_file_does_not_stop_the_files_calibration():
 
 
 def shifting_noise(count: int, length: int, change: int, seed: int) -> pd.DataFrame:
-    """Noise around 10 whose spread changes at ``change``: from 1 to 3 in the first half of the
-    series ("rising..."), from 3 to 1 in the second ("calming...")."""
+    """``count`` series of noise around 10 whose spread changes at step ``change``: from 1 to 3
+    in the first half of them ("rising..."), from 3 to 1 in the others ("calming...")."""
     rng = np.random.default_rng(seed)
     rising = np.where(np.arange(length) < change, 1.0, 3.0)[:, None]
     half = count // 2
     spread = np.hstack([np.repeat(rising, half, axis=1), np.repeat(4.0 - rising, count - half, axis=1)])
-    names = [f"rising{i}" for i in range(count // 2)] + [f"calming{i}" for i in range(count - count // 2)]
+    names = [f"rising{i}" for i in range(half)] + [f"calming{i}" for i in range(count - half)]
     return pd.DataFrame(10 + rng.normal(size=(length, count)) * spread, columns=names,
                         index=pd.date_range("2000-01-01", periods=length, freq="D"))
 
